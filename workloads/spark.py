@@ -1,0 +1,143 @@
+"""Local Spark sessions, built one way for every command and test.
+
+Two kinds of process exist locally:
+
+- classic: a plain local session (the generator, because dbldatagen does not
+  support Spark Connect);
+- engine: a local JVM that owns the embedded Hive metastore under
+  `$WINDMILL_HOME` and serves Spark Connect on 127.0.0.1; the Python side talks
+  to it through a Spark Connect client, as Spark Declarative Pipelines require.
+  Other processes can connect to the same engine through its port.
+
+A Python process is one kind or the other, never both: once a process is in
+Spark Connect mode, `pyspark.sql.functions` build Connect columns.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+from pathlib import Path
+
+from workloads.config import LOCAL_DATABASE, Paths
+from workloads.errors import WindmillError
+
+# Small data, two cores: a handful of shuffle partitions beats the default 200.
+BASE_CONF: dict[str, str] = {
+    "spark.sql.shuffle.partitions": "4",
+    "spark.default.parallelism": "2",
+    "spark.ui.enabled": "false",
+    "spark.ui.showConsoleProgress": "false",
+    "spark.sql.session.timeZone": "UTC",
+    "spark.driver.memory": "2g",
+    "spark.sql.adaptive.enabled": "true",
+    "spark.sql.streaming.stateStore.providerClass": (
+        "org.apache.spark.sql.execution.streaming.state.RocksDBStateStoreProvider"
+    ),
+}
+
+
+def require_java() -> str:
+    """Path of the `java` binary Spark will use, or one clear error."""
+    java_home = os.environ.get("JAVA_HOME")
+    java = str(Path(java_home) / "bin" / "java") if java_home else shutil.which("java")
+    if not java or not Path(java).exists():
+        raise WindmillError(
+            "Java was not found; install Java 17 (e.g. `apt-get install openjdk-17-jre-headless`) "
+            "or set JAVA_HOME."
+        )
+    try:
+        subprocess.run([java, "-version"], capture_output=True, check=True, timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        raise WindmillError(
+            f"Java at {java} does not run; install Java 17 or fix JAVA_HOME."
+        ) from None
+    return java
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _quiet_logging(spark_context) -> None:
+    spark_context.setLogLevel("ERROR")
+
+
+def hive_conf(paths: Paths) -> dict[str, str]:
+    """Settings that put the metastore and warehouse under `$WINDMILL_HOME`."""
+    metastore = paths.metastore
+    return {
+        "spark.sql.catalogImplementation": "hive",
+        "spark.sql.warehouse.dir": str(paths.warehouse),
+        "spark.hadoop.javax.jdo.option.ConnectionURL": (
+            f"jdbc:derby:;databaseName={metastore / 'metastore_db'};create=true"
+        ),
+        "spark.driver.extraJavaOptions": f"-Dderby.system.home={metastore}",
+    }
+
+
+def classic_session(app_name: str = "windmill", conf: dict[str, str] | None = None):
+    """A plain local session with no metastore (in-memory catalog)."""
+    require_java()
+    from pyspark.sql import SparkSession
+
+    builder = SparkSession.builder.master("local[2]").appName(app_name)
+    for key, value in {**BASE_CONF, **(conf or {})}.items():
+        builder = builder.config(key, value)
+    spark = builder.getOrCreate()
+    _quiet_logging(spark.sparkContext)
+    return spark
+
+
+def engine_session(paths: Paths, app_name: str = "windmill-engine", port: int | None = None):
+    """Start the local engine JVM (hive metastore + Spark Connect) and return a Connect session.
+
+    Returns `(connect_session, port)`. Raises WindmillError if the metastore is
+    already owned by another process.
+    """
+    require_java()
+    paths.metastore.mkdir(parents=True, exist_ok=True)
+    paths.warehouse.mkdir(parents=True, exist_ok=True)
+    port = port or free_port()
+    from pyspark.sql import SparkSession
+
+    conf = {
+        **BASE_CONF,
+        **hive_conf(paths),
+        "spark.plugins": "org.apache.spark.sql.connect.SparkConnectPlugin",
+        "spark.connect.grpc.binding.address": "127.0.0.1",
+        "spark.connect.grpc.binding.port": str(port),
+    }
+    builder = SparkSession.builder.master("local[2]").appName(app_name).enableHiveSupport()
+    for key, value in conf.items():
+        builder = builder.config(key, value)
+    classic = builder.getOrCreate()
+    _quiet_logging(classic.sparkContext)
+    # From here on this process speaks Spark Connect (see the module docstring).
+    os.environ["SPARK_CONNECT_MODE_ENABLED"] = "1"
+    os.environ["SPARK_LOCAL_REMOTE"] = "1"
+    from pyspark.sql.connect.session import SparkSession as ConnectSession
+
+    spark = ConnectSession.builder.remote(f"sc://127.0.0.1:{port}").getOrCreate()
+    try:
+        spark.sql(f"CREATE DATABASE IF NOT EXISTS {LOCAL_DATABASE}")
+    except Exception as exc:  # the metastore is locked by another process
+        if "XSDB6" in str(exc) or "another instance of Derby" in str(exc).lower():
+            raise WindmillError(
+                f"The local metastore in {paths.metastore} is in use by another windmill process; "
+                "stop it or use its engine."
+            ) from None
+        raise
+    return spark, port
+
+
+def connect_to_engine(port: int):
+    """A Spark Connect session on an engine another process started."""
+    os.environ["SPARK_CONNECT_MODE_ENABLED"] = "1"
+    from pyspark.sql.connect.session import SparkSession as ConnectSession
+
+    return ConnectSession.builder.remote(f"sc://127.0.0.1:{port}").getOrCreate()
