@@ -1,0 +1,25 @@
+"""Names shared by the local ledger, the Databricks resources and the dashboard.
+
+Every job and pipeline name contains "windmill", as the dashboard's filters expect.
+"""
+
+PIPELINE_NAME = "Windmill IoT Lakeflow Pipeline"
+GENERATOR_JOB = "windmill-data-generator"
+PIPELINE_REFRESH_JOB = "windmill-pipeline-refresh"
+DROP_TABLES_JOB = "windmill-drop-tables"
+DISPATCH_JOB = "windmill-dispatch"
+DASHBOARD_JOB = "windmill-dashboard"
+APP_NAME = "windmill-iot-streaming"
+
+# Tables of the medallion pipeline (architecture.md), in dependency order.
+RAW_TABLE = "raw_sensor_data"
+BRONZE = "bronze_sensor_data"
+SILVER = "silver_sensor_data"
+QUARANTINE = "silver_quarantine"
+GOLD_STATUS = "gold_turbine_status"
+GOLD_ALERTS = "gold_maintenance_alerts"
+GOLD_HOURLY = "gold_fleet_hourly"
+GOLD_FAULTS = "gold_fault_summary"
+GOLD_RISK = "gold_turbine_risk"
+GOLD_DISPATCH = "gold_dispatch_plan"
+PIPELINE_TABLES = (BRONZE, SILVER, QUARANTINE, GOLD_STATUS, GOLD_ALERTS, GOLD_HOURLY, GOLD_FAULTS)
