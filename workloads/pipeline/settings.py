@@ -1,0 +1,139 @@
+"""Configuration of the medallion pipeline: one place for every `windmill.*` key.
+
+Dataset files read these with `spark.conf.get("windmill.<key>", default)` (through
+`read_settings`), so catalog, schema, landing path and thresholds come from the
+pipeline's configuration, not code: the local engine passes them in its spec, and on
+Databricks the infra declares them in the pipeline's `configuration` block using
+`pipeline_configuration()` and `DATASET_FILES` below.
+
+Pure Python (no pyspark import) so infra and tests can import it cheaply.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from workloads.contract import DEFAULT_THRESHOLDS, FAULT_CODES
+
+PREFIX = "windmill."
+
+# Keys (without the prefix) and their defaults, as strings (pipeline configuration is str -> str).
+LANDING_PATH = "landing_path"
+LANDING_FORMAT = "landing_format"  # "jsonl": JSON lines, one reading per line
+LANDING_GLOB = "landing_glob"  # only finished files; the generator's temp names start with "."
+AUTOLOADER = "autoloader"  # "auto" (use cloudFiles where the runtime has it), "true", "false"
+MAX_FILES_PER_TRIGGER = "max_files_per_trigger"
+FUTURE_TOLERANCE_MINUTES = "future_tolerance_minutes"
+DEDUP_WINDOW_HOURS = "dedup_window_hours"  # watermark: how late a duplicate may arrive
+ALERT_WINDOW_HOURS = "alert_window_hours"  # an alert episode is open if seen this recently
+STATUS_WINDOW_HOURS = "status_window_hours"  # turbines that reported this recently
+HOURLY_WINDOW_HOURS = "hourly_window_hours"  # hours shown by gold_fleet_hourly
+FAULT_WINDOW_HOURS = "fault_window_hours"  # history summarised by gold_fault_summary
+AS_OF = "as_of"  # ISO timestamp the gold windows end at; empty = now (tests pin it)
+THRESHOLD_PREFIX = "threshold."  # windmill.threshold.<FAULT_CODE>
+
+LANDING_FORMATS = ("jsonl",)
+
+DEFAULTS: dict[str, str] = {
+    LANDING_PATH: "",
+    LANDING_FORMAT: "jsonl",
+    LANDING_GLOB: "[!.]*.jsonl",
+    AUTOLOADER: "auto",
+    MAX_FILES_PER_TRIGGER: "1000",
+    FUTURE_TOLERANCE_MINUTES: "10",
+    DEDUP_WINDOW_HOURS: "24",
+    ALERT_WINDOW_HOURS: "24",
+    STATUS_WINDOW_HOURS: "168",
+    HOURLY_WINDOW_HOURS: "168",
+    FAULT_WINDOW_HOURS: "720",
+    AS_OF: "",
+    **{f"{THRESHOLD_PREFIX}{code}": repr(float(v)) for code, v in DEFAULT_THRESHOLDS.items()},
+}
+
+# The dataset definitions, one per file, relative to the repository root (Databricks
+# pipeline `libraries`; the local engine's spec globs the same folder).
+TRANSFORMATIONS_DIR = "workloads/pipeline/transformations"
+DATASET_FILES: tuple[str, ...] = (
+    f"{TRANSFORMATIONS_DIR}/bronze_sensor_data.py",
+    f"{TRANSFORMATIONS_DIR}/silver_sensor_data.py",
+    f"{TRANSFORMATIONS_DIR}/silver_quarantine.py",
+    f"{TRANSFORMATIONS_DIR}/gold_turbine_status.py",
+    f"{TRANSFORMATIONS_DIR}/gold_maintenance_alerts.py",
+    f"{TRANSFORMATIONS_DIR}/gold_fleet_hourly.py",
+    f"{TRANSFORMATIONS_DIR}/gold_fault_summary.py",
+)
+
+
+def transformations_dir() -> Path:
+    """Absolute folder of the dataset files in this checkout or installed wheel."""
+    return Path(__file__).resolve().parent / "transformations"
+
+
+def pipeline_configuration(landing_path: str, **overrides: object) -> dict[str, str]:
+    """The pipeline `configuration` map (keys prefixed `windmill.`), defaults filled in.
+
+    `overrides` use the key names above without the prefix; thresholds may be given
+    as `threshold_GEARBOX_OVERHEAT=85` or `**{"threshold.GEARBOX_OVERHEAT": 85}`.
+    """
+    values = dict(DEFAULTS)
+    values[LANDING_PATH] = str(landing_path)
+    for key, value in overrides.items():
+        if key.startswith("threshold_"):
+            key = THRESHOLD_PREFIX + key.removeprefix("threshold_")
+        if key not in DEFAULTS:
+            raise KeyError(f"unknown pipeline setting {key!r}")
+        values[key] = str(value)
+    return {PREFIX + key: value for key, value in values.items()}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Typed view of the configuration, as the dataset files use it."""
+
+    landing_path: str
+    landing_format: str = "jsonl"
+    landing_glob: str = DEFAULTS[LANDING_GLOB]
+    autoloader: str = "auto"
+    max_files_per_trigger: int = 1000
+    future_tolerance_minutes: float = 10.0
+    dedup_window_hours: float = 24.0
+    alert_window_hours: float = 24.0
+    status_window_hours: float = 168.0
+    hourly_window_hours: float = 168.0
+    fault_window_hours: float = 720.0
+    as_of: str = ""
+    thresholds: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_THRESHOLDS))
+
+
+def settings_from(get) -> Settings:
+    """Build Settings from a getter `get(full_key, default) -> str` (e.g. `spark.conf.get`)."""
+
+    def value(key: str) -> str:
+        raw = get(PREFIX + key, DEFAULTS[key])
+        return DEFAULTS[key] if raw is None else str(raw)
+
+    fmt = value(LANDING_FORMAT)
+    if fmt not in LANDING_FORMATS:
+        raise ValueError(f"windmill.{LANDING_FORMAT} must be one of {LANDING_FORMATS}, not {fmt!r}")
+    return Settings(
+        landing_path=value(LANDING_PATH),
+        landing_format=fmt,
+        landing_glob=value(LANDING_GLOB),
+        autoloader=value(AUTOLOADER).lower(),
+        max_files_per_trigger=int(value(MAX_FILES_PER_TRIGGER)),
+        future_tolerance_minutes=float(value(FUTURE_TOLERANCE_MINUTES)),
+        dedup_window_hours=float(value(DEDUP_WINDOW_HOURS)),
+        alert_window_hours=float(value(ALERT_WINDOW_HOURS)),
+        status_window_hours=float(value(STATUS_WINDOW_HOURS)),
+        hourly_window_hours=float(value(HOURLY_WINDOW_HOURS)),
+        fault_window_hours=float(value(FAULT_WINDOW_HOURS)),
+        as_of=value(AS_OF),
+        thresholds={code: float(value(THRESHOLD_PREFIX + code)) for code in FAULT_CODES},
+    )
+
+
+def read_settings(spark) -> Settings:
+    """Settings from a Spark session's conf (pipeline configuration is set there)."""
+    return settings_from(spark.conf.get)
