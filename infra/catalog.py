@@ -1,0 +1,54 @@
+"""Unity Catalog: the schema and the two volumes (landing files, build artifacts)."""
+
+from __future__ import annotations
+
+from cdktf_cdktf_provider_databricks.schema import Schema
+from cdktf_cdktf_provider_databricks.volume import Volume
+from constructs import Construct
+
+from workloads.names import RAW_TABLE
+
+LANDING_VOLUME = "landing"
+ARTIFACTS_VOLUME = "artifacts"
+
+
+class UnityCatalog(Construct):
+    """The windmill schema with a landing volume and an artifacts volume.
+
+    Attributes: `schema`, `landing_volume`, `artifacts_volume`, `catalog_name`,
+    `schema_name`, `landing_path` (where the generator writes) and `artifacts_path`.
+    """
+
+    def __init__(self, scope: Construct, id_: str, *, catalog: str, schema_name: str) -> None:
+        super().__init__(scope, id_)
+        self.schema = Schema(
+            self,
+            "schema",
+            catalog_name=catalog,
+            name=schema_name,
+            comment="Windmill IoT: landing volume, medallion tables, dispatch plan.",
+            # Destroy drops the tables the pipeline and jobs created in it.
+            force_destroy=True,
+        )
+        self.catalog_name: str = self.schema.catalog_name
+        self.schema_name: str = self.schema.name
+        self.landing_volume = Volume(
+            self,
+            "landing",
+            catalog_name=self.catalog_name,
+            schema_name=self.schema_name,
+            name=LANDING_VOLUME,
+            volume_type="MANAGED",
+            comment="Raw JSON-lines files written by the windmill data generator.",
+        )
+        self.artifacts_volume = Volume(
+            self,
+            "artifacts",
+            catalog_name=self.catalog_name,
+            schema_name=self.schema_name,
+            name=ARTIFACTS_VOLUME,
+            volume_type="MANAGED",
+            comment="Build artifacts of windmill deployments (the project wheel).",
+        )
+        self.landing_path = f"{self.landing_volume.volume_path}/{RAW_TABLE}"
+        self.artifacts_path: str = self.artifacts_volume.volume_path

@@ -1,0 +1,72 @@
+"""Code the workspace runs: the project wheel on the artifacts volume, the pipeline's
+dataset files and the clean-up SQL as workspace files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cdktf import Fn
+from cdktf_cdktf_provider_databricks.file import File
+from cdktf_cdktf_provider_databricks.workspace_file import WorkspaceFile
+from constructs import Construct
+
+from infra.artifacts import RUNTIME_WHEEL, WHEEL_NAME
+from infra.catalog import UnityCatalog
+from infra.config import REPO_ROOT
+from workloads.pipeline.settings import DATASET_FILES
+
+DROP_TABLES_SQL = REPO_ROOT / "infra" / "sql" / "drop_tables.sql"
+
+
+class CodeArtifacts(Construct):
+    """Uploads, each a resource whose `source` is a file of this checkout.
+
+    Attributes: `wheel` (databricks_file) and `wheel_path` (its /Volumes path),
+    `pipeline_files` (databricks_workspace_file per dataset file, in DATASET_FILES
+    order), `drop_tables_sql`, and `workspace_root` (the deployment's folder).
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        catalog: UnityCatalog,
+        user_home: str,
+        env: str,
+        wheel: Path = RUNTIME_WHEEL,
+    ) -> None:
+        super().__init__(scope, id_)
+        self.workspace_root = f"{user_home}/.windmill/{env}"
+        self.wheel = File(
+            self,
+            "wheel",
+            path=f"{catalog.artifacts_path}/{WHEEL_NAME}",
+            source=str(wheel),
+            md5=Fn.filemd5(str(wheel)),
+        )
+        self.wheel_path: str = self.wheel.path
+        self.pipeline_files: list[WorkspaceFile] = []
+        for relative in DATASET_FILES:
+            source = REPO_ROOT / relative
+            self.pipeline_files.append(
+                WorkspaceFile(
+                    self,
+                    f"pipeline-{source.stem}",
+                    path=f"{self.workspace_root}/{relative}",
+                    source=str(source),
+                    md5=Fn.filemd5(str(source)),
+                )
+            )
+        self.drop_tables_sql = WorkspaceFile(
+            self,
+            "drop-tables-sql",
+            path=f"{self.workspace_root}/sql/{DROP_TABLES_SQL.name}",
+            source=str(DROP_TABLES_SQL),
+            md5=Fn.filemd5(str(DROP_TABLES_SQL)),
+        )
+
+    @property
+    def uploads(self) -> list[File | WorkspaceFile]:
+        """Every uploaded file resource."""
+        return [self.wheel, *self.pipeline_files, self.drop_tables_sql]

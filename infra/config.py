@@ -1,0 +1,192 @@
+"""Typed per-environment configuration of the Databricks deployment.
+
+Values come, in increasing precedence, from the defaults below, the `windmill`
+context in `cdktf.json` (`context.windmill.<env>`) and `WINDMILL_*` environment
+variables. Nothing here is a credential: authentication is the Databricks profile
+(or the `DATABRICKS_*` environment), resolved by the provider and the SDK.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from workloads.errors import WindmillError
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+CDKTF_JSON = REPO_ROOT / "cdktf.json"
+ENVIRONMENTS: tuple[str, ...] = ("dev", "prod")
+
+
+@dataclass(frozen=True)
+class SparkVersionSelection:
+    """How the `databricks_spark_version` data source picks the runtime (no hard-coded names)."""
+
+    long_term_support: bool = True
+    photon: bool = True
+    latest: bool = True
+
+
+@dataclass(frozen=True)
+class NodeTypeSelection:
+    """How the `databricks_node_type` data source picks the VM (smallest that qualifies)."""
+
+    local_disk: bool = True
+    min_cores: int = 0
+    min_memory_gb: int = 0
+
+
+@dataclass(frozen=True)
+class GeneratorDefaults:
+    """The original data generator's job parameters."""
+
+    records_per_batch: int = 10
+    batch_interval: int = 15
+    max_iterations: int = 100_000
+
+
+@dataclass(frozen=True)
+class EnvironmentConfig:
+    """Everything one environment (dev or prod) needs to be synthesized.
+
+    `schema=None` means "the deploying user's name": the stack reads it from the
+    `databricks_current_user` data source at plan time, so synthesis needs no login.
+    """
+
+    env: str
+    profile: str | None = None
+    catalog: str = "users"
+    schema: str | None = None
+    serverless_pipeline: bool = True
+    serverless_jobs: bool = False
+    spark_version: SparkVersionSelection = field(default_factory=SparkVersionSelection)
+    node_type: NodeTypeSelection = field(default_factory=NodeTypeSelection)
+    cluster_workers: int = 1
+    autotermination_minutes: int = 30
+    notification_emails: tuple[str, ...] = ()
+    warehouse_size: str = "2X-Small"
+    warehouse_auto_stop_minutes: int = 10
+    app_users_group: str | None = "users"
+    generator: GeneratorDefaults = field(default_factory=GeneratorDefaults)
+    pipeline_overrides: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def development(self) -> bool:
+        """Lakeflow development mode: on in dev (clusters reused, no retries)."""
+        return self.env == "dev"
+
+    @property
+    def stack_name(self) -> str:
+        return f"windmill-{self.env}"
+
+    @property
+    def access_stack_name(self) -> str:
+        return f"windmill-{self.env}-access"
+
+
+# Defaults per environment before cdktf.json and the environment variables apply.
+BASE: dict[str, EnvironmentConfig] = {
+    "dev": EnvironmentConfig(env="dev", serverless_pipeline=True, serverless_jobs=False),
+    "prod": EnvironmentConfig(
+        env="prod", serverless_pipeline=False, serverless_jobs=False, autotermination_minutes=60
+    ),
+}
+
+_NESTED = {
+    "spark_version": SparkVersionSelection,
+    "node_type": NodeTypeSelection,
+    "generator": GeneratorDefaults,
+}
+
+
+def read_context(path: Path = CDKTF_JSON) -> dict[str, Any]:
+    """The `windmill` context from cdktf.json ({} when the file or key is absent)."""
+    try:
+        data = json.loads(path.read_text())
+    except FileNotFoundError:
+        return {}
+    except json.JSONDecodeError as exc:
+        raise WindmillError(f"{path} is not valid JSON ({exc}); fix it and retry.") from exc
+    return dict(data.get("context", {}).get("windmill", {}))
+
+
+def _bool(name: str, raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise WindmillError(f"{name} must be true or false, not {raw!r}.")
+
+
+def _from_environ(environ: Mapping[str, str]) -> dict[str, Any]:
+    """Overrides from WINDMILL_* variables (the deploy command sets WINDMILL_PROFILE)."""
+    values: dict[str, Any] = {}
+    text_vars = {
+        "WINDMILL_PROFILE": "profile",
+        "WINDMILL_CATALOG": "catalog",
+        "WINDMILL_SCHEMA": "schema",
+        "WINDMILL_WAREHOUSE_SIZE": "warehouse_size",
+    }
+    for var, key in text_vars.items():
+        if environ.get(var):
+            values[key] = environ[var]
+    for var, key in {
+        "WINDMILL_SERVERLESS_PIPELINE": "serverless_pipeline",
+        "WINDMILL_SERVERLESS_JOBS": "serverless_jobs",
+    }.items():
+        if environ.get(var):
+            values[key] = _bool(var, environ[var])
+    if "WINDMILL_NOTIFY_EMAILS" in environ:
+        values["notification_emails"] = tuple(
+            e.strip() for e in environ["WINDMILL_NOTIFY_EMAILS"].split(",") if e.strip()
+        )
+    return values
+
+
+def _apply(config: EnvironmentConfig, values: Mapping[str, Any]) -> EnvironmentConfig:
+    known = {f.name for f in fields(EnvironmentConfig)} - {"env"}
+    changes: dict[str, Any] = {}
+    for key, value in values.items():
+        if key not in known:
+            raise WindmillError(
+                f"Unknown setting {key!r} for environment {config.env!r}; "
+                f"use one of: {', '.join(sorted(known))}."
+            )
+        if key in _NESTED and isinstance(value, Mapping):
+            value = replace(getattr(config, key), **value)
+        elif key == "notification_emails":
+            value = tuple(value)
+        changes[key] = value
+    return replace(config, **changes)
+
+
+def load_config(
+    env: str,
+    context: Mapping[str, Any] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> EnvironmentConfig:
+    """The configuration of `env`: defaults, then cdktf.json context, then WINDMILL_* vars."""
+    if env not in BASE:
+        raise WindmillError(f"Unknown environment {env!r}; use one of: {', '.join(ENVIRONMENTS)}.")
+    context = read_context() if context is None else context
+    environ = os.environ if environ is None else environ
+    config = _apply(BASE[env], context.get(env, {}))
+    return _apply(config, _from_environ(environ))
+
+
+def selected_environments(environ: Mapping[str, str] | None = None) -> tuple[str, ...]:
+    """Environments to synthesize: WINDMILL_ENV if set (the deploy command sets it), else all."""
+    environ = os.environ if environ is None else environ
+    chosen = environ.get("WINDMILL_ENV")
+    if not chosen:
+        return ENVIRONMENTS
+    if chosen not in ENVIRONMENTS:
+        raise WindmillError(
+            f"WINDMILL_ENV={chosen!r} is not an environment; use one of: {', '.join(ENVIRONMENTS)}."
+        )
+    return (chosen,)

@@ -1,0 +1,175 @@
+"""The windmill jobs: data generator, pipeline refresh, "Drop Tables", dispatch."""
+
+from __future__ import annotations
+
+from cdktf_cdktf_provider_databricks.job import (
+    Job,
+    JobEmailNotifications,
+    JobEnvironment,
+    JobEnvironmentSpec,
+    JobTask,
+    JobTaskLibrary,
+    JobTaskPipelineTask,
+    JobTaskPythonWheelTask,
+    JobTaskSqlTask,
+    JobTaskSqlTaskFile,
+)
+from cdktf_cdktf_provider_databricks.pipeline import Pipeline
+from cdktf_cdktf_provider_databricks.sql_endpoint import SqlEndpoint
+from constructs import Construct
+
+from infra.artifacts import DIST_NAME
+from infra.catalog import UnityCatalog
+from infra.code import CodeArtifacts
+from infra.compute import Compute
+from infra.config import EnvironmentConfig
+from workloads.names import DISPATCH_JOB, DROP_TABLES_JOB, GENERATOR_JOB, PIPELINE_REFRESH_JOB
+
+ENTRY_POINT = "windmill"  # the console script of the wheel
+JOB_CLUSTER_KEY = "windmill"
+SERVERLESS_ENV_KEY = "windmill"
+SERVERLESS_ENV_VERSION = "3"
+
+
+def generator_parameters(config: EnvironmentConfig, landing_path: str) -> list[str]:
+    """`windmill generate` arguments with the original generator's defaults."""
+    g = config.generator
+    return [
+        "generate",
+        "--records-per-batch",
+        str(g.records_per_batch),
+        "--batch-interval",
+        str(g.batch_interval),
+        "--max-iterations",
+        str(g.max_iterations),
+        "--landing",
+        landing_path,
+    ]
+
+
+class WindmillJobs(Construct):
+    """Jobs whose names all contain "windmill" (the dashboard filters on it).
+
+    Attributes: `generator`, `pipeline_refresh`, `drop_tables`, `dispatch` (databricks_job).
+    Wheel tasks run on a Photon single-user job cluster, or serverless where the
+    config says so; the SQL task runs on the warehouse.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        config: EnvironmentConfig,
+        catalog: UnityCatalog,
+        code: CodeArtifacts,
+        compute: Compute,
+        pipeline: Pipeline,
+        warehouse: SqlEndpoint,
+    ) -> None:
+        super().__init__(scope, id_)
+        self._config = config
+        self._code = code
+        self._compute = compute
+        self.generator = self._wheel_job(
+            "generator",
+            GENERATOR_JOB,
+            "Writes synthetic turbine readings to the landing volume (dbldatagen).",
+            generator_parameters(config, catalog.landing_path),
+        )
+        self.pipeline_refresh = Job(
+            self,
+            "pipeline-refresh",
+            name=PIPELINE_REFRESH_JOB,
+            description="Runs an update of the Windmill IoT Lakeflow Pipeline.",
+            task=[
+                JobTask(
+                    task_key="refresh",
+                    pipeline_task=JobTaskPipelineTask(pipeline_id=pipeline.id),
+                )
+            ],
+            email_notifications=self._notifications(),
+            max_concurrent_runs=1,
+        )
+        # A SQL file task on the warehouse: it needs no cluster and no wheel, and drops
+        # the Unity Catalog tables directly (the local `windmill clean` works on files).
+        self.drop_tables = Job(
+            self,
+            "drop-tables",
+            name=DROP_TABLES_JOB,
+            description="Drop Tables: removes the windmill tables from the schema.",
+            task=[
+                JobTask(
+                    task_key="drop_tables",
+                    sql_task=JobTaskSqlTask(
+                        warehouse_id=warehouse.id,
+                        file=JobTaskSqlTaskFile(
+                            path=code.drop_tables_sql.workspace_path, source="WORKSPACE"
+                        ),
+                        parameters={
+                            "catalog": catalog.catalog_name,
+                            "schema": catalog.schema_name,
+                        },
+                    ),
+                )
+            ],
+            email_notifications=self._notifications(),
+            max_concurrent_runs=1,
+        )
+        self.dispatch = self._wheel_job(
+            "dispatch",
+            DISPATCH_JOB,
+            "Plans repair-crew routes over the open maintenance alerts (OR-Tools).",
+            ["dispatch"],
+        )
+
+    def _notifications(self) -> JobEmailNotifications | None:
+        emails = list(self._config.notification_emails)
+        return JobEmailNotifications(on_failure=emails) if emails else None
+
+    def _wheel_job(self, id_: str, name: str, description: str, parameters: list[str]) -> Job:
+        wheel_task = JobTaskPythonWheelTask(
+            package_name=DIST_NAME, entry_point=ENTRY_POINT, parameters=parameters
+        )
+        if self._config.serverless_jobs:
+            return Job(
+                self,
+                id_,
+                name=name,
+                description=description,
+                environment=[
+                    JobEnvironment(
+                        environment_key=SERVERLESS_ENV_KEY,
+                        spec=JobEnvironmentSpec(
+                            environment_version=SERVERLESS_ENV_VERSION,
+                            dependencies=[self._code.wheel_path],
+                        ),
+                    )
+                ],
+                task=[
+                    JobTask(
+                        task_key="main",
+                        environment_key=SERVERLESS_ENV_KEY,
+                        python_wheel_task=wheel_task,
+                    )
+                ],
+                email_notifications=self._notifications(),
+                max_concurrent_runs=1,
+            )
+        return Job(
+            self,
+            id_,
+            name=name,
+            description=description,
+            job_cluster=[self._compute.job_cluster(JOB_CLUSTER_KEY)],
+            task=[
+                JobTask(
+                    task_key="main",
+                    job_cluster_key=JOB_CLUSTER_KEY,
+                    python_wheel_task=wheel_task,
+                    library=[JobTaskLibrary(whl=self._code.wheel_path)],
+                )
+            ],
+            email_notifications=self._notifications(),
+            max_concurrent_runs=1,
+        )

@@ -1,0 +1,132 @@
+"""The stacks: the workspace (everything `windmill deploy` applies first) and the gold
+read access (applied once the pipeline's first update has created the gold tables)."""
+
+from __future__ import annotations
+
+from cdktf import TerraformOutput, TerraformStack
+from cdktf_cdktf_provider_databricks.data_databricks_app import DataDatabricksApp
+from cdktf_cdktf_provider_databricks.data_databricks_current_user import (
+    DataDatabricksCurrentUser,
+)
+from cdktf_cdktf_provider_databricks.provider import DatabricksProvider
+from constructs import Construct
+
+from infra.access import GoldReadAccess
+from infra.catalog import UnityCatalog
+from infra.code import CodeArtifacts
+from infra.compute import Compute
+from infra.config import EnvironmentConfig
+from infra.dashboard_app import DashboardApp
+from infra.jobs import WindmillJobs
+from infra.pipeline import MedallionPipeline
+from infra.warehouse import Warehouse
+from workloads.names import APP_NAME
+
+
+def _provider(stack: TerraformStack, config: EnvironmentConfig) -> DatabricksProvider:
+    # Only the profile name: host and credentials come from ~/.databrickscfg or the
+    # DATABRICKS_* environment, never from code.
+    return DatabricksProvider(stack, "databricks", profile=config.profile)
+
+
+class WorkspaceStack(TerraformStack):
+    """Schema, volumes, uploads, cluster, pipeline, jobs, warehouse and App.
+
+    Attributes: `config`, `compute`, `catalog`, `code`, `warehouse`, `pipeline`,
+    `jobs`, `dashboard` (the constructs) and `schema_name`.
+    """
+
+    def __init__(self, scope: Construct, id_: str, *, config: EnvironmentConfig) -> None:
+        super().__init__(scope, id_)
+        self.config = config
+        self.provider = _provider(self, config)
+        self.compute = Compute(self, "compute", config=config)
+        user = self.compute.current_user
+        self.schema_name = config.schema or user.alphanumeric
+        self.catalog = UnityCatalog(
+            self, "catalog", catalog=config.catalog, schema_name=self.schema_name
+        )
+        self.code = CodeArtifacts(
+            self, "code", catalog=self.catalog, user_home=user.home, env=config.env
+        )
+        self.warehouse = Warehouse(self, "warehouse", config=config)
+        self.pipeline = MedallionPipeline(
+            self,
+            "pipeline",
+            config=config,
+            catalog=self.catalog,
+            code=self.code,
+            compute=self.compute,
+        )
+        self.jobs = WindmillJobs(
+            self,
+            "jobs",
+            config=config,
+            catalog=self.catalog,
+            code=self.code,
+            compute=self.compute,
+            pipeline=self.pipeline.pipeline,
+            warehouse=self.warehouse.warehouse,
+        )
+        self.dashboard = DashboardApp(
+            self,
+            "dashboard",
+            config=config,
+            warehouse=self.warehouse.warehouse,
+            jobs={
+                "generator-job": self.jobs.generator,
+                "pipeline-refresh-job": self.jobs.pipeline_refresh,
+                "drop-tables-job": self.jobs.drop_tables,
+                "dispatch-job": self.jobs.dispatch,
+            },
+            pipeline=self.pipeline.pipeline,
+        )
+        self._outputs()
+
+    def _outputs(self) -> None:
+        app = self.dashboard.app
+        pipeline = self.pipeline.pipeline
+        values = {
+            "workspace_url": self.compute.current_user.workspace_url,
+            "app_name": app.name,
+            "app_url": app.url,
+            "app_source_path": f"{self.code.workspace_root}/app",
+            "pipeline_id": pipeline.id,
+            "pipeline_url": pipeline.url,
+            "generator_job_id": self.jobs.generator.id,
+            "pipeline_refresh_job_id": self.jobs.pipeline_refresh.id,
+            "drop_tables_job_id": self.jobs.drop_tables.id,
+            "dispatch_job_id": self.jobs.dispatch.id,
+            "warehouse_id": self.warehouse.warehouse.id,
+            "cluster_id": self.compute.cluster.id,
+            "catalog": self.catalog.catalog_name,
+            "schema": self.catalog.schema_name,
+            "landing_path": self.catalog.landing_path,
+        }
+        for name, value in values.items():
+            TerraformOutput(self, f"output-{name}", value=value).override_logical_id(name)
+
+
+class GoldAccessStack(TerraformStack):
+    """Grants for the App's service principal on the gold tables.
+
+    A separate stack because grants on a table fail until the table exists, and the
+    pipeline creates the gold tables on its first update (after the workspace stack).
+    It finds the App and the schema by name, so it needs no state of the other stack.
+    Attributes: `app`, `access`.
+    """
+
+    def __init__(self, scope: Construct, id_: str, *, config: EnvironmentConfig) -> None:
+        super().__init__(scope, id_)
+        self.config = config
+        self.provider = _provider(self, config)
+        user = DataDatabricksCurrentUser(self, "me")
+        schema = config.schema or user.alphanumeric
+        self.app = DataDatabricksApp(self, "app", name=APP_NAME)
+        self.access = GoldReadAccess(
+            self,
+            "gold-read",
+            catalog=config.catalog,
+            schema=schema,
+            principal=self.app.app.service_principal_client_id,
+        )
