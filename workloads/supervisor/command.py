@@ -1,0 +1,175 @@
+"""`windmill up` (run the whole local system, supervised) and `windmill status`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import socket
+import sys
+import time
+
+from workloads.cli_args import non_negative_float, port, positive_float, positive_int
+
+ABANDONED = "abandoned: previous windmill up stopped unexpectedly"
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    up = subparsers.add_parser(
+        "up",
+        help="run the whole system locally (generator, pipeline, dispatcher, dashboard), supervised",
+        description=(
+            "Run the whole system locally under one supervisor: on a first start, backfill "
+            "history; then the generator (streaming), the continuous pipeline, the dispatcher "
+            "(re-plans after each pipeline update) and the dashboard. Crashed components are "
+            "restarted with backoff; Ctrl-C stops everything. Logs: $WINDMILL_HOME/logs."
+        ),
+    )
+    up.add_argument("--turbines", type=positive_int, default=100, help="fleet size (default 100)")
+    up.add_argument(
+        "--records-per-batch", type=positive_int, default=10, help="readings per batch (default 10)"
+    )
+    up.add_argument(
+        "--batch-interval",
+        type=non_negative_float,
+        default=15.0,
+        help="seconds between batches (default 15)",
+    )
+    up.add_argument(
+        "--backfill-hours",
+        type=non_negative_float,
+        default=24.0,
+        help="history generated on a first start with an empty WINDMILL_HOME (default 24; 0: none)",
+    )
+    up.add_argument("--seed", type=int, default=42, help="generator seed (default 42)")
+    up.add_argument("--port", type=port, default=5006, help="dashboard port (default 5006)")
+    up.add_argument("--address", default="127.0.0.1", help="dashboard address (default 127.0.0.1)")
+    up.add_argument(
+        "--refresh-seconds",
+        type=positive_float,
+        default=15.0,
+        help="dashboard refresh period (default 15)",
+    )
+    # Tuning for tests and benchmarks, not part of the documented interface.
+    hidden = argparse.SUPPRESS
+    up.add_argument("--pipeline-interval", type=positive_float, default=5.0, help=hidden)
+    up.add_argument("--reading-interval", type=positive_float, default=None, help=hidden)
+    up.add_argument("--max-iterations", type=positive_int, default=None, help=hidden)
+    up.add_argument("--restart-backoff", type=positive_float, default=1.0, help=hidden)
+    up.add_argument("--restart-backoff-max", type=positive_float, default=30.0, help=hidden)
+    up.add_argument("--healthy-after", type=positive_float, default=60.0, help=hidden)
+    up.add_argument("--stop-grace", type=positive_float, default=15.0, help=hidden)
+    up.add_argument("--no-dispatch", action="store_true", help=hidden)
+    up.set_defaults(func=run_up)
+
+    status = subparsers.add_parser(
+        "status",
+        help="summary of local pipelines and jobs (as the dashboard's /api/status)",
+        description="Counts of pipelines and jobs (total, active, idle) from the local run ledger.",
+    )
+    status.add_argument("--json", action="store_true", help="print JSON (for scripts)")
+    status.set_defaults(func=run_status)
+
+
+def _port_free(address: str, number: int) -> bool:
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((address, number))
+        except OSError:
+            return False
+    return True
+
+
+def _say(message: str, log_file=None) -> None:
+    line = f"{time.strftime('%H:%M:%S')} windmill up: {message}"
+    print(line, flush=True)
+    if log_file is not None:
+        log_file.write(line + "\n")
+        log_file.flush()
+
+
+def run_up(args: argparse.Namespace) -> int:
+    from workloads.config import ensure_writable, paths
+    from workloads.errors import WindmillError
+    from workloads.ledger import Ledger
+    from workloads.supervisor.lock import SupervisorLock
+    from workloads.supervisor.process import Backoff, Supervisor
+    from workloads.supervisor.stack import StackOptions, components
+
+    home = paths()
+    ensure_writable(home.home)
+    options = StackOptions(
+        turbines=args.turbines,
+        records_per_batch=args.records_per_batch,
+        batch_interval=args.batch_interval,
+        backfill_hours=args.backfill_hours,
+        seed=args.seed,
+        port=args.port,
+        address=args.address,
+        refresh_seconds=args.refresh_seconds,
+        pipeline_interval=args.pipeline_interval,
+        max_iterations=args.max_iterations,
+        reading_interval=args.reading_interval,
+        dispatch=not args.no_dispatch,
+    )
+    with SupervisorLock(home):
+        if not _port_free(args.address, args.port):
+            raise WindmillError(
+                f"port {args.port} on {args.address} is already in use; "
+                "pass --port with a free port for the dashboard."
+            )
+        ensure_writable(home.logs, "logs")
+        ledger = Ledger(home.ledger)
+        with open(home.logs / "supervisor.log", "a") as log_file:
+
+            def say(message: str) -> None:
+                _say(message, log_file)
+
+            closed = ledger.abandon_running(ABANDONED)
+            if closed:
+                say(f"marked {closed} run(s)/update(s) left RUNNING by a previous crash as failed")
+                ledger.record_event("supervisor", "WARNING", f"{ABANDONED} ({closed} closed)")
+            stack = components(home, options, ledger)
+            supervisor = Supervisor(
+                stack,
+                logs=home.logs,
+                ledger=ledger,
+                backoff=Backoff(
+                    base=args.restart_backoff,
+                    cap=args.restart_backoff_max,
+                    healthy_after=args.healthy_after,
+                ),
+                grace=args.stop_grace,
+                state_file=home.run / "supervisor.json",
+                announce=say,
+            )
+            host = "127.0.0.1" if args.address in ("0.0.0.0", "::") else args.address
+            say(f"home {home.home}")
+            say(f"dashboard http://{host}:{args.port}/  (JSON: /api/status)")
+            say(f"logs in {home.logs}/<component>.log; Ctrl-C stops everything")
+            if any(c.name == "backfill" for c in stack):
+                say(f"first start: backfilling {options.backfill_hours:g} h of history first")
+            ledger.record_event("supervisor", "INFO", f"windmill up started (pid {_pid()})")
+            code = supervisor.run()
+            ledger.record_event("supervisor", "INFO", "windmill up stopped")
+            say("stopped")
+            return code
+
+
+def _pid() -> int:
+    import os
+
+    return os.getpid()
+
+
+def run_status(args: argparse.Namespace) -> int:
+    from workloads.config import paths
+    from workloads.supervisor.status import render, summary
+
+    data = summary(paths())
+    if args.json:
+        json.dump(data, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        print(render(data))
+    return 0

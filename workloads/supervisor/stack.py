@@ -1,0 +1,286 @@
+"""The local windmill system as supervised components, each a `windmill` command line.
+
+    dashboard ─ starts at once (its URL works while history is generated)
+    backfill  ─ first start only: `windmill generate --backfill-hours H`, then a marker
+    generator ─ after the backfill: streaming batches
+    pipeline  ─ after the backfill: `windmill pipeline run --continuous`
+    dispatch  ─ after each completed pipeline update: `windmill dispatch` (re-plan)
+
+Components are processes of the CLI (`python -m workloads.cli ...`), never imports of
+their code: each can crash, be killed or be restarted on its own.
+
+Backfill and restarts: the backfill's parameters (start, hours, seed, fleet) are fixed
+in `run/backfill.json` before it first runs, and `run/backfill.done` is written only
+after it succeeded. A backfill killed half-way is rerun with the same parameters, so
+the generator rewrites the same batches (same names, same rows: it is deterministic
+for a seed and start) instead of adding a second copy of the history; a completed
+backfill is never run again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from workloads import names
+from workloads.config import Paths
+from workloads.errors import WindmillError
+from workloads.ledger import Ledger
+from workloads.supervisor.process import ALWAYS, ON_FAILURE, Component
+
+# Below this much free space the generator is not (re)started: a clear error instead of
+# half-written batches and a crash loop; it starts again once space returns.
+MIN_FREE_BYTES = 64 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class StackOptions:
+    """What `windmill up` passes to its components (the generator's and dashboard's flags)."""
+
+    turbines: int = 100
+    records_per_batch: int = 10
+    batch_interval: float = 15.0
+    backfill_hours: float = 24.0
+    seed: int = 42
+    port: int = 5006
+    address: str = "127.0.0.1"
+    refresh_seconds: float = 15.0
+    pipeline_interval: float = 5.0
+    # Hidden/test options.
+    max_iterations: int | None = None
+    reading_interval: float | None = None
+    dispatch: bool = True
+    min_free_bytes: int = MIN_FREE_BYTES
+
+
+def windmill_cli(*args: str) -> list[str]:
+    """The `windmill` command line run by this interpreter."""
+    return [sys.executable, "-m", "workloads.cli", *args]
+
+
+def _num(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+# Backfill bookkeeping ----------------------------------------------------------------------
+
+
+def plan_file(paths: Paths) -> Path:
+    return paths.run / "backfill.json"
+
+
+def done_file(paths: Paths) -> Path:
+    return paths.run / "backfill.done"
+
+
+def landing_has_data(paths: Paths) -> bool:
+    try:
+        return any(not entry.name.startswith((".", "_")) for entry in os.scandir(paths.landing))
+    except OSError:
+        return False
+
+
+def backfill_plan(paths: Paths, options: StackOptions, now: datetime | None = None) -> dict | None:
+    """The backfill still to do, or None (done before, or the home already has data).
+
+    The first call on an empty home fixes the plan in `run/backfill.json`; later calls
+    (after a crash during the backfill) return that same plan.
+    """
+    if done_file(paths).exists():
+        return None
+    path = plan_file(paths)
+    if path.exists():
+        try:
+            return json.loads(path.read_text())
+        except (OSError, ValueError):
+            pass  # unreadable: only possible if it was never completely written
+    if landing_has_data(paths) or options.backfill_hours <= 0:
+        return None  # not a first start (or no history wanted): nothing to backfill
+    now = (now or datetime.now(UTC)).replace(microsecond=0)
+    start = now - timedelta(hours=options.backfill_hours)
+    plan = {
+        "hours": options.backfill_hours,
+        "start": start.isoformat().replace("+00:00", "Z"),
+        "turbines": options.turbines,
+        "seed": options.seed,
+    }
+    if options.reading_interval is not None:
+        plan["reading_interval"] = options.reading_interval
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(plan))
+    tmp.replace(path)
+    return plan
+
+
+def mark_backfill_done(paths: Paths) -> None:
+    done_file(paths).write_text(datetime.now(UTC).isoformat() + "\n")
+
+
+def backfill_argv(plan: dict[str, Any]) -> list[str]:
+    argv = windmill_cli(
+        "generate",
+        "--backfill-hours",
+        _num(plan["hours"]),
+        "--start",
+        plan["start"],
+        "--turbines",
+        str(plan["turbines"]),
+        "--seed",
+        str(plan["seed"]),
+    )
+    if plan.get("reading_interval") is not None:
+        argv += ["--reading-interval", _num(plan["reading_interval"])]
+    return argv
+
+
+# Prechecks ----------------------------------------------------------------------------------
+
+
+def landing_precheck(paths: Paths, min_free_bytes: int = MIN_FREE_BYTES) -> Callable[[], None]:
+    """Before each generator start: the landing folder must be writable and have room."""
+
+    def check() -> None:
+        landing = paths.landing
+        probe = landing / f".windmill-up-probe-{os.getpid()}"
+        try:
+            landing.mkdir(parents=True, exist_ok=True)
+            probe.write_bytes(b"ok")
+        except OSError as exc:
+            reason = exc.strerror or type(exc).__name__
+            raise WindmillError(
+                f"landing folder {landing} is not writable ({reason}); no batches are written "
+                "until it is fixed, and the generator is retried automatically."
+            ) from None
+        finally:
+            with contextlib.suppress(OSError):
+                probe.unlink()
+        free = shutil.disk_usage(landing).free
+        if free < min_free_bytes:
+            raise WindmillError(
+                f"disk almost full under {landing} ({free // (1024 * 1024)} MB free, "
+                f"{min_free_bytes // (1024 * 1024)} MB needed); free some space, the generator "
+                "is retried automatically."
+            )
+
+    return check
+
+
+# Dispatch trigger ---------------------------------------------------------------------------
+
+
+class AfterEachUpdate:
+    """True once per completed pipeline update (read from the ledger): re-plan after it."""
+
+    def __init__(self, ledger: Ledger, pipeline_name: str) -> None:
+        self.ledger = ledger
+        self.pipeline_id = ledger.ensure_pipeline(pipeline_name)
+        self.seen: str | None = None
+
+    def __call__(self) -> bool:
+        try:
+            updates = self.ledger.list_updates(self.pipeline_id, limit=5)
+        except Exception:  # noqa: BLE001 - a busy ledger just means "not now"
+            return False
+        completed = [u for u in updates if u["state"] == "COMPLETED"]
+        if not completed or completed[0]["update_id"] == self.seen:
+            return False
+        self.seen = completed[0]["update_id"]
+        return True
+
+
+# The stack ----------------------------------------------------------------------------------
+
+
+def components(paths: Paths, options: StackOptions, ledger: Ledger) -> list[Component]:
+    """The supervised components for this home, in start order."""
+    env = {"WINDMILL_HOME": str(paths.home)}
+    stack: list[Component] = [
+        Component(
+            "dashboard",
+            windmill_cli(
+                "dashboard",
+                "--port",
+                str(options.port),
+                "--address",
+                options.address,
+                "--refresh-seconds",
+                _num(options.refresh_seconds),
+            ),
+            job=names.DASHBOARD_JOB,
+            env=env,
+        )
+    ]
+    after: tuple[str, ...] = ()
+    plan = backfill_plan(paths, options)
+    if plan is not None:
+        stack.append(
+            Component(
+                "backfill",
+                backfill_argv(plan),
+                restart=ON_FAILURE,
+                job=names.GENERATOR_JOB,
+                precheck=landing_precheck(paths, options.min_free_bytes),
+                on_success=lambda: mark_backfill_done(paths),
+                echo=True,
+                env=env,
+            )
+        )
+        after = ("backfill",)
+    generate = [
+        "generate",
+        "--turbines",
+        str(options.turbines),
+        "--records-per-batch",
+        str(options.records_per_batch),
+        "--batch-interval",
+        _num(options.batch_interval),
+        "--seed",
+        str(options.seed),
+    ]
+    if options.max_iterations is not None:
+        generate += ["--max-iterations", str(options.max_iterations)]
+    stack.append(
+        Component(
+            "generator",
+            windmill_cli(*generate),
+            # A generator that reached --max-iterations is done; only crashes restart it.
+            restart=ON_FAILURE,
+            job=names.GENERATOR_JOB,
+            after=after,
+            precheck=landing_precheck(paths, options.min_free_bytes),
+            env=env,
+        )
+    )
+    stack.append(
+        Component(
+            "pipeline",
+            windmill_cli(
+                "pipeline", "run", "--continuous", "--interval", _num(options.pipeline_interval)
+            ),
+            restart=ALWAYS,
+            pipeline=names.PIPELINE_NAME,
+            after=after,
+            env=env,
+        )
+    )
+    if options.dispatch:
+        stack.append(
+            Component(
+                "dispatch",
+                windmill_cli("dispatch"),
+                restart=ALWAYS,
+                after=after,
+                trigger=AfterEachUpdate(ledger, names.PIPELINE_NAME),
+                env=env,
+            )
+        )
+    return stack
