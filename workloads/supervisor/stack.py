@@ -156,6 +156,8 @@ def landing_precheck(paths: Paths, min_free_bytes: int = MIN_FREE_BYTES) -> Call
             probe.write_bytes(b"ok")
         except OSError as exc:
             reason = exc.strerror or type(exc).__name__
+            if landing.exists() and not landing.is_dir():
+                reason = "a file is in the folder's place"
             raise WindmillError(
                 f"landing folder {landing} is not writable ({reason}); no batches are written "
                 "until it is fixed, and the generator is retried automatically."

@@ -1,0 +1,118 @@
+"""The windmill stack: backfill bookkeeping, prechecks, the dispatch trigger, command lines."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+
+from workloads import names
+from workloads.config import Paths
+from workloads.errors import WindmillError
+from workloads.ledger import Ledger
+from workloads.supervisor.stack import (
+    AfterEachUpdate,
+    StackOptions,
+    backfill_plan,
+    components,
+    landing_precheck,
+    mark_backfill_done,
+)
+
+pytestmark = pytest.mark.unit
+
+NOW = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
+
+
+def test_first_start_fixes_the_backfill_plan_until_it_is_done(tmp_path):
+    paths = Paths(tmp_path / "home")
+    options = StackOptions(backfill_hours=2, turbines=5, seed=7)
+    plan = backfill_plan(paths, options, now=NOW)
+    assert plan == {"hours": 2, "start": "2026-01-05T10:00:00Z", "turbines": 5, "seed": 7}
+    # A crash during the backfill: the next start redoes the *same* backfill, even later
+    # and with other flags, so the generator rewrites the same batches.
+    later = datetime(2026, 1, 5, 13, 30, tzinfo=UTC)
+    assert backfill_plan(paths, StackOptions(backfill_hours=5, turbines=9), now=later) == plan
+    mark_backfill_done(paths)
+    assert backfill_plan(paths, options, now=later) is None
+
+
+def test_no_backfill_when_the_home_already_has_data_or_none_is_wanted(tmp_path):
+    paths = Paths(tmp_path / "home")
+    assert backfill_plan(paths, StackOptions(backfill_hours=0), now=NOW) is None
+    paths.landing.mkdir(parents=True)
+    (paths.landing / ".batch-in-progress.tmp").write_text("")
+    assert backfill_plan(paths, StackOptions(), now=NOW) is not None  # temp files don't count
+    (paths.run / "backfill.json").unlink()
+    (paths.landing / "batch-000001.jsonl").write_text("{}\n")
+    assert backfill_plan(paths, StackOptions(), now=NOW) is None
+
+
+def test_landing_precheck_names_the_problem(tmp_path):
+    paths = Paths(tmp_path / "home")
+    landing_precheck(paths)()  # creates the folder, leaves nothing behind
+    assert list(paths.landing.iterdir()) == []
+    # Unwritable landing (works as root too): the folder's place is taken by a file.
+    paths.landing.rmdir()
+    paths.landing.write_text("not a folder")
+    with pytest.raises(
+        WindmillError,
+        match=r"landing folder .* is not writable \(a file is in the folder's place\)",
+    ):
+        landing_precheck(paths)()
+    paths.landing.unlink()
+    with pytest.raises(WindmillError, match="disk almost full"):
+        landing_precheck(paths, min_free_bytes=1 << 62)()
+
+
+def test_dispatch_is_triggered_once_per_completed_update(tmp_path):
+    ledger = Ledger(tmp_path / "ledger.sqlite")
+    trigger = AfterEachUpdate(ledger, names.PIPELINE_NAME)
+    assert not trigger()
+    pipeline_id = ledger.ensure_pipeline(names.PIPELINE_NAME)
+    update = ledger.start_update(pipeline_id)
+    assert not trigger()  # still running
+    ledger.finish_update(update, "COMPLETED")
+    assert trigger()
+    assert not trigger()
+    failed = ledger.start_update(pipeline_id)
+    ledger.finish_update(failed, "FAILED", error="boom")
+    assert not trigger()  # nothing new to plan from
+    ledger.finish_update(ledger.start_update(pipeline_id), "COMPLETED")
+    assert trigger()
+
+
+def test_components_pass_the_flags_through(tmp_path):
+    paths = Paths(tmp_path / "home")
+    ledger = Ledger(paths.ledger)
+    options = StackOptions(
+        turbines=5, records_per_batch=3, batch_interval=0.5, backfill_hours=1, seed=9, port=5123
+    )
+    stack = {c.name: c for c in components(paths, options, ledger)}
+    assert list(stack) == ["dashboard", "backfill", "generator", "pipeline", "dispatch"]
+    generator = stack["generator"].argv[3:]
+    assert generator == [
+        "generate",
+        "--turbines",
+        "5",
+        "--records-per-batch",
+        "3",
+        "--batch-interval",
+        "0.5",
+        "--seed",
+        "9",
+    ]
+    plan = json.loads((paths.run / "backfill.json").read_text())
+    backfill = stack["backfill"].argv[3:]
+    assert backfill[:2] == ["generate", "--backfill-hours"] and plan["start"] in backfill
+    assert stack["generator"].after == stack["pipeline"].after == ("backfill",)
+    assert stack["dashboard"].after == ()
+    assert "--port" in stack["dashboard"].argv and "5123" in stack["dashboard"].argv
+    assert stack["pipeline"].argv[3:6] == ["pipeline", "run", "--continuous"]
+    assert stack["generator"].job == stack["backfill"].job == names.GENERATOR_JOB
+    assert stack["pipeline"].pipeline == names.PIPELINE_NAME
+    # Once backfilled, a restart has no backfill step and nothing waits for one.
+    mark_backfill_done(paths)
+    again = {c.name: c for c in components(paths, options, ledger)}
+    assert "backfill" not in again and again["generator"].after == ()
