@@ -82,6 +82,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    # Spark's Python client logs every failed query with a JVM stack trace: the CLI
+    # reports errors itself, in one sentence.
+    for noisy in ("py4j", "SQLQueryContextLogger", "pyspark"):
+        logging.getLogger(noisy).setLevel(logging.CRITICAL)
     if not getattr(args, "func", None):
         parser.print_help()
         return 1

@@ -63,8 +63,25 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+LOG4J_CONFIG = Path(__file__).with_name("log4j2.properties")
+
+
 def _quiet_logging(spark_context) -> None:
     spark_context.setLogLevel("ERROR")
+
+
+def _java_options(*extra: str) -> str:
+    """Driver JVM options: quiet logging plus `extra`."""
+    return " ".join((f"-Dlog4j2.configurationFile=file:{LOG4J_CONFIG}", *extra))
+
+
+# Set by a Spark Connect process for itself; a child process inherits them but is not one.
+_CONNECT_ENV = ("SPARK_CONNECT_MODE_ENABLED", "SPARK_LOCAL_REMOTE", "SPARK_REMOTE")
+
+
+def _forget_inherited_connect_mode() -> None:
+    for key in _CONNECT_ENV:
+        os.environ.pop(key, None)
 
 
 def hive_conf(paths: Paths) -> dict[str, str]:
@@ -76,17 +93,19 @@ def hive_conf(paths: Paths) -> dict[str, str]:
         "spark.hadoop.javax.jdo.option.ConnectionURL": (
             f"jdbc:derby:;databaseName={metastore / 'metastore_db'};create=true"
         ),
-        "spark.driver.extraJavaOptions": f"-Dderby.system.home={metastore}",
+        "spark.driver.extraJavaOptions": _java_options(f"-Dderby.system.home={metastore}"),
     }
 
 
 def classic_session(app_name: str = "windmill", conf: dict[str, str] | None = None):
     """A plain local session with no metastore (in-memory catalog)."""
     require_java()
+    _forget_inherited_connect_mode()
     from pyspark.sql import SparkSession
 
     builder = SparkSession.builder.master("local[2]").appName(app_name)
-    for key, value in {**BASE_CONF, **(conf or {})}.items():
+    merged = {**BASE_CONF, "spark.driver.extraJavaOptions": _java_options(), **(conf or {})}
+    for key, value in merged.items():
         builder = builder.config(key, value)
     spark = builder.getOrCreate()
     _quiet_logging(spark.sparkContext)
@@ -100,6 +119,7 @@ def engine_session(paths: Paths, app_name: str = "windmill-engine", port: int | 
     already owned by another process.
     """
     require_java()
+    _forget_inherited_connect_mode()
     paths.metastore.mkdir(parents=True, exist_ok=True)
     paths.warehouse.mkdir(parents=True, exist_ok=True)
     port = port or free_port()
