@@ -1,0 +1,570 @@
+"""The page: a DataStore (shared snapshot → session) and small views that read it."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+import pandas as pd
+import panel as pn
+import param
+from panel.viewable import Viewer
+
+from dashboard.state import Poller, Snapshot
+from workloads import names
+
+LEVEL_COLORS = {"NORMAL": "#2e7d32", "INFO": "#1565c0", "WARNING": "#ef6c00", "CRITICAL": "#c62828"}
+LEVEL_ORDER = ["NORMAL", "INFO", "WARNING", "CRITICAL"]
+NO_DATA = "No data yet: run `windmill generate` and `windmill pipeline run`."
+CARD = {"flex": "1 1 420px", "min-width": "280px"}
+
+
+def when(value: Any) -> str:
+    """A timestamp as `YYYY-MM-DD HH:MM:SS UTC` ('' for missing)."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    stamp = pd.Timestamp(value)
+    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+    return stamp.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+class DataStore(Viewer):
+    """One per browser session: mirrors the process-wide poller's snapshot.
+
+    Syncing is a cheap in-memory check (no workspace calls), so many open sessions
+    never multiply the calls the poller makes.
+    """
+
+    snapshot = param.ClassSelector(class_=Snapshot)
+    turbine = param.Selector(default=None, objects=[], label="Turbine")
+
+    def __init__(self, poller: Poller, sync_ms: int = 1000, **params) -> None:
+        super().__init__(snapshot=poller.snapshot, **params)
+        self.poller = poller
+        self.sync_ms = sync_ms
+        self.callback = None
+        self._update_turbines()
+
+    def sync(self) -> bool:
+        """Pick up a newer snapshot; returns whether it changed."""
+        latest = self.poller.snapshot
+        if latest.version == self.snapshot.version:
+            return False
+        self.snapshot = latest
+        self._update_turbines()
+        return True
+
+    def start(self) -> None:
+        """Keep syncing while the session lives (the handle is kept and stopped)."""
+        if self.callback is None:
+            self.callback = pn.state.add_periodic_callback(self.sync, period=self.sync_ms)
+
+    def stop(self) -> None:
+        if self.callback is not None:
+            self.callback.stop()
+            self.callback = None
+
+    def _update_turbines(self) -> None:
+        status = self.snapshot.table(names.GOLD_STATUS)
+        if status is None:
+            return
+        severity = status["alert_level"].map({lvl: i for i, lvl in enumerate(LEVEL_ORDER)})
+        ordered = (
+            status.assign(_sev=severity.fillna(0))
+            .sort_values(["_sev", "turbine_id"], ascending=[False, True])["turbine_id"]
+            .astype(str)
+            .tolist()
+        )
+        self.param.turbine.objects = ordered
+        if self.turbine not in ordered:
+            self.turbine = ordered[0] if ordered else None
+
+    def __panel__(self):
+        return pn.pane.Str("")
+
+
+class StoreView(Viewer):
+    """A small view over the session's DataStore."""
+
+    def __init__(self, store: DataStore, **params) -> None:
+        super().__init__(**params)
+        self.store = store
+
+
+# Header and KPIs ------------------------------------------------------------------------------
+
+
+class RefreshBadge(StoreView):
+    """'Last refreshed' time, source and the stale badge with the error."""
+
+    def _html(self, snapshot: Snapshot) -> str:
+        parts = [
+            f'<span class="wm-refreshed" id="wm-refreshed">Last refreshed: '
+            f"{html.escape(when(snapshot.refreshed_at) or 'not yet')}</span>",
+            f'<span class="wm-source">source: {html.escape(snapshot.source)}'
+            + (
+                f" ({html.escape(snapshot.status.filter_path)})"
+                if snapshot.status and snapshot.source != "local"
+                else ""
+            )
+            + "</span>",
+        ]
+        if snapshot.stale:
+            parts.append(
+                f'<span class="wm-stale" id="wm-stale">stale since {html.escape(when(snapshot.stale_since))}</span>'
+                f'<span class="wm-error">{html.escape(snapshot.error or "")}</span>'
+            )
+        elif snapshot.error:
+            parts.append(f'<span class="wm-error">{html.escape(snapshot.error)}</span>')
+        return '<div class="wm-badges">' + " ".join(parts) + "</div>"
+
+    def __panel__(self):
+        return pn.pane.HTML(
+            pn.bind(self._html, self.store.param.snapshot),
+            sizing_mode="stretch_width",
+            stylesheets=[BADGE_CSS],
+        )
+
+
+BADGE_CSS = """
+.wm-badges { display: flex; flex-wrap: wrap; gap: 8px; align-items: center; font-size: 14px; }
+.wm-refreshed { font-weight: 600; }
+.wm-source { color: #555; }
+.wm-stale { background: #c62828; color: white; padding: 2px 8px; border-radius: 10px; font-weight: 600; }
+.wm-error { color: #c62828; overflow-wrap: anywhere; }
+"""
+
+KPI_CSS = """
+.wm-kpis { display: flex; flex-wrap: wrap; gap: 10px; }
+.wm-kpi { flex: 1 1 150px; border: 1px solid #ddd; border-radius: 8px; padding: 8px 12px; background: #fafafa; }
+.wm-kpi .wm-label { font-size: 13px; color: #555; }
+.wm-kpi .wm-value { font-size: 28px; font-weight: 700; }
+.wm-kpi.critical .wm-value { color: #c62828; }
+.wm-kpi.warning .wm-value { color: #ef6c00; }
+.wm-platform { margin-top: 6px; font-size: 14px; }
+"""
+
+
+def _fmt(value: Any, unit: str = "") -> str:
+    if value is None:
+        return "–"
+    return f"{value}{unit}"
+
+
+class FleetKpis(StoreView):
+    """Turbines reporting, fleet power now, energy today, open CRITICAL/WARNING alerts."""
+
+    def _html(self, snapshot: Snapshot) -> str:
+        fleet = snapshot.fleet()
+        pipelines = snapshot.counts("pipelines")
+        jobs = snapshot.counts("jobs")
+        cards = [
+            ("turbines", "", "Turbines reporting", _fmt(fleet["turbines_reporting"])),
+            ("power", "", "Fleet power now (MW)", _fmt(fleet["power_now_mw"])),
+            ("energy", "", "Energy today (MWh)", _fmt(fleet["energy_today_mwh"])),
+            ("critical", "critical", "Open CRITICAL alerts", _fmt(fleet["critical_alerts"])),
+            ("warning", "warning", "Open WARNING alerts", _fmt(fleet["warning_alerts"])),
+        ]
+        body = "".join(
+            f'<div class="wm-kpi {css}"><div class="wm-label">{html.escape(label)}</div>'
+            f'<div class="wm-value" id="kpi-{key}">{html.escape(value)}</div></div>'
+            for key, css, label, value in cards
+        )
+        platform = (
+            f'<div class="wm-platform">Pipelines: <b id="pipelines-total">{pipelines["total"]}</b> total, '
+            f'<b id="pipelines-active">{pipelines["active"]}</b> active, '
+            f'<b id="pipelines-idle">{pipelines["idle"]}</b> idle · Jobs: '
+            f'<b id="jobs-total">{jobs["total"]}</b> total, <b id="jobs-active">{jobs["active"]}</b> active, '
+            f'<b id="jobs-idle">{jobs["idle"]}</b> idle</div>'
+        )
+        return f'<div class="wm-kpis">{body}</div>{platform}'
+
+    def __panel__(self):
+        return pn.pane.HTML(
+            pn.bind(self._html, self.store.param.snapshot),
+            sizing_mode="stretch_width",
+            stylesheets=[KPI_CSS],
+        )
+
+
+# Tables ---------------------------------------------------------------------------------------
+
+
+class SnapshotTable(Viewer):
+    """A Tabulator whose rows follow the snapshot (updated in place, never rebuilt)."""
+
+    title = "table"
+
+    def __init__(self, store: DataStore, **params) -> None:
+        super().__init__(**params)
+        self.store = store
+        self.table = pn.widgets.Tabulator(
+            self.frame(store.snapshot),
+            disabled=True,
+            show_index=False,
+            sizing_mode="stretch_width",
+            layout="fit_data_stretch",
+            **self.options(),
+        )
+        store.param.watch(self._refresh, "snapshot")
+
+    def options(self) -> dict[str, Any]:
+        return {"pagination": "local", "page_size": 10}
+
+    def frame(self, snapshot: Snapshot) -> pd.DataFrame:
+        raise NotImplementedError
+
+    def _refresh(self, event: param.parameterized.Event) -> None:
+        self.table.value = self.frame(event.new)
+
+    def __panel__(self):
+        return pn.Column(f"### {self.title}", self.table, sizing_mode="stretch_width", styles=CARD)
+
+
+class PipelinesTable(SnapshotTable):
+    title = "Pipelines"
+    columns = [
+        "name",
+        "state",
+        "last_update",
+        "update_state",
+        "started",
+        "duration_s",
+        "rows",
+        "error",
+        "link",
+    ]
+
+    def options(self):
+        return {"formatters": {"link": {"type": "link", "label": "open", "target": "_blank"}}}
+
+    def frame(self, snapshot):
+        rows = []
+        for p in snapshot.status.pipelines if snapshot.status else []:
+            update = p.get("latest_update") or {}
+            rows.append(
+                {
+                    "name": p["name"],
+                    "state": p["state"],
+                    "last_update": update.get("update_id", ""),
+                    "update_state": update.get("state", ""),
+                    "started": when(update.get("started_at")),
+                    "duration_s": update.get("duration_s"),
+                    "rows": update.get("rows"),
+                    "error": update.get("error") or "",
+                    "link": p.get("link") or "",
+                }
+            )
+        return pd.DataFrame(rows, columns=self.columns)
+
+
+class JobsTable(SnapshotTable):
+    title = "Jobs"
+    columns = ["name", "state", "last_run", "started", "duration_s", "message", "link"]
+
+    def options(self):
+        return {"formatters": {"link": {"type": "link", "label": "open", "target": "_blank"}}}
+
+    def frame(self, snapshot):
+        rows = []
+        for job in snapshot.status.jobs if snapshot.status else []:
+            run = job["latest_runs"][0] if job["latest_runs"] else {}
+            rows.append(
+                {
+                    "name": job["name"],
+                    "state": job["state"],
+                    "last_run": run.get("run_id"),
+                    "started": when(run.get("started_at")),
+                    "duration_s": run.get("duration_s"),
+                    "message": run.get("state_message") or "",
+                    "link": run.get("link") or job.get("link") or "",
+                }
+            )
+        return pd.DataFrame(rows, columns=self.columns)
+
+
+class EventsTable(SnapshotTable):
+    title = "Recent events"
+    columns = ["at", "level", "source", "message"]
+
+    def options(self):
+        return {
+            "pagination": "local",
+            "page_size": 8,
+            "formatters": {},
+        }
+
+    def frame(self, snapshot):
+        events = snapshot.status.events if snapshot.status else []
+        rows = [
+            {
+                "at": when(e.get("at")),
+                "level": e.get("level"),
+                "source": e.get("source"),
+                "message": e.get("message"),
+            }
+            for e in events
+        ]
+        return pd.DataFrame(rows, columns=self.columns)
+
+
+class AlertsTable(SnapshotTable):
+    """Open maintenance alerts, sortable, with a filter in every header."""
+
+    title = "Maintenance alerts"
+    columns = [
+        "turbine_id",
+        "fault_code",
+        "alert_level",
+        "opened_at",
+        "last_seen_at",
+        "readings",
+        "latitude",
+        "longitude",
+    ]
+
+    def options(self):
+        return {
+            "pagination": "local",
+            "page_size": 10,
+            "header_filters": {
+                "turbine_id": {"type": "input", "func": "like", "placeholder": "turbine"},
+                "fault_code": {"type": "input", "func": "like", "placeholder": "fault"},
+                "alert_level": {
+                    "type": "list",
+                    "values": ["CRITICAL", "WARNING", "INFO"],
+                    "clearable": True,
+                },
+            },
+        }
+
+    def frame(self, snapshot):
+        alerts = snapshot.table(names.GOLD_ALERTS)
+        if alerts is None:
+            return pd.DataFrame(columns=self.columns)
+        frame = alerts.reindex(columns=self.columns).copy()
+        for column in ("opened_at", "last_seen_at"):
+            frame[column] = frame[column].map(when)
+        severity = frame["alert_level"].map({lvl: i for i, lvl in enumerate(LEVEL_ORDER)}).fillna(0)
+        return (
+            frame.assign(_sev=severity)
+            .sort_values(["_sev", "opened_at"], ascending=[False, True])
+            .drop(columns="_sev")
+            .reset_index(drop=True)
+        )
+
+
+class CrewPlanTable(SnapshotTable):
+    """The dispatch plan: one group per crew, each stop with its reason."""
+
+    title = "Crew plan"
+    columns = [
+        "crew_id",
+        "stop",
+        "turbine_id",
+        "fault_code",
+        "alert_level",
+        "arrival",
+        "start",
+        "finish",
+        "deadline",
+        "lateness_hours",
+        "km",
+    ]
+
+    def options(self):
+        return {"groupby": ["crew_id"], "pagination": "local", "page_size": 15}
+
+    def frame(self, snapshot):
+        plan = snapshot.table(names.GOLD_DISPATCH)
+        if plan is None:
+            return pd.DataFrame(columns=self.columns)
+        frame = plan.reindex(columns=self.columns).copy()
+        for column in ("arrival", "start", "finish", "deadline"):
+            frame[column] = frame[column].map(when)
+        return frame.sort_values(["crew_id", "stop"]).reset_index(drop=True)
+
+    def __panel__(self):
+        planned = pn.bind(self._planned, self.store.param.snapshot)
+        return pn.Column(
+            f"### {self.title}",
+            pn.pane.Markdown(planned),
+            self.table,
+            sizing_mode="stretch_width",
+            styles=CARD,
+        )
+
+    @staticmethod
+    def _planned(snapshot: Snapshot) -> str:
+        plan = snapshot.table(names.GOLD_DISPATCH)
+        if plan is None:
+            return "No dispatch plan yet (`windmill dispatch`)."
+        cost = plan["plan_cost"].iloc[0] if "plan_cost" in plan else None
+        return f"Planned at {when(plan['planned_at'].max())}, {plan['crew_id'].nunique()} crews, {len(plan)} stops, cost {cost:.1f}"
+
+
+# Charts ---------------------------------------------------------------------------------------
+
+
+def _placeholder(text: str = NO_DATA):
+    return pn.pane.Markdown(text, sizing_mode="stretch_width")
+
+
+class FleetPowerChart(StoreView):
+    def _plot(self, snapshot: Snapshot):
+        import hvplot.pandas  # noqa: F401
+
+        hourly = snapshot.table(names.GOLD_HOURLY)
+        if hourly is None:
+            return _placeholder()
+        frame = hourly.sort_values("hour").assign(mean_power_mw=lambda f: f["mean_power_kw"] / 1000)
+        frame["hour"] = frame["hour"].dt.tz_convert(None)
+        return frame.hvplot.area(
+            x="hour",
+            y="mean_power_mw",
+            ylabel="mean power (MW per turbine)",
+            xlabel="hour (UTC)",
+            responsive=True,
+            height=280,
+            color="#1565c0",
+            alpha=0.6,
+        )
+
+    def __panel__(self):
+        return pn.Column(
+            "### Fleet power",
+            pn.panel(pn.bind(self._plot, self.store.param.snapshot)),
+            sizing_mode="stretch_width",
+            styles=CARD,
+        )
+
+
+class FaultChart(StoreView):
+    def _plot(self, snapshot: Snapshot):
+        import hvplot.pandas  # noqa: F401
+
+        faults = snapshot.table(names.GOLD_FAULTS)
+        if faults is None:
+            return _placeholder()
+        frame = faults.dropna(subset=["fault_code"])
+        if frame.empty:
+            return _placeholder("No faults recorded.")
+        pivot = frame.pivot_table(
+            index="fault_code",
+            columns="alert_level",
+            values="fault_count",
+            aggfunc="sum",
+            fill_value=0,
+        )
+        levels = [lvl for lvl in LEVEL_ORDER if lvl in pivot.columns]
+        return pivot[levels].hvplot.barh(
+            stacked=True,
+            responsive=True,
+            height=280,
+            xlabel="",
+            ylabel="faults",
+            color=[LEVEL_COLORS[lvl] for lvl in levels],
+            legend="bottom_right",
+        )
+
+    def __panel__(self):
+        return pn.Column(
+            "### Faults by code and level",
+            pn.panel(pn.bind(self._plot, self.store.param.snapshot)),
+            sizing_mode="stretch_width",
+            styles=CARD,
+        )
+
+
+class TurbineTrend(StoreView):
+    """Temperatures and vibration of the chosen turbine (silver, last 24 h)."""
+
+    def _plot(self, turbine: str | None, snapshot: Snapshot):
+        import hvplot.pandas  # noqa: F401
+
+        if not turbine:
+            return _placeholder()
+        trend = self.store.poller.trend(turbine)
+        if trend is None or trend.empty:
+            return _placeholder(f"No recent readings for {turbine}.")
+        frame = trend.assign(timestamp=trend["timestamp"].dt.tz_convert(None))
+        temps = frame.hvplot.line(
+            x="timestamp",
+            y=["nacelle_temperature", "gearbox_temperature", "generator_temperature"],
+            ylabel="°C",
+            xlabel="",
+            responsive=True,
+            height=220,
+            legend="top_left",
+        )
+        vibration = frame.hvplot.line(
+            x="timestamp",
+            y="vibration_level",
+            ylabel="vibration (m/s²)",
+            xlabel="time (UTC)",
+            responsive=True,
+            height=160,
+            color="#6a1b9a",
+        )
+        return pn.Column(temps, vibration, sizing_mode="stretch_width")
+
+    def __panel__(self):
+        select = pn.widgets.Select.from_param(self.store.param.turbine, sizing_mode="stretch_width")
+        plot = pn.bind(self._plot, self.store.param.turbine, self.store.param.snapshot)
+        return pn.Column(
+            "### Turbine trend", select, pn.panel(plot), sizing_mode="stretch_width", styles=CARD
+        )
+
+
+class TurbineMap(StoreView):
+    """Turbines by position, coloured by alert level, with crew routes (no map tiles)."""
+
+    def _plot(self, snapshot: Snapshot):
+        import holoviews as hv
+        import hvplot.pandas  # noqa: F401
+
+        status = snapshot.table(names.GOLD_STATUS)
+        if status is None:
+            return _placeholder()
+        frame = status[
+            ["turbine_id", "latitude", "longitude", "alert_level", "fault_code", "power_output"]
+        ].copy()
+        frame["alert_level"] = frame["alert_level"].fillna("NORMAL")
+        # One layer per level so each keeps its fixed colour.
+        layers = [
+            frame[frame["alert_level"] == level].hvplot.points(
+                x="longitude",
+                y="latitude",
+                label=level,
+                color=LEVEL_COLORS[level],
+                size=60,
+                hover_cols=["turbine_id", "fault_code", "power_output"],
+            )
+            for level in LEVEL_ORDER
+            if (frame["alert_level"] == level).any()
+        ]
+        points = hv.Overlay(layers).opts(
+            responsive=True,
+            height=360,
+            legend_position="top_right",
+            xlabel="longitude",
+            ylabel="latitude",
+        )
+        plan = snapshot.table(names.GOLD_DISPATCH)
+        if plan is None:
+            return points
+        routes = [
+            hv.Path(
+                crew.sort_values("stop")[["longitude", "latitude"]].to_numpy(), label=str(crew_id)
+            )
+            for crew_id, crew in plan.groupby("crew_id")
+        ]
+        return hv.Overlay(routes).opts(hv.opts.Path(line_width=2, alpha=0.7)) * points
+
+    def __panel__(self):
+        return pn.Column(
+            "### Turbine map",
+            pn.panel(pn.bind(self._plot, self.store.param.snapshot)),
+            sizing_mode="stretch_width",
+            styles=CARD,
+        )

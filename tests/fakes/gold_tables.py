@@ -1,0 +1,314 @@
+"""Gold, silver and plan tables with exactly the contract's schemas, written as Parquet.
+
+Stand-ins for pipeline output so dashboard tests run fast without a JVM. Fixed instants.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from workloads import names
+from workloads.config import Paths
+
+NOW = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
+TS = pa.timestamp("us", tz="UTC")
+
+TURBINES = [
+    # turbine_id, lat, lon, alert_level, fault_code, power kW
+    ("TURBINE_00001", 55.10, 8.10, "NORMAL", None, 1500.0),
+    ("TURBINE_00002", 55.12, 8.15, "CRITICAL", "GEARBOX_OVERHEAT", 0.0),
+    ("TURBINE_00003", 55.14, 8.20, "WARNING", "HIGH_VIBRATION", 1200.0),
+    ("TURBINE_00004", 55.16, 8.25, "INFO", "LOW_POWER_OUTPUT", 50.0),
+    ("TURBINE_00005", 55.18, 8.30, "NORMAL", None, 2250.5),
+]
+
+STATUS_SCHEMA = pa.schema(
+    [
+        ("turbine_id", pa.string()),
+        ("timestamp", TS),
+        ("latitude", pa.float64()),
+        ("longitude", pa.float64()),
+        ("wind_speed", pa.float64()),
+        ("rotor_rpm", pa.float64()),
+        ("power_output", pa.float64()),
+        ("nacelle_temperature", pa.float64()),
+        ("gearbox_temperature", pa.float64()),
+        ("generator_temperature", pa.float64()),
+        ("vibration_level", pa.float64()),
+        ("oil_pressure", pa.float64()),
+        ("tower_lean", pa.float64()),
+        ("fault_code", pa.string()),
+        ("alert_level", pa.string()),
+        ("maintenance_needed", pa.bool_()),
+    ]
+)
+ALERTS_SCHEMA = pa.schema(
+    [
+        ("turbine_id", pa.string()),
+        ("fault_code", pa.string()),
+        ("alert_level", pa.string()),
+        ("opened_at", TS),
+        ("last_seen_at", TS),
+        ("readings", pa.int64()),
+        ("latitude", pa.float64()),
+        ("longitude", pa.float64()),
+        ("maintenance_needed", pa.bool_()),
+    ]
+)
+HOURLY_SCHEMA = pa.schema(
+    [
+        ("hour", TS),
+        ("turbines_reporting", pa.int64()),
+        ("readings", pa.int64()),
+        ("mean_power_kw", pa.float64()),
+        ("energy_mwh", pa.float64()),
+        ("availability", pa.float64()),
+        ("normal_readings", pa.int64()),
+        ("info_readings", pa.int64()),
+        ("warning_readings", pa.int64()),
+        ("critical_readings", pa.int64()),
+    ]
+)
+FAULTS_SCHEMA = pa.schema(
+    [
+        ("fault_code", pa.string()),
+        ("alert_level", pa.string()),
+        ("fault_count", pa.int64()),
+        ("turbines", pa.int64()),
+        ("first_seen", TS),
+        ("last_seen", TS),
+    ]
+)
+PLAN_SCHEMA = pa.schema(
+    [
+        ("planned_at", TS),
+        ("crew_id", pa.string()),
+        ("stop", pa.int32()),
+        ("task_id", pa.string()),
+        ("turbine_id", pa.string()),
+        ("fault_code", pa.string()),
+        ("alert_level", pa.string()),
+        ("latitude", pa.float64()),
+        ("longitude", pa.float64()),
+        ("arrival", TS),
+        ("start", TS),
+        ("finish", TS),
+        ("deadline", TS),
+        ("lateness_hours", pa.float64()),
+        ("km", pa.float64()),
+        ("plan_cost", pa.float64()),
+    ]
+)
+SILVER_COLUMNS = [
+    ("turbine_id", pa.string()),
+    ("timestamp", TS),
+    ("nacelle_temperature", pa.float64()),
+    ("gearbox_temperature", pa.float64()),
+    ("generator_temperature", pa.float64()),
+    ("vibration_level", pa.float64()),
+]
+
+
+def _write(folder, table: pa.Table, name: str = "part-00000-fixture.parquet") -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    pq.write_table(table, folder / name)
+
+
+def status_table(power_bump: float = 0.0) -> pa.Table:
+    rows = []
+    for tid, lat, lon, level, fault, power in TURBINES:
+        rows.append(
+            {
+                "turbine_id": tid,
+                "timestamp": NOW,
+                "latitude": lat,
+                "longitude": lon,
+                "wind_speed": 10.0,
+                "rotor_rpm": 14.0,
+                "power_output": power + power_bump,
+                "nacelle_temperature": 40.0,
+                "gearbox_temperature": 85.0 if fault == "GEARBOX_OVERHEAT" else 60.0,
+                "generator_temperature": 55.0,
+                "vibration_level": 2.4 if fault == "HIGH_VIBRATION" else 0.8,
+                "oil_pressure": 45.0,
+                "tower_lean": 0.2,
+                "fault_code": fault,
+                "alert_level": level,
+                "maintenance_needed": level in ("WARNING", "CRITICAL"),
+            }
+        )
+    return pa.Table.from_pylist(rows, schema=STATUS_SCHEMA)
+
+
+def gold_arrow(
+    *, power_bump: float = 0.0, with_plan: bool = True, name_suffix: str = ""
+) -> dict[str, pa.Table]:
+    """Every gold table (and the plan) for the fixed fleet above."""
+    tables = {names.GOLD_STATUS: status_table(power_bump)}
+    alerts = [
+        {
+            "turbine_id": tid,
+            "fault_code": fault,
+            "alert_level": level,
+            "opened_at": NOW - timedelta(hours=2),
+            "last_seen_at": NOW,
+            "readings": 24,
+            "latitude": lat,
+            "longitude": lon,
+            "maintenance_needed": True,
+        }
+        for tid, lat, lon, level, fault, _ in TURBINES
+        if level in ("WARNING", "CRITICAL")
+    ]
+    tables[names.GOLD_ALERTS] = pa.Table.from_pylist(alerts, schema=ALERTS_SCHEMA)
+    start = NOW - timedelta(hours=23)
+    hourly = [
+        {
+            "hour": start + timedelta(hours=h),
+            "turbines_reporting": 5,
+            "readings": 60,
+            "mean_power_kw": 1000.0 + 20 * h,
+            "energy_mwh": 5.0,
+            "availability": 0.9,
+            "normal_readings": 50,
+            "info_readings": 4,
+            "warning_readings": 4,
+            "critical_readings": 2,
+        }
+        for h in range(24)
+    ]
+    tables[names.GOLD_HOURLY] = pa.Table.from_pylist(hourly, schema=HOURLY_SCHEMA)
+    faults = [
+        {
+            "fault_code": "GEARBOX_OVERHEAT",
+            "alert_level": "CRITICAL",
+            "fault_count": 12,
+            "turbines": 1,
+            "first_seen": start,
+            "last_seen": NOW,
+        },
+        {
+            "fault_code": "HIGH_VIBRATION",
+            "alert_level": "WARNING",
+            "fault_count": 30,
+            "turbines": 2,
+            "first_seen": start,
+            "last_seen": NOW,
+        },
+        {
+            "fault_code": "LOW_POWER_OUTPUT",
+            "alert_level": "INFO",
+            "fault_count": 7,
+            "turbines": 1,
+            "first_seen": start,
+            "last_seen": NOW,
+        },
+    ]
+    tables[names.GOLD_FAULTS] = pa.Table.from_pylist(faults, schema=FAULTS_SCHEMA)
+    if with_plan:
+        plan = []
+        for stop, (tid, lat, lon, level, fault, _) in enumerate(
+            [t for t in TURBINES if t[3] in ("CRITICAL", "WARNING")], start=1
+        ):
+            arrival = NOW + timedelta(hours=stop)
+            plan.append(
+                {
+                    "planned_at": NOW,
+                    "crew_id": "CREW_01" + name_suffix,
+                    "stop": stop,
+                    "task_id": f"T{stop}",
+                    "turbine_id": tid,
+                    "fault_code": fault,
+                    "alert_level": level,
+                    "latitude": lat,
+                    "longitude": lon,
+                    "arrival": arrival,
+                    "start": arrival,
+                    "finish": arrival + timedelta(hours=2),
+                    "deadline": NOW + timedelta(hours=4 if level == "CRITICAL" else 24),
+                    "lateness_hours": 0.0,
+                    "km": 42.5,
+                    "plan_cost": 0.425,
+                }
+            )
+        tables[names.GOLD_DISPATCH] = pa.Table.from_pylist(plan, schema=PLAN_SCHEMA)
+    return tables
+
+
+def write_gold(paths: Paths, **kwargs) -> None:
+    """Write every gold table as a Parquet folder, with Spark-style bookkeeping files."""
+    for name, table in gold_arrow(**kwargs).items():
+        _write(paths.table(name), table)
+    # Spark's own bookkeeping lives beside the data and must be skipped.
+    (paths.table(names.GOLD_STATUS) / "_SUCCESS").write_text("")
+    (paths.table(names.GOLD_STATUS) / "_spark_metadata").mkdir(exist_ok=True)
+    (paths.table(names.GOLD_STATUS) / "_spark_metadata" / "0").write_text("v1\n{}")
+    (paths.table(names.GOLD_STATUS) / ".part-00000-fixture.parquet.crc").write_bytes(b"\x00crc")
+
+
+def silver_arrow(days: int = 3) -> dict[str, pa.Table]:
+    """Readings of every turbine every 10 minutes, by reading_date."""
+    schema = pa.schema(SILVER_COLUMNS)
+    out = {}
+    for day in range(days):
+        rows = []
+        day_start = datetime(2026, 1, 5, tzinfo=UTC) - timedelta(days=days - 1 - day)
+        for step in range(0, 24 * 6):
+            at = day_start + timedelta(minutes=10 * step)
+            if at > NOW:
+                break
+            for i, (tid, *_rest) in enumerate(TURBINES):
+                rows.append(
+                    {
+                        "turbine_id": tid,
+                        "timestamp": at,
+                        "nacelle_temperature": 35.0 + i,
+                        "gearbox_temperature": 60.0 + (step % 12),
+                        "generator_temperature": 50.0 + i,
+                        "vibration_level": 0.5 + 0.01 * (step % 30),
+                    }
+                )
+        out[day_start.date().isoformat()] = pa.Table.from_pylist(rows, schema=schema)
+    return out
+
+
+def write_silver(paths: Paths, days: int = 3) -> None:
+    """Silver partitioned by reading_date, as the pipeline writes it."""
+    for day, table in silver_arrow(days).items():
+        _write(paths.table(names.SILVER) / f"reading_date={day}", table)
+    (paths.table(names.SILVER) / "_spark_metadata").mkdir(exist_ok=True)
+
+
+def write_ledger(paths: Paths, job_names: list[str] | None = None) -> None:
+    """A pipeline with a completed update, jobs with runs, and an error event."""
+    from workloads.ledger import Ledger
+
+    ledger = Ledger(paths.ledger)
+    pid = ledger.ensure_pipeline(names.PIPELINE_NAME)
+    update = ledger.start_update(pid)
+    ledger.finish_update(update, "COMPLETED", metrics={"rows": 1234})
+    for name in job_names or [names.GENERATOR_JOB, names.DISPATCH_JOB]:
+        job = ledger.ensure_job(name)
+        run = ledger.start_run(job)
+        ledger.finish_run(run, "SUCCESS", "done")
+    ledger.record_event("generator", "ERROR", "disk full while writing batch 7")
+
+
+def write_all(paths: Paths, **kwargs) -> None:
+    write_gold(paths, **kwargs)
+    write_silver(paths)
+    write_ledger(paths)
+
+
+def gold_frames() -> dict:
+    """The same tables as pandas (for the fake workspace's SQL warehouse), silver included."""
+    import pandas as pd
+
+    frames = {name: table.to_pandas() for name, table in gold_arrow().items()}
+    frames[names.SILVER] = pd.concat(
+        [t.to_pandas() for t in silver_arrow().values()], ignore_index=True
+    )
+    return frames

@@ -1,0 +1,388 @@
+"""A local HTTP server that speaks the Databricks REST API calls the dashboard uses.
+
+The only simulation in the dashboard's tests: the real databricks-sdk talks to it.
+Endpoints: pipelines list/get, jobs list, runs list, SQL statement execution (+ chunks).
+Faults are injected through attributes (in-process) or `POST /fake/control` (from
+another process): reject the LIKE filter, fail with a status (429, 500, 401), delay.
+
+Run standalone: `python -m tests.fakes.workspace --port N [--jobs 5] [--page-size 2]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import re
+import threading
+import time
+from collections import Counter
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+import pandas as pd
+
+BASE_MS = 1_767_571_200_000  # 2026-01-05T00:00:00Z
+
+
+def like_to_regex(pattern: str) -> re.Pattern:
+    """SQL LIKE → regex: `%` any run, `_` any one character, the rest literal."""
+    out = []
+    for char in pattern:
+        out.append(".*" if char == "%" else "." if char == "_" else re.escape(char))
+    return re.compile("^" + "".join(out) + "$", re.IGNORECASE | re.DOTALL)
+
+
+class FakeWorkspace:
+    """State of the fake workspace and the server that serves it."""
+
+    def __init__(self, page_size: int = 2) -> None:
+        self.page_size = page_size
+        self.pipelines: list[dict[str, Any]] = []
+        self.jobs: list[dict[str, Any]] = []
+        self.runs: dict[int, list[dict[str, Any]]] = {}
+        self.tables: dict[str, pd.DataFrame] = {}
+        self.reject_filter = False
+        self.fail_status: int | None = None  # every API call fails with this status
+        self.fail_next: list[int] = []  # the next calls fail with these statuses, in order
+        self.delay = 0.0
+        self.calls: Counter[str] = Counter()
+        self.requests: list[tuple[str, str]] = []
+        self.statements: list[dict[str, Any]] = []
+        self._lock = threading.Lock()
+        self.server: ThreadingHTTPServer | None = None
+
+    # Content ---------------------------------------------------------------------------
+
+    def add_pipeline(self, name: str, state: str = "IDLE", update_state: str = "COMPLETED") -> str:
+        pipeline_id = f"p-{len(self.pipelines):04d}"
+        self.pipelines.append(
+            {
+                "pipeline_id": pipeline_id,
+                "name": name,
+                "state": state,
+                "health": "HEALTHY",
+                "creator_user_name": "someone@example.com",
+                "latest_updates": [
+                    {
+                        "update_id": f"u-{pipeline_id}",
+                        "state": update_state,
+                        "creation_time": str(BASE_MS),
+                    }
+                ],
+            }
+        )
+        return pipeline_id
+
+    def add_job(self, name: str, runs: list[tuple[str, str | None]] | None = None) -> int:
+        job_id = 1000 + len(self.jobs)
+        self.jobs.append({"job_id": job_id, "created_time": BASE_MS, "settings": {"name": name}})
+        self.runs[job_id] = [
+            {
+                "job_id": job_id,
+                "run_id": job_id * 100 + i,
+                "start_time": BASE_MS + i * 60_000,
+                "end_time": BASE_MS + i * 60_000 + 30_000 if result else None,
+                "run_duration": 30_000 if result else None,
+                "state": {
+                    "life_cycle_state": life,
+                    **({"result_state": result} if result else {}),
+                    "state_message": "",
+                },
+                "run_page_url": f"https://example.invalid/jobs/{job_id}/runs/{job_id * 100 + i}",
+            }
+            # newest first, as the API returns them
+            for i, (life, result) in reversed(list(enumerate(runs or [("TERMINATED", "SUCCESS")])))
+        ]
+        return job_id
+
+    def set_table(self, name: str, frame: pd.DataFrame) -> None:
+        self.tables[name] = frame
+
+    # Server -----------------------------------------------------------------------------
+
+    def start(self, port: int = 0) -> str:
+        workspace = self
+
+        class Handler(_Handler):
+            ws = workspace
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self.url
+
+    @property
+    def url(self) -> str:
+        assert self.server is not None
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.shutdown()
+            self.server.server_close()
+
+    def api_calls(self) -> int:
+        return sum(count for path, count in self.calls.items() if path.startswith("/api/"))
+
+
+def _page(items: list, token: str | None, size: int) -> tuple[list, str | None]:
+    start = int(token) if token else 0
+    end = start + size
+    return items[start:end], (str(end) if end < len(items) else None)
+
+
+def _sql_type(series: pd.Series) -> str:
+    if pd.api.types.is_bool_dtype(series):
+        return "BOOLEAN"
+    if pd.api.types.is_integer_dtype(series):
+        return "BIGINT"
+    if pd.api.types.is_float_dtype(series):
+        return "DOUBLE"
+    if pd.api.types.is_datetime64_any_dtype(series):
+        return "TIMESTAMP"
+    return "STRING"
+
+
+def _cell(value: Any) -> str | None:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    ws: FakeWorkspace
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args) -> None:  # quiet
+        pass
+
+    def _send(
+        self, status: int, body: dict[str, Any], headers: dict[str, str] | None = None
+    ) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _fault(self) -> bool:
+        ws = self.ws
+        with ws._lock:
+            status = ws.fail_next.pop(0) if ws.fail_next else ws.fail_status
+        if ws.delay:
+            time.sleep(ws.delay)
+        if status is None:
+            return False
+        codes = {
+            429: "REQUEST_LIMIT_EXCEEDED",
+            500: "INTERNAL_ERROR",
+            401: "UNAUTHENTICATED",
+            503: "TEMPORARILY_UNAVAILABLE",
+        }
+        headers = {"Retry-After": "1"} if status == 429 else None
+        self._send(
+            status,
+            {"error_code": codes.get(status, "ERROR"), "message": f"injected HTTP {status}"},
+            headers,
+        )
+        return True
+
+    def do_GET(self) -> None:
+        url = urlparse(self.path)
+        query = {k: v[-1] for k, v in parse_qs(url.query).items()}
+        ws = self.ws
+        with ws._lock:
+            ws.calls[url.path] += 1
+            ws.requests.append(("GET", self.path))
+        if url.path == "/fake/calls":
+            return self._send(200, {"calls": dict(ws.calls), "api_calls": ws.api_calls()})
+        if not url.path.startswith("/api/"):
+            return self._send(404, {"error_code": "NOT_FOUND", "message": url.path})
+        if self._fault():
+            return None
+        if url.path == "/api/2.0/pipelines":
+            items = ws.pipelines
+            if "filter" in query:
+                if ws.reject_filter:
+                    return self._send(
+                        400,
+                        {
+                            "error_code": "INVALID_PARAMETER_VALUE",
+                            "message": "Filter expression is not supported",
+                        },
+                    )
+                match = re.fullmatch(r"name LIKE '(.*)'", query["filter"], re.DOTALL)
+                if not match:
+                    return self._send(
+                        400, {"error_code": "INVALID_PARAMETER_VALUE", "message": "bad filter"}
+                    )
+                regex = like_to_regex(match.group(1))
+                items = [p for p in items if regex.match(p["name"])]
+            size = min(int(query.get("max_results", 25)), ws.page_size)
+            page, token = _page(items, query.get("page_token"), size)
+            body = {"statuses": page}
+            if token:
+                body["next_page_token"] = token
+            return self._send(200, body)
+        if url.path.startswith("/api/2.0/pipelines/"):
+            pipeline_id = url.path.rsplit("/", 1)[1]
+            for p in ws.pipelines:
+                if p["pipeline_id"] == pipeline_id:
+                    return self._send(200, p)
+            return self._send(
+                404, {"error_code": "RESOURCE_DOES_NOT_EXIST", "message": "no such pipeline"}
+            )
+        if url.path == "/api/2.2/jobs/list":
+            size = min(int(query.get("limit", 20)), ws.page_size)
+            page, token = _page(ws.jobs, query.get("page_token"), size)
+            body = {"jobs": page, "has_more": bool(token)}
+            if token:
+                body["next_page_token"] = token
+            return self._send(200, body)
+        if url.path == "/api/2.2/jobs/runs/list":
+            runs = ws.runs.get(int(query.get("job_id", -1)), [])
+            size = min(int(query.get("limit", 25)), ws.page_size)
+            page, token = _page(runs, query.get("page_token"), size)
+            body = {"runs": page, "has_more": bool(token)}
+            if token:
+                body["next_page_token"] = token
+            return self._send(200, body)
+        return self._send(404, {"error_code": "ENDPOINT_NOT_FOUND", "message": f"no {url.path}"})
+
+    def do_POST(self) -> None:
+        url = urlparse(self.path)
+        length = int(self.headers.get("Content-Length") or 0)
+        payload = json.loads(self.rfile.read(length) or b"{}")
+        ws = self.ws
+        with ws._lock:
+            ws.calls[url.path] += 1
+            ws.requests.append(("POST", self.path))
+        if url.path == "/fake/control":
+            for key in ("reject_filter", "fail_status", "delay"):
+                if key in payload:
+                    setattr(ws, key, payload[key])
+            if "fail_next" in payload:
+                ws.fail_next = list(payload["fail_next"])
+            return self._send(200, {"ok": True})
+        if self._fault():
+            return None
+        if url.path.rstrip("/") == "/api/2.0/sql/statements":
+            ws.statements.append(payload)
+            return self._statement(payload)
+        return self._send(404, {"error_code": "ENDPOINT_NOT_FOUND", "message": f"no {url.path}"})
+
+    def _statement(self, payload: dict[str, Any]) -> None:
+        sql = payload.get("statement", "")
+        match = re.search(r"FROM\s+`[^`]*`\.`[^`]*`\.(\w+)", sql)
+        table = match.group(1) if match else ""
+        frame = self.ws.tables.get(table)
+        statement_id = f"stmt-{len(self.ws.statements)}"
+        if frame is None:
+            return self._send(
+                200,
+                {
+                    "statement_id": statement_id,
+                    "status": {
+                        "state": "FAILED",
+                        "error": {
+                            "error_code": "BAD_REQUEST",
+                            "message": f"[TABLE_OR_VIEW_NOT_FOUND] The table {table} cannot be found.",
+                        },
+                    },
+                },
+            )
+        params = {p["name"]: p.get("value") for p in payload.get("parameters") or []}
+        if "turbine_id" in params:
+            frame = frame[frame["turbine_id"] == params["turbine_id"]]
+            select = re.match(r"SELECT (.*?) FROM", sql).group(1)
+            frame = frame[[c.strip() for c in select.split(",")]]
+        columns = [
+            {
+                "name": c,
+                "type_name": _sql_type(frame[c]),
+                "type_text": _sql_type(frame[c]).lower(),
+                "position": i,
+            }
+            for i, c in enumerate(frame.columns)
+        ]
+        rows = [[_cell(v) for v in row] for row in frame.itertuples(index=False)]
+        self._send(
+            200,
+            {
+                "statement_id": statement_id,
+                "status": {"state": "SUCCEEDED"},
+                "manifest": {
+                    "format": "JSON_ARRAY",
+                    "schema": {"column_count": len(columns), "columns": columns},
+                    "total_row_count": len(rows),
+                    "total_chunk_count": 1,
+                },
+                "result": {
+                    "chunk_index": 0,
+                    "row_offset": 0,
+                    "row_count": len(rows),
+                    "data_array": rows,
+                },
+            },
+        )
+
+
+TRICKY_NAMES = [
+    "windmill 100% _ready_",
+    'Windmill\'s "quoted" pipeline',
+    "<script>window.__pwned=1</script> windmill",
+]
+
+
+def populate(ws: FakeWorkspace, extra_jobs: int = 0) -> None:
+    """A workspace like the deployed one, plus other teams' resources and tricky names."""
+    from tests.fakes.gold_tables import gold_frames
+    from workloads import names
+
+    ws.add_pipeline(names.PIPELINE_NAME, state="RUNNING", update_state="RUNNING")
+    ws.add_pipeline("other team ETL")
+    ws.add_pipeline("wind-mill lookalike")  # must not match: no "windmill"
+    for name in TRICKY_NAMES:
+        ws.add_pipeline(name)
+    for name in (names.GENERATOR_JOB, names.PIPELINE_REFRESH_JOB, names.DISPATCH_JOB):
+        ws.add_job(
+            name,
+            [
+                ("TERMINATED", "SUCCESS"),
+                ("TERMINATED", "FAILED"),
+                ("TERMINATED", "SUCCESS"),
+                ("RUNNING", None),
+            ],
+        )
+    ws.add_job("finance nightly")
+    ws.add_job(TRICKY_NAMES[2], [("TERMINATED", "SUCCESS")])
+    for i in range(extra_jobs):
+        ws.add_job(f"unrelated job {i}")
+    for table, frame in gold_frames().items():
+        ws.set_table(table, frame)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--page-size", type=int, default=2)
+    parser.add_argument("--extra-jobs", type=int, default=0)
+    args = parser.parse_args()
+    ws = FakeWorkspace(page_size=args.page_size)
+    populate(ws, args.extra_jobs)
+    print(ws.start(args.port), flush=True)
+    with contextlib.suppress(KeyboardInterrupt):
+        threading.Event().wait()
+
+
+if __name__ == "__main__":
+    main()
