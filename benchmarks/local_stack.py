@@ -1,0 +1,129 @@
+"""Benchmark: cold `windmill up` on an empty home until the dashboard shows gold data.
+
+Measures, on this machine:
+- time to first insight: from launching `windmill up` on an empty WINDMILL_HOME (with
+  the default 24 h backfill) until the dashboard's `/api/status` reports gold data
+  (`fleet.turbines_reporting` > 0, read by the dashboard from `gold_turbine_status`);
+- peak resident memory of all processes together (the supervisor and every child:
+  generator, pipeline and their JVMs, dispatcher, dashboard), sampled every 0.5 s from
+  the launch until `--steady-seconds` after the first insight;
+- time for SIGTERM to stop everything.
+
+    .venv/bin/python benchmarks/local_stack.py [--turbines 100] [--backfill-hours 24]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import psutil
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from workloads.spark import free_port  # noqa: E402
+
+
+def tree_rss(root: psutil.Process) -> int:
+    """Resident bytes of `root` and all its descendants."""
+    total = 0
+    try:
+        processes = [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return 0
+    for process in processes:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            total += process.memory_info().rss
+    return total
+
+
+def api_status(port: int) -> dict | None:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/status", timeout=2) as reply:
+            return json.loads(reply.read())
+    except (OSError, ValueError):
+        return None
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--turbines", type=int, default=100)
+    parser.add_argument("--backfill-hours", type=float, default=24)
+    parser.add_argument("--refresh-seconds", type=float, default=15)
+    parser.add_argument("--steady-seconds", type=float, default=60)
+    parser.add_argument("--timeout", type=float, default=900)
+    args = parser.parse_args()
+
+    home = Path(tempfile.mkdtemp(prefix="windmill-bench-stack-"))
+    port = free_port()
+    env = {**os.environ, "WINDMILL_HOME": str(home)}
+    command = [
+        sys.executable, "-m", "workloads.cli", "up",
+        "--turbines", str(args.turbines),
+        "--backfill-hours", str(args.backfill_hours),
+        "--refresh-seconds", str(args.refresh_seconds),
+        "--port", str(port),
+    ]  # fmt: skip
+    print(f"home {home}; dashboard port {port}; {' '.join(command[3:])}", flush=True)
+    log = open(home.parent / f"{home.name}.log", "w")  # noqa: SIM115
+    started = time.monotonic()
+    up = subprocess.Popen(command, env=env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
+    root = psutil.Process(up.pid)
+    peak = 0
+    first_insight: float | None = None
+    last_poll = 0.0
+    try:
+        while True:
+            now = time.monotonic()
+            if up.poll() is not None:
+                raise SystemExit(f"windmill up exited early with {up.returncode}; see {log.name}")
+            if now - started > args.timeout:
+                raise SystemExit(f"no gold data on the dashboard after {args.timeout:.0f} s")
+            peak = max(peak, tree_rss(root))
+            if first_insight is None and now - last_poll >= 0.5:
+                last_poll = now
+                status = api_status(port)
+                fleet = (status or {}).get("fleet") or {}
+                if fleet.get("turbines_reporting"):
+                    first_insight = now - started
+                    print(
+                        f"first insight after {first_insight:.1f} s: "
+                        f"{fleet['turbines_reporting']} turbines reporting, "
+                        f"{fleet.get('power_now_mw')} MW",
+                        flush=True,
+                    )
+            if first_insight is not None and now - started >= first_insight + args.steady_seconds:
+                break
+            time.sleep(0.5)
+        stop_started = time.monotonic()
+        up.send_signal(signal.SIGTERM)
+        up.wait(timeout=60)
+        stopped_in = time.monotonic() - stop_started
+    finally:
+        if up.poll() is None:
+            up.kill()
+        log.close()
+    print(
+        f"time to first insight (cold start, {args.backfill_hours:g} h backfill of "
+        f"{args.turbines} turbines): {first_insight:.1f} s"
+    )
+    print(
+        f"peak RSS of all processes together: {peak / 2**20:.0f} MiB "
+        f"(until {args.steady_seconds:.0f} s after first insight)"
+    )
+    print(f"SIGTERM to everything stopped: {stopped_in:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
