@@ -49,21 +49,19 @@ class CodeArtifacts(Construct):
         self.pipeline_files: list[WorkspaceFile] = []
         for relative in DATASET_FILES:
             source = REPO_ROOT / relative
-            self.pipeline_files.append(
-                WorkspaceFile(
-                    self,
-                    f"pipeline-{source.stem}",
-                    path=f"{self.workspace_root}/{relative}",
-                    source=str(source),
-                    md5=Fn.filemd5(str(source)),
-                )
-            )
-        self.drop_tables_sql = WorkspaceFile(
+            self.pipeline_files.append(self._upload(f"pipeline-{source.stem}", source, relative))
+        self.drop_tables_sql = self._upload(
+            "drop-tables-sql", DROP_TABLES_SQL, f"sql/{DROP_TABLES_SQL.name}"
+        )
+
+    def _upload(self, id_: str, source: Path, relative: str) -> WorkspaceFile:
+        # md5 makes Terraform re-upload when the local file changes.
+        return WorkspaceFile(
             self,
-            "drop-tables-sql",
-            path=f"{self.workspace_root}/sql/{DROP_TABLES_SQL.name}",
-            source=str(DROP_TABLES_SQL),
-            md5=Fn.filemd5(str(DROP_TABLES_SQL)),
+            id_,
+            path=f"{self.workspace_root}/{relative}",
+            source=str(source),
+            md5=Fn.filemd5(str(source)),
         )
 
     @property

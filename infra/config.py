@@ -61,6 +61,9 @@ class EnvironmentConfig:
     profile: str | None = None
     catalog: str = "users"
     schema: str | None = None
+    # False when the schema already exists (e.g. a per-user schema of `users`):
+    # the stack then only references it instead of creating and owning it.
+    manage_schema: bool = True
     serverless_pipeline: bool = True
     serverless_jobs: bool = False
     spark_version: SparkVersionSelection = field(default_factory=SparkVersionSelection)
@@ -138,6 +141,7 @@ def _from_environ(environ: Mapping[str, str]) -> dict[str, Any]:
     for var, key in {
         "WINDMILL_SERVERLESS_PIPELINE": "serverless_pipeline",
         "WINDMILL_SERVERLESS_JOBS": "serverless_jobs",
+        "WINDMILL_MANAGE_SCHEMA": "manage_schema",
     }.items():
         if environ.get(var):
             values[key] = _bool(var, environ[var])

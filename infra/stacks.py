@@ -44,7 +44,11 @@ class WorkspaceStack(TerraformStack):
         user = self.compute.current_user
         self.schema_name = config.schema or user.alphanumeric
         self.catalog = UnityCatalog(
-            self, "catalog", catalog=config.catalog, schema_name=self.schema_name
+            self,
+            "catalog",
+            catalog=config.catalog,
+            schema_name=self.schema_name,
+            manage_schema=config.manage_schema,
         )
         self.code = CodeArtifacts(
             self, "code", catalog=self.catalog, user_home=user.home, env=config.env

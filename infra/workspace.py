@@ -1,0 +1,232 @@
+"""The deploy steps Terraform cannot do, through the Databricks SDK: sign-in check,
+first pipeline update, App source deployment and the Genie space."""
+
+from __future__ import annotations
+
+import configparser
+import json
+import os
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import yaml
+
+from infra.config import REPO_ROOT
+from workloads.errors import WindmillError
+from workloads.names import GOLD_ALERTS
+
+if TYPE_CHECKING:
+    from databricks.sdk import WorkspaceClient
+
+GENIE_TITLE = "Windmill maintenance alerts"
+DASHBOARD_DIR = REPO_ROOT / "dashboard"
+APP_PACKAGES = ("dashboard", "workloads")
+# Installed into the App from constraints.txt pins (the dashboard's imports).
+APP_REQUIREMENTS = ("panel", "hvplot", "bokeh", "holoviews", "pandas", "pyarrow", "databricks-sdk")
+PIPELINE_DONE = {"COMPLETED", "FAILED", "CANCELED"}
+
+
+def workspace_client(profile: str) -> WorkspaceClient:
+    """A signed-in client for `profile`, or a WindmillError saying what is missing."""
+    from databricks.sdk import WorkspaceClient
+
+    config_file = databricks_config_file()
+    if profile not in profiles(config_file):
+        raise WindmillError(
+            f"Databricks profile {profile!r} is not in {config_file}; create it with "
+            f"`databricks auth login --profile {profile}` (or `databricks configure`) and retry."
+        )
+    try:
+        client = WorkspaceClient(profile=profile)
+    except Exception as exc:  # the SDK raises ValueError for config problems
+        raise WindmillError(
+            f"Databricks profile {profile!r} is missing or incomplete ({_first_line(exc)}); "
+            f"create it with `databricks auth login --profile {profile}` and retry."
+        ) from exc
+    try:
+        client.current_user.me()
+    except Exception as exc:
+        raise WindmillError(
+            f"Could not sign in to Databricks with profile {profile!r} ({_first_line(exc)}); "
+            f"refresh the credentials with `databricks auth login --profile {profile}`."
+        ) from exc
+    return client
+
+
+def databricks_config_file() -> Path:
+    """The Databricks config file the SDK and the provider read profiles from."""
+    return Path(os.environ.get("DATABRICKS_CONFIG_FILE") or "~/.databrickscfg").expanduser()
+
+
+def profiles(config_file: Path) -> set[str]:
+    """Profile names in a Databricks config file (none if it does not exist)."""
+    parser = configparser.ConfigParser(default_section="__no_default__")
+    try:
+        parser.read(config_file)
+    except configparser.Error as exc:
+        raise WindmillError(f"{config_file} cannot be read ({exc}); fix it and retry.") from exc
+    names = set(parser.sections())
+    # The SDK treats [DEFAULT] as a profile too.
+    if config_file.exists() and "[DEFAULT]" in config_file.read_text():
+        names.add("DEFAULT")
+    return names
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0].rstrip(".") if text else type(exc).__name__
+
+
+def run_first_update(client: WorkspaceClient, pipeline_id: str, timeout_s: float = 3600) -> str:
+    """Start a pipeline update and wait for it; return its final state.
+
+    The gold tables (and so their grants and the Genie space) exist only after it.
+    """
+    update_id = client.pipelines.start_update(pipeline_id).update_id
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        update = client.pipelines.get_update(pipeline_id, update_id).update
+        state = update.state.value if update and update.state else "UNKNOWN"
+        if state in PIPELINE_DONE:
+            if state != "COMPLETED":
+                raise WindmillError(
+                    f"The pipeline's first update ended {state}; open the pipeline page "
+                    "to see why, fix it, then rerun `windmill deploy`."
+                )
+            return state
+        time.sleep(10)
+    raise WindmillError("The pipeline's first update did not finish within an hour; rerun later.")
+
+
+def start_generator(client: WorkspaceClient, job_id: int) -> int | None:
+    """Start the generator job unless a run is already active; return the new run id."""
+    if any(True for _ in client.jobs.list_runs(job_id=job_id, active_only=True)):
+        return None
+    return client.jobs.run_now(job_id).run_id
+
+
+def app_requirements(constraints: Path = REPO_ROOT / "constraints.txt") -> list[str]:
+    """The App's requirements.txt lines, pinned as constraints.txt pins them locally."""
+    pins = {}
+    for line in constraints.read_text().splitlines():
+        name, sep, version = line.strip().partition("==")
+        if sep:
+            pins[name.lower()] = f"{name}=={version}"
+    return [pins.get(name, name) for name in APP_REQUIREMENTS]
+
+
+def app_yaml(outputs: dict[str, Any], source: Path = DASHBOARD_DIR / "app.yaml") -> str:
+    """The dashboard's app.yaml with the deployment's catalog, schema and warehouse added."""
+    spec = yaml.safe_load(source.read_text()) if source.exists() else {}
+    spec = spec or {}
+    spec.setdefault(
+        "command",
+        ["python", "-m", "dashboard", "--workspace", "databricks", "--address", "0.0.0.0"],
+    )
+    env = [e for e in spec.get("env", []) if isinstance(e, dict)]
+    known = {e.get("name") for e in env}
+    wanted = [
+        {"name": "WINDMILL_CATALOG", "value": str(outputs["catalog"])},
+        {"name": "WINDMILL_SCHEMA", "value": str(outputs["schema"])},
+        {"name": "DATABRICKS_WAREHOUSE_ID", "valueFrom": "sql-warehouse"},
+    ]
+    env += [e for e in wanted if e["name"] not in known]
+    spec["env"] = env
+    return yaml.safe_dump(spec, sort_keys=False)
+
+
+def app_source_files() -> Iterator[tuple[str, Path]]:
+    """(relative path, local file) of every Python source the App imports."""
+    for package in APP_PACKAGES:
+        for path in sorted((REPO_ROOT / package).rglob("*")):
+            wanted = path.suffix in (".py", ".css", ".json", ".properties", ".yaml")
+            if path.is_file() and wanted and "__pycache__" not in path.parts:
+                yield str(path.relative_to(REPO_ROOT)), path
+
+
+def deploy_app(client: WorkspaceClient, app_name: str, source_path: str, outputs: dict) -> None:
+    """Upload the dashboard (and the workloads it imports) and deploy it to the App."""
+    from databricks.sdk.service.apps import AppDeployment
+    from databricks.sdk.service.workspace import ImportFormat
+
+    def upload(relative: str, content: bytes) -> None:
+        target = f"{source_path}/{relative}"
+        client.workspace.mkdirs(target.rsplit("/", 1)[0])
+        client.workspace.upload(target, content, format=ImportFormat.AUTO, overwrite=True)
+
+    for relative, path in app_source_files():
+        upload(relative, path.read_bytes())
+    upload("app.yaml", app_yaml(outputs).encode())
+    upload("requirements.txt", ("\n".join(app_requirements()) + "\n").encode())
+    client.apps.deploy_and_wait(app_name, AppDeployment(source_code_path=source_path))
+
+
+def genie_space(catalog: str, schema: str) -> str:
+    """The serialized Genie space: one table, gold_maintenance_alerts, and sample questions."""
+    questions = [
+        "Which turbines have open CRITICAL alerts?",
+        "How many open alerts are there per fault code?",
+        "Which turbines have needed maintenance the longest?",
+    ]
+    space = {
+        "version": 2,
+        "config": {
+            "sample_questions": [
+                {"id": uuid.uuid5(uuid.NAMESPACE_URL, q).hex, "question": [q]} for q in questions
+            ]
+        },
+        "data_sources": {
+            "tables": [
+                {
+                    "identifier": f"{catalog}.{schema}.{GOLD_ALERTS}",
+                    "description": [
+                        "Open WARNING/CRITICAL maintenance work, one row per turbine and fault."
+                    ],
+                }
+            ]
+        },
+    }
+    return json.dumps(space)
+
+
+def ensure_genie_space(
+    client: WorkspaceClient, warehouse_id: str, catalog: str, schema: str
+) -> str:
+    """Create the Genie space over gold_maintenance_alerts, or update it; return its id."""
+    serialized = genie_space(catalog, schema)
+    existing = find_genie_space(client)
+    if existing:
+        client.genie.update_space(
+            existing, warehouse_id=warehouse_id, serialized_space=serialized, title=GENIE_TITLE
+        )
+        return existing
+    space = client.genie.create_space(
+        warehouse_id,
+        serialized,
+        title=GENIE_TITLE,
+        description="Ask about open turbine maintenance alerts (windmill).",
+    )
+    return space.space_id
+
+
+def find_genie_space(client: WorkspaceClient) -> str | None:
+    """The id of the windmill Genie space, if one exists."""
+    token = None
+    while True:
+        page = client.genie.list_spaces(page_token=token)
+        for space in page.spaces or []:
+            if space.title == GENIE_TITLE:
+                return space.space_id
+        token = page.next_page_token
+        if not token:
+            return None
+
+
+def remove_genie_space(client: WorkspaceClient) -> None:
+    """Trash the windmill Genie space (destroy)."""
+    space_id = find_genie_space(client)
+    if space_id:
+        client.genie.trash_space(space_id)
