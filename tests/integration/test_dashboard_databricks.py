@@ -1,0 +1,208 @@
+"""The Databricks sources with the real databricks-sdk against a fake workspace server."""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+from dashboard import logbuffer
+from dashboard.databricks import DatabricksGoldSource, DatabricksStatusSource
+from dashboard.state import Poller
+from tests.fakes.workspace import TRICKY_NAMES, FakeWorkspace, populate
+from workloads import names
+
+pytestmark = pytest.mark.integration
+TOKEN = "dapi0123456789abcdef0123456789abcdef"
+
+
+@pytest.fixture
+def isolated_env(tmp_path, monkeypatch):
+    for key in list(os.environ):
+        if key.startswith("DATABRICKS_"):
+            monkeypatch.delenv(key)
+    monkeypatch.setenv("HOME", str(tmp_path))  # no ~/.databrickscfg
+    return tmp_path
+
+
+@pytest.fixture
+def workspace(isolated_env):
+    ws = FakeWorkspace(page_size=2)
+    populate(ws, extra_jobs=7)
+    ws.start()
+    yield ws
+    ws.stop()
+
+
+def client_for(ws: FakeWorkspace, http_timeout: int = 5, retry_timeout: int = 10):
+    from databricks.sdk import WorkspaceClient
+    from databricks.sdk.config import Config
+
+    return WorkspaceClient(
+        config=Config(
+            host=ws.url,
+            token=TOKEN,
+            http_timeout_seconds=http_timeout,
+            retry_timeout_seconds=retry_timeout,
+        )
+    )
+
+
+@pytest.fixture
+def poller(workspace):
+    client = client_for(workspace)
+    return Poller(
+        DatabricksStatusSource(client),
+        DatabricksGoldSource(client, "wh-1", "main", "windmill"),
+        refresh_seconds=60,
+    )
+
+
+@pytest.fixture
+def log_lines():
+    buffer = logbuffer.install()
+    yield lambda: [line["message"] for line in buffer.lines(500)]
+
+
+def test_pipelines_and_jobs_across_pages_with_tricky_names(workspace, poller):
+    assert poller.refresh(), poller.snapshot.error
+    status = poller.snapshot.status
+    assert status.filter_path == "server-side filter"
+    assert sorted(p["name"] for p in status.pipelines) == sorted(
+        [names.PIPELINE_NAME, *TRICKY_NAMES]
+    )
+    assert not any(p["name"] in ("other team ETL", "wind-mill lookalike") for p in status.pipelines)
+    jobs = {job["name"]: job for job in status.jobs}
+    assert set(jobs) == {
+        names.GENERATOR_JOB,
+        names.PIPELINE_REFRESH_JOB,
+        names.DISPATCH_JOB,
+        TRICKY_NAMES[2],
+    }
+    # 12 jobs in pages of 2; every run page of a windmill job was followed (4 runs > page size).
+    assert workspace.calls["/api/2.2/jobs/list"] == 6
+    generator = jobs[names.GENERATOR_JOB]
+    assert len(generator["latest_runs"]) == 4
+    assert generator["active"] and generator["latest_runs"][0]["life_cycle_state"] == "RUNNING"
+    assert generator["link"].endswith(f"/jobs/{generator['job_id']}")
+    running = next(p for p in status.pipelines if p["name"] == names.PIPELINE_NAME)
+    assert running["active"] and running["link"].endswith(f"/pipelines/{running['pipeline_id']}")
+    counts = poller.snapshot.counts("pipelines")
+    assert counts == {"total": 4, "active": 1, "idle": 3}
+
+
+def test_rejected_like_filter_falls_back_and_logs_the_path_with_timing(
+    workspace, poller, log_lines
+):
+    workspace.reject_filter = True
+    assert poller.refresh(), poller.snapshot.error
+    assert poller.snapshot.status.filter_path == "fallback"
+    assert len(poller.snapshot.status.pipelines) == 4
+    fallback = [line for line in log_lines() if line.startswith("pipelines listed via fallback")]
+    assert fallback and " ms " in fallback[0]
+    workspace.reject_filter = False
+    poller.refresh()
+    assert poller.snapshot.status.filter_path == "server-side filter"
+    assert any(line.startswith("pipelines listed via server-side filter") for line in log_lines())
+
+
+def test_http_429_is_retried_by_the_sdk(workspace, poller):
+    workspace.fail_next = [429]
+    assert poller.refresh(), poller.snapshot.error
+    assert not poller.snapshot.stale
+    # Two pages of pipelines, plus the retry of the throttled first page.
+    assert workspace.calls["/api/2.0/pipelines"] == 3
+
+
+@pytest.mark.parametrize("status", [500, 401])
+def test_server_error_or_expired_credentials_keep_last_good_data(workspace, poller, status):
+    assert poller.refresh()
+    good = poller.snapshot
+    workspace.fail_status = status
+    assert poller.refresh() is False
+    snap = poller.snapshot
+    assert snap.stale and snap.stale_since == good.refreshed_at
+    assert snap.status is good.status
+    assert "injected HTTP" in snap.error
+    assert poller.next_delay() < poller.refresh_seconds  # retried sooner, with backoff
+    workspace.fail_status = None
+    assert poller.refresh() and not poller.snapshot.stale
+
+
+def test_slow_workspace_times_out_and_goes_stale(workspace, isolated_env):
+    client = client_for(workspace, http_timeout=1, retry_timeout=2)
+    poller = Poller(
+        DatabricksStatusSource(client), DatabricksGoldSource(client, "wh", "main", "windmill")
+    )
+    workspace.delay = 1.5
+    started = time.monotonic()
+    assert poller.refresh() is False
+    assert time.monotonic() - started < 30
+    assert poller.snapshot.stale and poller.snapshot.error
+    workspace.delay = 0
+
+
+def test_gold_through_the_warehouse_with_parameters(workspace, poller):
+    assert poller.refresh()
+    fleet = poller.snapshot.fleet()
+    assert fleet["turbines_reporting"] == 5 and fleet["critical_alerts"] == 1
+    statements = [s["statement"] for s in workspace.statements]
+    assert any("`main`.`windmill`.gold_turbine_status" in s for s in statements)
+    sneaky = "T'; DROP TABLE x; --"
+    poller.trend(sneaky)
+    last = workspace.statements[-1]
+    assert sneaky not in last["statement"]
+    assert {"name": "turbine_id", "value": sneaky} in last["parameters"]
+    trend = poller.trend("TURBINE_00002")
+    assert set(trend["turbine_id"]) == {"TURBINE_00002"}
+    assert str(trend["timestamp"].dt.tz) == "UTC"
+
+
+def test_missing_gold_table_means_no_data_yet(workspace, poller):
+    del workspace.tables[names.GOLD_DISPATCH]
+    assert poller.refresh()
+    assert poller.snapshot.gold[names.GOLD_DISPATCH] is None
+
+
+def test_token_never_reaches_the_logs(workspace, poller, log_lines):
+    logging.getLogger("databricks.sdk").setLevel(logging.DEBUG)
+    try:
+        workspace.fail_status = 401
+        poller.refresh()
+        workspace.fail_status = None
+        poller.refresh()
+    finally:
+        logging.getLogger("databricks.sdk").setLevel(logging.WARNING)
+    assert log_lines()
+    assert not any(TOKEN in line for line in log_lines())
+
+
+def _run_dashboard(*args, env_home):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DATABRICKS_")}
+    env["HOME"] = str(env_home)
+    return subprocess.run(
+        [sys.executable, "-m", "dashboard", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+
+
+def test_databricks_mode_without_credentials_is_one_clear_error(isolated_env):
+    result = _run_dashboard(
+        "--workspace", "databricks", "--warehouse-id", "w1", env_home=isolated_env
+    )
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "needs credentials" in lines[0] and "Traceback" not in result.stderr
+
+
+def test_databricks_mode_without_a_warehouse_is_one_clear_error(isolated_env):
+    result = _run_dashboard("--workspace", "databricks", env_home=isolated_env)
+    assert result.returncode == 2
+    assert "--warehouse-id" in result.stderr and "Traceback" not in result.stderr

@@ -1,0 +1,163 @@
+"""The shared poller: refresh, stale-on-failure, backoff, one thread, shared trends."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pandas as pd
+import pytest
+
+from dashboard.sources import PlatformStatus
+from dashboard.state import Poller
+from workloads import names
+
+pytestmark = pytest.mark.unit
+
+T0 = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = T0
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+class FlakyStatus:
+    name = "fake"
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self.error: Exception | None = None
+        self.jobs = [{"job_id": 1, "name": "windmill-x", "active": True, "latest_runs": []}]
+
+    def fetch_status(self) -> PlatformStatus:
+        self.calls += 1
+        if self.error:
+            raise self.error
+        return PlatformStatus([], list(self.jobs), [], "server-side filter")
+
+
+class StaticGold:
+    name = "fake"
+
+    def __init__(self) -> None:
+        self.trend_calls = 0
+
+    def fetch_gold(self):
+        status = pd.DataFrame(
+            {
+                "turbine_id": ["T1", "T2"],
+                "power_output": [1000.0, 500.0],
+                "timestamp": pd.to_datetime(["2026-01-05T12:00Z"] * 2),
+                "alert_level": ["NORMAL", "CRITICAL"],
+            }
+        )
+        return {names.GOLD_STATUS: status, names.GOLD_ALERTS: None}
+
+    def fetch_trend(self, turbine_id, hours=24):
+        self.trend_calls += 1
+        return pd.DataFrame({"turbine_id": [turbine_id]})
+
+
+@pytest.fixture
+def setup():
+    clock = Clock()
+    status, gold = FlakyStatus(), StaticGold()
+    return (
+        Poller(status, gold, refresh_seconds=60, backoff_base=2, clock=clock),
+        status,
+        gold,
+        clock,
+    )
+
+
+def test_successful_refresh_publishes_a_new_snapshot(setup):
+    poller, status, _gold, _clock = setup
+    assert poller.snapshot.refreshed_at is None and poller.snapshot.version == 0
+    assert poller.refresh() is True
+    snap = poller.snapshot
+    assert snap.refreshed_at == T0 and not snap.stale and snap.error is None
+    assert snap.counts("jobs") == {"total": 1, "active": 1, "idle": 0}
+    assert snap.fleet()["turbines_reporting"] == 2
+    assert snap.fleet()["power_now_mw"] == 1.5
+    assert snap.version == 1
+
+
+def test_failed_refresh_keeps_last_good_data_and_marks_it_stale(setup):
+    poller, status, _gold, clock = setup
+    poller.refresh()
+    good = poller.snapshot
+    clock.advance(60)
+    status.error = TimeoutError("workspace timed out")
+    assert poller.refresh() is False
+    snap = poller.snapshot
+    assert snap.status is good.status and snap.gold is good.gold
+    assert snap.refreshed_at == T0
+    assert snap.stale and snap.stale_since == T0  # stale since the last good data
+    assert "workspace timed out" in snap.error
+    # A second failure keeps the original "since".
+    clock.advance(5)
+    poller.refresh()
+    assert poller.snapshot.stale_since == T0
+    # Recovery clears the badge and the error.
+    status.error = None
+    clock.advance(5)
+    assert poller.refresh() is True
+    assert not poller.snapshot.stale and poller.snapshot.error is None
+    assert poller.snapshot.refreshed_at == clock.now
+
+
+def test_failure_before_any_data_is_stale_from_that_moment(setup):
+    poller, status, _gold, _clock = setup
+    status.error = RuntimeError("401 expired credentials")
+    poller.refresh()
+    assert poller.snapshot.status is None and poller.snapshot.stale_since == T0
+    assert poller.snapshot.counts("pipelines") == {"total": 0, "active": 0, "idle": 0}
+
+
+def test_backoff_doubles_up_to_the_refresh_period_and_resets(setup):
+    poller, status, _gold, _clock = setup
+    assert poller.next_delay() == 60
+    status.error = ConnectionError("HTTP 500")
+    delays = []
+    for _ in range(7):
+        poller.refresh()
+        delays.append(poller.next_delay())
+    assert delays == [2, 4, 8, 16, 32, 60, 60]
+    status.error = None
+    poller.refresh()
+    assert poller.next_delay() == 60
+
+
+def test_background_thread_starts_once_and_refreshes_on_wake(setup):
+    poller, status, _gold, _clock = setup
+    poller.refresh_seconds = 3600  # only the wake-up can trigger a second refresh
+    first = poller.start()
+    assert poller.start() is first  # idempotent: one poller thread per process
+    deadline = datetime.now() + timedelta(seconds=5)
+    while status.calls < 1 and datetime.now() < deadline:
+        first.join(0.01)
+    poller.refresh_soon()
+    while status.calls < 2 and datetime.now() < deadline:
+        first.join(0.01)
+    poller.stop()
+    assert status.calls == 2
+    assert not first.is_alive()
+
+
+def test_trend_is_fetched_once_per_turbine_per_refresh(setup):
+    poller, _status, gold, _clock = setup
+    poller.refresh()
+    for _ in range(50):  # fifty sessions looking at the same turbine
+        poller.trend("T2")
+    assert gold.trend_calls == 1
+    poller.trend("T1")
+    assert gold.trend_calls == 2
+    poller.refresh()
+    poller.trend("T2")
+    assert gold.trend_calls == 3
