@@ -1,0 +1,89 @@
+"""Per-environment configuration: defaults, cdktf.json context, WINDMILL_* variables."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from infra.config import (
+    ENVIRONMENTS,
+    GeneratorDefaults,
+    load_config,
+    read_context,
+    selected_environments,
+)
+from workloads.errors import WindmillError
+
+pytestmark = pytest.mark.unit
+
+
+def test_defaults_without_context_or_environment():
+    dev = load_config("dev", context={}, environ={})
+    assert dev.catalog == "users"
+    assert dev.schema is None  # the deploying user's name, resolved at plan time
+    assert dev.profile is None
+    assert dev.development is True
+    assert dev.generator == GeneratorDefaults(10, 15, 100_000)
+    assert dev.stack_name == "windmill-dev"
+    prod = load_config("prod", context={}, environ={})
+    assert prod.development is False
+    assert prod.serverless_pipeline is False
+
+
+def test_cdktf_json_holds_a_context_per_environment():
+    context = read_context()
+    assert set(context) == set(ENVIRONMENTS)
+    for env in ENVIRONMENTS:
+        assert load_config(env, context=context, environ={}).env == env
+
+
+def test_context_then_environment_variables_override():
+    context = {"dev": {"catalog": "main", "generator": {"batch_interval": 5}}}
+    config = load_config(
+        "dev",
+        context=context,
+        environ={
+            "WINDMILL_PROFILE": "work",
+            "WINDMILL_SCHEMA": "turbines",
+            "WINDMILL_SERVERLESS_JOBS": "true",
+            "WINDMILL_NOTIFY_EMAILS": "a@example.org, b@example.org",
+        },
+    )
+    assert config.catalog == "main"
+    assert config.generator == GeneratorDefaults(10, 5, 100_000)
+    assert config.profile == "work"
+    assert config.schema == "turbines"
+    assert config.serverless_jobs is True
+    assert config.notification_emails == ("a@example.org", "b@example.org")
+    overridden = load_config("dev", context=context, environ={"WINDMILL_CATALOG": "sandbox"})
+    assert overridden.catalog == "sandbox"
+
+
+@pytest.mark.parametrize(
+    ("env", "context", "environ", "message"),
+    [
+        ("staging", {}, {}, "Unknown environment 'staging'"),
+        ("dev", {"dev": {"hostname": "x"}}, {}, "Unknown setting 'hostname'"),
+        ("dev", {}, {"WINDMILL_SERVERLESS_JOBS": "maybe"}, "must be true or false"),
+    ],
+)
+def test_mistakes_are_explained(env, context, environ, message):
+    with pytest.raises(WindmillError, match=message):
+        load_config(env, context=context, environ=environ)
+
+
+def test_selected_environments():
+    assert selected_environments({}) == ENVIRONMENTS
+    assert selected_environments({"WINDMILL_ENV": "prod"}) == ("prod",)
+    with pytest.raises(WindmillError, match="WINDMILL_ENV"):
+        selected_environments({"WINDMILL_ENV": "qa"})
+
+
+def test_broken_cdktf_json_is_reported(tmp_path):
+    broken = tmp_path / "cdktf.json"
+    broken.write_text("{")
+    with pytest.raises(WindmillError, match="not valid JSON"):
+        read_context(broken)
+    broken.write_text(json.dumps({"language": "python"}))
+    assert read_context(broken) == {}

@@ -1,0 +1,323 @@
+"""The workspace and access stacks, synthesized for real (cdktf.Testing.synth)."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+
+import cdktf
+import pytest
+
+from infra.access import GOLD_TABLES
+from infra.artifacts import DIST_NAME, RUNTIME_WHEEL
+from infra.code import DROP_TABLES_SQL
+from infra.config import REPO_ROOT
+from tests.unit.infra.synth_helpers import (
+    declared_addresses,
+    one,
+    references,
+    resources,
+    stack,
+    synth,
+)
+from workloads import names
+from workloads.pipeline.settings import DATASET_FILES
+
+pytestmark = pytest.mark.unit
+
+CURRENT_USER = "data.databricks_current_user.compute_me"
+
+
+def has(synthesized: str, resource_type: str, properties: dict) -> bool:
+    return cdktf.Testing.to_have_resource_with_properties(synthesized, resource_type, properties)
+
+
+def test_all_purpose_cluster_is_photon_single_user_for_the_current_user():
+    dev = synth()
+    assert has(
+        dev,
+        "databricks_cluster",
+        {"runtime_engine": "PHOTON", "data_security_mode": "SINGLE_USER"},
+    )
+    cluster = one(dev, "databricks_cluster")
+    assert cluster["single_user_name"].startswith(f"${{{CURRENT_USER}")
+    assert cluster["single_user_name"].endswith(".user_name}")
+    assert cluster["spark_version"].startswith("${data.databricks_spark_version.")
+    assert cluster["node_type_id"].startswith("${data.databricks_node_type.")
+    assert cluster["autotermination_minutes"] == 30
+    assert "windmill" in cluster["cluster_name"]
+
+
+def test_runtime_and_node_type_come_from_data_sources():
+    dev = synth()
+    assert cdktf.Testing.to_have_data_source_with_properties(
+        dev, "databricks_spark_version", {"long_term_support": True, "photon": True, "latest": True}
+    )
+    assert cdktf.Testing.to_have_data_source_with_properties(
+        dev, "databricks_node_type", {"local_disk": True}
+    )
+    assert cdktf.Testing.to_have_data_source(dev, "databricks_current_user")
+    # no cloud-specific names hard-coded anywhere
+    assert not re.search(r'"(i3|m5|Standard_|n1-)[\w.-]*"', dev)
+    assert not re.search(r'"\d+\.\d+\.x-(photon-)?scala', dev)
+
+
+def test_schema_and_volumes():
+    dev = synth()
+    schema = one(dev, "databricks_schema")
+    assert schema["catalog_name"] == "users"
+    assert schema["name"].endswith(".alphanumeric}")  # the deploying user's name
+    volumes = {v["name"]: v for v in resources(dev, "databricks_volume")}
+    assert set(volumes) == {"landing", "artifacts"}
+    assert all(v["volume_type"] == "MANAGED" for v in volumes.values())
+    named = synth(schema="windmill_demo", catalog="main")
+    assert has(named, "databricks_schema", {"catalog_name": "main", "name": "windmill_demo"})
+
+
+def test_existing_schema_is_referenced_not_created():
+    unmanaged = synth(schema="alice", manage_schema=False)
+    assert resources(unmanaged, "databricks_schema") == []
+    assert has(unmanaged, "databricks_volume", {"schema_name": "alice", "catalog_name": "users"})
+
+
+def test_pipeline_catalog_schema_libraries_and_configuration():
+    dev = synth()
+    pipeline = one(dev, "databricks_pipeline")
+    assert pipeline["name"] == names.PIPELINE_NAME
+    assert pipeline["catalog"].startswith("${databricks_schema.")
+    assert pipeline["schema"].startswith("${databricks_schema.")
+    files = {f["path"]: f for f in resources(dev, "databricks_workspace_file")}
+    libraries = [lib["file"]["path"] for lib in pipeline["library"]]
+    assert len(libraries) == len(DATASET_FILES)
+    for library, relative in zip(libraries, DATASET_FILES, strict=True):
+        # each library is the workspace path of the upload of that dataset file
+        address = library.removeprefix("${").removesuffix(".workspace_path}")
+        upload = json.loads(dev)["resource"]["databricks_workspace_file"][address.split(".")[1]]
+        assert upload["source"] == str(REPO_ROOT / relative)
+        assert upload["path"] in files
+    assert pipeline["environment"]["dependencies"] == [
+        "${" + f"databricks_file.{_wheel_id(dev)}.path" + "}"
+    ]
+    config = pipeline["configuration"]
+    assert config["windmill.landing_path"].endswith(".volume_path}/raw_sensor_data")
+    assert config["windmill.threshold.GEARBOX_OVERHEAT"] == "80.0"
+    assert pipeline["development"] is True
+    assert pipeline["serverless"] is True
+
+
+def test_prod_pipeline_is_photon_classic_and_not_development():
+    prod = synth("prod")
+    pipeline = one(prod, "databricks_pipeline")
+    assert pipeline["development"] is False
+    assert pipeline["photon"] is True
+    assert "serverless" not in pipeline
+    assert pipeline["cluster"][0]["node_type_id"].startswith("${data.databricks_node_type.")
+
+
+def test_pipeline_overrides_reach_the_configuration():
+    tuned = synth(pipeline_overrides={"threshold.GEARBOX_OVERHEAT": "85"})
+    pipeline = one(tuned, "databricks_pipeline")
+    assert pipeline["configuration"]["windmill.threshold.GEARBOX_OVERHEAT"] == "85"
+
+
+def _wheel_id(synthesized: str) -> str:
+    (wheel_id,) = json.loads(synthesized)["resource"]["databricks_file"]
+    return wheel_id
+
+
+def test_generator_job_parameters_and_defaults():
+    dev = synth()
+    job = one(dev, "databricks_job", name=names.GENERATOR_JOB)
+    (task,) = job["task"]
+    wheel_task = task["python_wheel_task"]
+    assert wheel_task["package_name"] == DIST_NAME
+    assert wheel_task["entry_point"] == "windmill"
+    params = wheel_task["parameters"]
+    assert params[0] == "generate"
+    flags = dict(zip(params[1::2], params[2::2], strict=True))
+    assert flags["--records-per-batch"] == "10"
+    assert flags["--batch-interval"] == "15"
+    assert flags["--max-iterations"] == "100000"
+    assert flags["--landing"].endswith(".volume_path}/raw_sensor_data")
+    assert task["library"] == [{"whl": "${" + f"databricks_file.{_wheel_id(dev)}.path" + "}"}]
+
+
+def test_wheel_jobs_run_on_photon_single_user_job_clusters():
+    dev = synth()
+    for name in (names.GENERATOR_JOB, names.DISPATCH_JOB):
+        job = one(dev, "databricks_job", name=name)
+        (cluster,) = job["job_cluster"]
+        new = cluster["new_cluster"]
+        assert new["runtime_engine"] == "PHOTON"
+        assert new["data_security_mode"] == "SINGLE_USER"
+        assert new["single_user_name"].endswith(".user_name}")
+        assert job["task"][0]["job_cluster_key"] == cluster["job_cluster_key"]
+    dispatch = one(dev, "databricks_job", name=names.DISPATCH_JOB)
+    assert dispatch["task"][0]["python_wheel_task"]["parameters"] == ["dispatch"]
+
+
+def test_serverless_jobs_use_an_environment_with_the_wheel():
+    serverless = synth(serverless_jobs=True)
+    job = one(serverless, "databricks_job", name=names.GENERATOR_JOB)
+    assert "job_cluster" not in job
+    (environment,) = job["environment"]
+    assert environment["spec"]["dependencies"] == [
+        "${" + f"databricks_file.{_wheel_id(serverless)}.path" + "}"
+    ]
+    assert job["task"][0]["environment_key"] == environment["environment_key"]
+
+
+def test_refresh_and_drop_tables_jobs():
+    dev = synth()
+    refresh = one(dev, "databricks_job", name=names.PIPELINE_REFRESH_JOB)
+    assert refresh["task"][0]["pipeline_task"]["pipeline_id"].startswith("${databricks_pipeline.")
+    drop = one(dev, "databricks_job", name=names.DROP_TABLES_JOB)
+    sql_task = drop["task"][0]["sql_task"]
+    assert sql_task["warehouse_id"].startswith("${databricks_sql_endpoint.")
+    assert sql_task["file"]["source"] == "WORKSPACE"
+    assert set(sql_task["parameters"]) == {"catalog", "schema"}
+    sql = DROP_TABLES_SQL.read_text()
+    for table in names.PIPELINE_TABLES:
+        assert f".{table}')" in sql
+
+
+def test_every_job_name_contains_windmill_and_notifications_come_from_config():
+    dev = synth()
+    jobs = resources(dev, "databricks_job")
+    assert len(jobs) == 4
+    assert all("windmill" in j["name"].lower() for j in jobs)
+    assert all("email_notifications" not in j for j in jobs)
+    notified = synth(notification_emails=("ops@example.org",))
+    for job in resources(notified, "databricks_job"):
+        assert job["email_notifications"]["on_failure"] == ["ops@example.org"]
+    pipeline = one(notified, "databricks_pipeline")
+    assert pipeline["notification"][0]["email_recipients"] == ["ops@example.org"]
+
+
+def test_warehouse_is_small_serverless_and_stops_itself():
+    assert has(
+        synth(),
+        "databricks_sql_endpoint",
+        {
+            "cluster_size": "2X-Small",
+            "enable_serverless_compute": True,
+            "auto_stop_mins": 10,
+            "max_num_clusters": 1,
+        },
+    )
+
+
+def test_app_resources_and_permissions():
+    dev = synth()
+    app = one(dev, "databricks_app")
+    assert app["name"] == names.APP_NAME
+    by_name = {r["name"]: r for r in app["resources"]}
+    warehouse = by_name["sql-warehouse"]["sql_warehouse"]
+    assert warehouse["permission"] == "CAN_USE"
+    assert warehouse["id"].startswith("${databricks_sql_endpoint.")
+    jobs = [r["job"] for r in app["resources"] if "job" in r]
+    assert len(jobs) == 4
+    assert all(j["permission"] == "CAN_VIEW" for j in jobs)
+    permissions = resources(dev, "databricks_permissions")
+    pipeline_view = next(p for p in permissions if "pipeline_id" in p)
+    (ace,) = pipeline_view["access_control"]
+    assert ace["permission_level"] == "CAN_VIEW"
+    assert ace["service_principal_name"].endswith(".service_principal_client_id}")
+    app_users = next(p for p in permissions if "app_name" in p)
+    assert app_users["access_control"] == [{"group_name": "users", "permission_level": "CAN_USE"}]
+
+
+def test_gold_grants_give_the_app_read_access_and_nothing_more():
+    access = synth(kind="access")
+    grants = resources(access, "databricks_grant")
+    principals = {g["principal"] for g in grants}
+    assert principals == {"${data.databricks_app.app.app.service_principal_client_id}"}
+    by_target = {
+        (k, g[k]): g["privileges"] for g in grants for k in ("catalog", "schema", "table") if k in g
+    }
+    assert by_target.pop(("catalog", "users")) == ["USE_CATALOG"]
+    ((kind, _), privileges) = [(k, v) for k, v in by_target.items() if k[0] == "schema"][0]
+    assert privileges == ["USE_SCHEMA"]
+    tables = {t.rsplit(".", 1)[1]: p for (k, t), p in by_target.items() if k == "table"}
+    assert tables == {t: ["SELECT"] for t in GOLD_TABLES}
+    assert set(GOLD_TABLES) == {
+        names.GOLD_STATUS,
+        names.GOLD_ALERTS,
+        names.GOLD_HOURLY,
+        names.GOLD_FAULTS,
+    }
+    assert resources(access, "databricks_grants") == []  # never the authoritative kind
+    assert cdktf.Testing.to_have_data_source_with_properties(
+        access, "databricks_app", {"name": names.APP_NAME}
+    )
+
+
+def test_outputs():
+    outputs = json.loads(synth())["output"]
+    for name in (
+        "app_url",
+        "pipeline_id",
+        "generator_job_id",
+        "pipeline_refresh_job_id",
+        "drop_tables_job_id",
+        "dispatch_job_id",
+        "warehouse_id",
+    ):
+        assert outputs[name]["value"].startswith("${"), name
+    assert outputs["app_url"]["value"].endswith(".url}")
+
+
+def test_every_uploaded_file_has_a_local_source():
+    dev = synth()
+    uploads = resources(dev, "databricks_workspace_file") + resources(dev, "databricks_file")
+    sources = {u["source"] for u in uploads}
+    assert str(RUNTIME_WHEEL) in sources  # built by `windmill deploy` (tested there)
+    expected = {str(REPO_ROOT / f) for f in DATASET_FILES} | {
+        str(DROP_TABLES_SQL),
+        str(RUNTIME_WHEEL),
+    }
+    assert sources == expected
+    for upload in uploads:
+        assert upload["md5"] == '${filemd5("' + upload["source"] + '")}'
+    missing = [s for s in sources - {str(RUNTIME_WHEEL)} if not (REPO_ROOT / s).is_file()]
+    assert missing == []
+
+
+@pytest.mark.parametrize("env", ["dev", "prod"])
+@pytest.mark.parametrize("kind", ["workspace", "access"])
+def test_synthesized_json_holds_no_credentials_or_hosts(env, kind):
+    synthesized = synth(env, kind, profile="windmill-test")
+    lowered = synthesized.lower()
+    for word in ("token", "password", "client_secret", "dapi", "azure_client", "google_cred"):
+        assert word not in lowered, word
+    assert not re.search(r"https?://", synthesized)
+    assert not re.search(
+        r"\.(cloud\.databricks\.com|azuredatabricks\.net|gcp\.databricks\.com)", lowered
+    )
+    providers = json.loads(synthesized)["provider"]["databricks"]
+    assert providers == [{"profile": "windmill-test"}]
+
+
+@pytest.mark.parametrize("kind", ["workspace", "access"])
+def test_every_reference_points_at_a_declared_block(kind):
+    synthesized = synth(kind=kind)
+    assert references(synthesized) <= declared_addresses(synthesized)
+
+
+def _provider_available_offline() -> bool:
+    return bool(shutil.which("terraform")) and any(
+        (p / "registry.terraform.io" / "databricks").exists()
+        for p in (
+            REPO_ROOT / ".terraform.d" / "plugins",
+            REPO_ROOT.home() / ".terraform.d" / "plugins",
+        )
+    )
+
+
+@pytest.mark.skipif(
+    not _provider_available_offline(),
+    reason="terraform validate needs the databricks provider, which is not downloadable here",
+)
+def test_full_synth_is_valid_terraform():
+    assert cdktf.Testing.to_be_valid_terraform(cdktf.Testing.full_synth(stack()))

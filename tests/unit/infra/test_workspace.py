@@ -1,0 +1,92 @@
+"""SDK-side deploy helpers that need no workspace: profiles, app.yaml, Genie, URLs."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import yaml
+
+from infra import workspace
+from infra.deploy import urls
+from workloads.errors import WindmillError
+from workloads.names import GOLD_ALERTS
+
+pytestmark = pytest.mark.unit
+
+OUTPUTS = {
+    "workspace_url": "https://example.invalid",
+    "app_url": "https://app.example.invalid",
+    "pipeline_id": "p-1",
+    "generator_job_id": 1,
+    "pipeline_refresh_job_id": 2,
+    "drop_tables_job_id": 3,
+    "dispatch_job_id": 4,
+    "warehouse_id": "w-1",
+    "catalog": "users",
+    "schema": "alice",
+}
+
+
+def test_profiles_are_read_from_the_config_file(tmp_path, monkeypatch):
+    config = tmp_path / "databrickscfg"
+    config.write_text("[DEFAULT]\nhost = x\n\n[work]\nhost = y\n")
+    assert workspace.profiles(config) == {"DEFAULT", "work"}
+    assert workspace.profiles(tmp_path / "absent") == set()
+    monkeypatch.setenv("DATABRICKS_CONFIG_FILE", str(tmp_path / "absent"))
+    with pytest.raises(WindmillError, match="profile 'work' is not in .*databricks auth login"):
+        workspace.workspace_client("work")
+
+
+def test_app_yaml_adds_the_deployment_env(tmp_path):
+    source = tmp_path / "app.yaml"
+    source.write_text(
+        yaml.safe_dump(
+            {
+                "command": ["python", "-m", "dashboard"],
+                "env": [{"name": "WINDMILL_SCHEMA", "value": "mine"}],
+            }
+        )
+    )
+    spec = yaml.safe_load(workspace.app_yaml(OUTPUTS, source))
+    assert spec["command"] == ["python", "-m", "dashboard"]
+    env = {e["name"]: e for e in spec["env"]}
+    assert env["WINDMILL_SCHEMA"]["value"] == "mine"  # the dashboard's own value wins
+    assert env["WINDMILL_CATALOG"]["value"] == "users"
+    assert env["DATABRICKS_WAREHOUSE_ID"] == {
+        "name": "DATABRICKS_WAREHOUSE_ID",
+        "valueFrom": "sql-warehouse",
+    }
+    fallback = yaml.safe_load(workspace.app_yaml(OUTPUTS, tmp_path / "none.yaml"))
+    assert fallback["command"][:3] == ["python", "-m", "dashboard"]
+
+
+def test_app_sources_and_requirements():
+    files = dict(workspace.app_source_files())
+    assert "workloads/__init__.py" in files
+    assert "dashboard/__init__.py" in files
+    assert all("__pycache__" not in name for name in files)
+    requirements = workspace.app_requirements()
+    assert any(r.startswith("panel==") for r in requirements)
+    assert any(r.startswith("databricks-sdk==") for r in requirements)
+    assert not any(r.startswith("pyspark") for r in requirements)
+
+
+def test_genie_space_reads_gold_maintenance_alerts():
+    space = json.loads(workspace.genie_space("users", "alice"))
+    assert space["version"] == 2
+    (table,) = space["data_sources"]["tables"]
+    assert table["identifier"] == f"users.alice.{GOLD_ALERTS}"
+    ids = [q["id"] for q in space["config"]["sample_questions"]]
+    assert len(set(ids)) == len(ids) and all(len(i) == 32 for i in ids)
+    assert workspace.genie_space("users", "alice") == workspace.genie_space("users", "alice")
+
+
+def test_urls_point_into_the_workspace():
+    links = urls(OUTPUTS, "g-1")
+    assert links["dashboard (App)"] == "https://app.example.invalid"
+    assert links["pipeline"] == "https://example.invalid/pipelines/p-1"
+    assert links["generator job"] == "https://example.invalid/jobs/1"
+    assert links["Genie space"] == "https://example.invalid/genie/rooms/g-1"
+    bare = urls({**OUTPUTS, "workspace_url": "example.invalid"})
+    assert bare["SQL warehouse"] == "https://example.invalid/sql/warehouses/w-1"
