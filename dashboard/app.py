@@ -32,7 +32,7 @@ def create_page(poller: Poller, sync_ms: int = 1000) -> pn.template.BaseTemplate
     store.start()
     pn.state.on_session_destroyed(lambda _context: store.stop())
     template = pn.template.FastListTemplate(
-        title="Windmill: fleet and platform",
+        title="Windmill",
         theme_toggle=False,
         main_max_width="1600px",
         accent_base_color="#1565c0",

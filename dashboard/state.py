@@ -8,6 +8,7 @@ read `Poller.snapshot`; they never call a source.
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Callable
@@ -38,7 +39,9 @@ class Snapshot:
     refreshed_at: datetime | None = None
     stale_since: datetime | None = None
     error: str | None = None
-    version: int = 0
+    version: int = 0  # bumps on every refresh attempt
+    data_version: int = 0  # bumps only when the data itself changed
+    fingerprint: int | None = None
 
     @property
     def stale(self) -> bool:
@@ -91,6 +94,25 @@ def iso(value: Any) -> str | None:
     if isinstance(value, pd.Timestamp | datetime):
         return pd.Timestamp(value).isoformat()
     return str(value)
+
+
+def _fingerprint(status: PlatformStatus, gold: dict[str, pd.DataFrame | None]) -> int:
+    """A cheap content hash, so unchanged data does not re-render every session."""
+    parts = [
+        json.dumps(
+            [status.pipelines, status.jobs, status.events, status.filter_path],
+            sort_keys=True,
+            default=str,
+        )
+    ]
+    for name in sorted(gold):
+        frame = gold[name]
+        if frame is None:
+            parts.append(f"{name}:none")
+        else:
+            hashed = pd.util.hash_pandas_object(frame.astype(str), index=False).sum()
+            parts.append(f"{name}:{len(frame)}:{int(hashed)}:{','.join(frame.columns)}")
+    return hash(tuple(parts))
 
 
 class Poller:
@@ -150,12 +172,17 @@ class Poller:
                 )
                 return False
             self.failures = 0
+            previous = self.snapshot
+            fingerprint = _fingerprint(status, gold)
+            changed = fingerprint != previous.fingerprint
             self.snapshot = Snapshot(
                 source=self.status_source.name,
-                status=status,
-                gold=gold,
+                status=status if changed else previous.status,
+                gold=gold if changed else previous.gold,
                 refreshed_at=self.clock(),
-                version=self.snapshot.version + 1,
+                version=previous.version + 1,
+                data_version=previous.data_version + 1 if changed else previous.data_version,
+                fingerprint=fingerprint,
             )
             with self._trend_lock:
                 self._trends.clear()

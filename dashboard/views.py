@@ -35,11 +35,12 @@ class DataStore(Viewer):
     never multiply the calls the poller makes.
     """
 
-    snapshot = param.ClassSelector(class_=Snapshot)
+    snapshot = param.ClassSelector(class_=Snapshot, doc="the latest snapshot (every refresh)")
+    data = param.ClassSelector(class_=Snapshot, doc="the latest snapshot whose data changed")
     turbine = param.Selector(default=None, objects=[], label="Turbine")
 
     def __init__(self, poller: Poller, sync_ms: int = 1000, **params) -> None:
-        super().__init__(snapshot=poller.snapshot, **params)
+        super().__init__(snapshot=poller.snapshot, data=poller.snapshot, **params)
         self.poller = poller
         self.sync_ms = sync_ms
         self.callback = None
@@ -50,8 +51,10 @@ class DataStore(Viewer):
         latest = self.poller.snapshot
         if latest.version == self.snapshot.version:
             return False
+        if latest.data_version != self.data.data_version:
+            self.data = latest
+            self._update_turbines()
         self.snapshot = latest
-        self._update_turbines()
         return True
 
     def start(self) -> None:
@@ -65,7 +68,7 @@ class DataStore(Viewer):
             self.callback = None
 
     def _update_turbines(self) -> None:
-        status = self.snapshot.table(names.GOLD_STATUS)
+        status = self.data.table(names.GOLD_STATUS)
         if status is None:
             return
         severity = status["alert_level"].map({lvl: i for i, lvl in enumerate(LEVEL_ORDER)})
@@ -136,7 +139,7 @@ BADGE_CSS = """
 
 KPI_CSS = """
 .wm-kpis { display: flex; flex-wrap: wrap; gap: 10px; }
-.wm-kpi { flex: 1 1 150px; border: 1px solid #ddd; border-radius: 8px; padding: 8px 12px; background: #fafafa; }
+.wm-kpi { flex: 1 1 130px; border: 1px solid #ddd; border-radius: 8px; padding: 8px 12px; background: #fafafa; }
 .wm-kpi .wm-label { font-size: 13px; color: #555; }
 .wm-kpi .wm-value { font-size: 28px; font-weight: 700; }
 .wm-kpi.critical .wm-value { color: #c62828; }
@@ -181,7 +184,7 @@ class FleetKpis(StoreView):
 
     def __panel__(self):
         return pn.pane.HTML(
-            pn.bind(self._html, self.store.param.snapshot),
+            pn.bind(self._html, self.store.param.data),
             sizing_mode="stretch_width",
             stylesheets=[KPI_CSS],
         )
@@ -199,14 +202,14 @@ class SnapshotTable(Viewer):
         super().__init__(**params)
         self.store = store
         self.table = pn.widgets.Tabulator(
-            self.frame(store.snapshot),
+            self.frame(store.data),
             disabled=True,
             show_index=False,
             sizing_mode="stretch_width",
             layout="fit_data_stretch",
             **self.options(),
         )
-        store.param.watch(self._refresh, "snapshot")
+        store.param.watch(self._refresh, "data")
 
     def options(self) -> dict[str, Any]:
         return {"pagination": "local", "page_size": 10}
@@ -385,7 +388,7 @@ class CrewPlanTable(SnapshotTable):
         return frame.sort_values(["crew_id", "stop"]).reset_index(drop=True)
 
     def __panel__(self):
-        planned = pn.bind(self._planned, self.store.param.snapshot)
+        planned = pn.bind(self._planned, self.store.param.data)
         return pn.Column(
             f"### {self.title}",
             pn.pane.Markdown(planned),
@@ -433,7 +436,7 @@ class FleetPowerChart(StoreView):
     def __panel__(self):
         return pn.Column(
             "### Fleet power",
-            pn.panel(pn.bind(self._plot, self.store.param.snapshot)),
+            pn.panel(pn.bind(self._plot, self.store.param.data), defer_load=True),
             sizing_mode="stretch_width",
             styles=CARD,
         )
@@ -470,7 +473,7 @@ class FaultChart(StoreView):
     def __panel__(self):
         return pn.Column(
             "### Faults by code and level",
-            pn.panel(pn.bind(self._plot, self.store.param.snapshot)),
+            pn.panel(pn.bind(self._plot, self.store.param.data), defer_load=True),
             sizing_mode="stretch_width",
             styles=CARD,
         )
@@ -510,9 +513,13 @@ class TurbineTrend(StoreView):
 
     def __panel__(self):
         select = pn.widgets.Select.from_param(self.store.param.turbine, sizing_mode="stretch_width")
-        plot = pn.bind(self._plot, self.store.param.turbine, self.store.param.snapshot)
+        plot = pn.bind(self._plot, self.store.param.turbine, self.store.param.data)
         return pn.Column(
-            "### Turbine trend", select, pn.panel(plot), sizing_mode="stretch_width", styles=CARD
+            "### Turbine trend",
+            select,
+            pn.panel(plot, defer_load=True),
+            sizing_mode="stretch_width",
+            styles=CARD,
         )
 
 
@@ -564,7 +571,7 @@ class TurbineMap(StoreView):
     def __panel__(self):
         return pn.Column(
             "### Turbine map",
-            pn.panel(pn.bind(self._plot, self.store.param.snapshot)),
+            pn.panel(pn.bind(self._plot, self.store.param.data), defer_load=True),
             sizing_mode="stretch_width",
             styles=CARD,
         )

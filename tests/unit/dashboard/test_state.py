@@ -161,3 +161,18 @@ def test_trend_is_fetched_once_per_turbine_per_refresh(setup):
     poller.refresh()
     poller.trend("T2")
     assert gold.trend_calls == 3
+
+
+def test_unchanged_data_keeps_its_data_version(setup):
+    poller, status, _gold, clock = setup
+    poller.refresh()
+    first = poller.snapshot
+    clock.advance(60)
+    poller.refresh()
+    second = poller.snapshot
+    assert second.version == first.version + 1 and second.refreshed_at == clock.now
+    assert second.data_version == first.data_version  # sessions need not re-render
+    status.jobs.append({"job_id": 2, "name": "windmill-y", "active": False, "latest_runs": []})
+    poller.refresh()
+    assert poller.snapshot.data_version == first.data_version + 1
+    assert poller.snapshot.counts("jobs")["total"] == 2

@@ -1,0 +1,114 @@
+"""The served dashboard in a real headless Chromium (local source, contract-schema tables)."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from tests.e2e.browser import ARTIFACTS, LAPTOP, PHONE, chromium, get_json, served_dashboard
+from tests.fakes.gold_tables import write_all, write_gold
+from workloads.config import Paths
+from workloads.ledger import Ledger
+
+pytestmark = [pytest.mark.e2e]
+
+TRICKY_JOB = "<script>window.__pwned=1</script> windmill 100% _x_ 'q\""
+
+if shutil.which("chromium") is None:
+    pytest.skip("Debian chromium is not installed (run `make browser`)", allow_module_level=True)
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory) -> Paths:
+    home = Paths(tmp_path_factory.mktemp("dash-home"))
+    write_all(home)
+    ledger = Ledger(home.ledger)
+    ledger.finish_run(ledger.start_run(ledger.ensure_job(TRICKY_JOB)), "FAILED", "<b>boom</b>")
+    return home
+
+
+@pytest.fixture(scope="module")
+def server(home):
+    with served_dashboard("--home", str(home.home), "--refresh-seconds", "1") as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with chromium() as browser:
+        yield browser
+
+
+def open_page(browser, url, viewport=LAPTOP):
+    page = browser.new_page(viewport=viewport)
+    page.goto(url)
+    page.locator("#kpi-turbines").wait_for(timeout=60_000)
+    return page
+
+
+def kpi(page, key: str) -> str:
+    return page.locator(f"#kpi-{key}").inner_text().strip()
+
+
+def test_page_renders_and_kpis_match_api_status(server, browser):
+    page = open_page(browser, server)
+    page.locator("canvas").first.wait_for(timeout=60_000)  # charts drawn
+    status = get_json(f"{server}/api/status")
+    fleet = status["fleet"]
+    assert kpi(page, "turbines") == str(fleet["turbines_reporting"]) == "5"
+    assert kpi(page, "power") == str(fleet["power_now_mw"])
+    assert kpi(page, "energy") == str(fleet["energy_today_mwh"])
+    assert kpi(page, "critical") == str(fleet["critical_alerts"])
+    assert kpi(page, "warning") == str(fleet["warning_alerts"])
+    for kind in ("pipelines", "jobs"):
+        for count in ("total", "active", "idle"):
+            assert page.locator(f"#{kind}-{count}").inner_text() == str(status[kind][count])
+    assert "Last refreshed: 20" in page.locator("#wm-refreshed").inner_text()
+    page.get_by_text("GEARBOX_OVERHEAT").first.wait_for()  # alerts table / fault chart
+    page.get_by_text("CREW_01").first.wait_for()  # crew plan
+    page.get_by_text("disk full while writing batch 7").wait_for()  # ledger event
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(ARTIFACTS / "dashboard-laptop.png"))
+    page.close()
+
+
+def test_tricky_names_are_shown_as_text_never_run(server, browser):
+    page = open_page(browser, server)
+    page.get_by_text(TRICKY_JOB, exact=True).wait_for(timeout=30_000)
+    assert page.evaluate("window.__pwned") is None
+    assert page.get_by_text("<b>boom</b>", exact=True).count() == 1
+    page.close()
+
+
+def test_a_refresh_updates_the_open_page(server, browser, home):
+    page = open_page(browser, server)
+    before = page.locator("#wm-refreshed").inner_text()
+    assert kpi(page, "power") == "5.0"
+    write_gold(home, power_bump=1000.0)  # the pipeline wrote new gold tables: +5 MW
+    page.locator("#kpi-power", has_text="10.0").wait_for(timeout=30_000)
+    assert page.locator("#wm-refreshed").inner_text() != before
+    assert get_json(f"{server}/api/status")["fleet"]["power_now_mw"] == 10.0
+    page.close()
+
+
+def test_a_failed_refresh_shows_the_stale_badge_and_keeps_data(server, browser, home):
+    page = open_page(browser, server)
+    page.locator("#kpi-turbines", has_text="5").wait_for()
+    # The ledger becomes unreadable: every refresh now fails.
+    for suffix in ("-wal", "-shm"):
+        home.ledger.with_name(home.ledger.name + suffix).unlink(missing_ok=True)
+    home.ledger.write_bytes(b"this is not a database" * 100)
+    page.locator("#wm-stale").wait_for(timeout=30_000)
+    assert "stale since 20" in page.locator("#wm-stale").inner_text()
+    assert kpi(page, "turbines") == "5"  # last good data stays on screen
+    status = get_json(f"{server}/api/status")
+    assert status["stale"] is True and status["error"]
+    assert get_json(f"{server}/api/health")["status"] == "ok"
+    page.screenshot(path=str(ARTIFACTS / "dashboard-stale-laptop.png"))
+    phone = open_page(browser, server, PHONE)
+    phone.locator("#wm-stale").wait_for(timeout=30_000)
+    phone.wait_for_timeout(500)
+    phone.screenshot(path=str(ARTIFACTS / "dashboard-phone.png"))
+    phone.close()
+    page.close()
