@@ -1,0 +1,150 @@
+"""`windmill generate`: write turbine sensor readings to the landing folder.
+
+Also the entry point of the generator job on Databricks (`python -m
+workloads.generator.command --landing /Volumes/...`), where it uses the cluster's
+active Spark session.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from workloads import cli_args
+
+DESCRIPTION = """\
+Write realistic wind-turbine sensor readings (built on dbldatagen, classic local Spark)
+as JSON-lines files, one per batch, atomically, into $WINDMILL_HOME/landing/raw_sensor_data
+(or --landing). Without --backfill-hours it streams: every --batch-interval seconds it
+writes --records-per-batch readings, rotating through the fleet, until --max-iterations or
+Ctrl-C (which stops after the current batch). With --backfill-hours H it writes H hours of
+history, a reading every --reading-interval seconds per turbine, as fast as it can, then stops.
+The same --seed and flags (with --start) give the same readings."""
+
+
+def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    parser = subparsers.add_parser(
+        "generate",
+        help="write turbine sensor readings to the landing folder (stream or backfill)",
+        description=DESCRIPTION,
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    add_arguments(parser)
+    parser.set_defaults(func=run)
+    return parser
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from workloads.generator.generate import DEFAULT_BACKFILL_BATCH, DEFAULT_SEED
+
+    parser.add_argument(
+        "--records-per-batch",
+        type=cli_args.positive_int,
+        default=10,
+        help="readings per batch file when streaming",
+    )
+    parser.add_argument(
+        "--batch-interval",
+        type=cli_args.non_negative_float,
+        default=15.0,
+        help="seconds between streaming batches",
+    )
+    parser.add_argument(
+        "--max-iterations",
+        type=cli_args.positive_int,
+        default=100_000,
+        help="streaming batches to write before stopping",
+    )
+    parser.add_argument(
+        "--turbines", type=cli_args.positive_int, default=100, help="fleet size (1-99999)"
+    )
+    parser.add_argument(
+        "--seed",
+        type=cli_args.non_negative_int,
+        default=DEFAULT_SEED,
+        help="same seed and flags give the same readings",
+    )
+    parser.add_argument(
+        "--start",
+        type=cli_args.utc_timestamp,
+        default=None,
+        help="first reading time, ISO 8601 (default: now when streaming; "
+        "now minus --backfill-hours in backfill)",
+    )
+    parser.add_argument(
+        "--backfill-hours",
+        type=cli_args.positive_float,
+        default=None,
+        help="write this many hours of history as fast as possible, then stop",
+    )
+    parser.add_argument(
+        "--reading-interval",
+        type=cli_args.positive_float,
+        default=60.0,
+        help="seconds between two readings of one turbine in backfill",
+    )
+    parser.add_argument(
+        "--backfill-batch-size",
+        type=cli_args.positive_int,
+        default=DEFAULT_BACKFILL_BATCH,
+        help="readings per file in backfill (rounded down to whole fleet readings)",
+    )
+    parser.add_argument(
+        "--bad-record-rate",
+        type=cli_args.fraction,
+        default=0.0,
+        help="fraction of malformed lines (truncated JSON, wrong types, null keys, "
+        "out-of-range values, duplicates) for testing the pipeline",
+    )
+    parser.add_argument(
+        "--landing",
+        type=Path,
+        default=None,
+        help="landing folder (default: $WINDMILL_HOME/landing/raw_sensor_data; "
+        "on Databricks a /Volumes/... path)",
+    )
+
+
+def config_from_args(args: argparse.Namespace):
+    from workloads.generator.generate import GeneratorConfig
+
+    return GeneratorConfig(
+        records_per_batch=args.records_per_batch,
+        batch_interval=args.batch_interval,
+        max_iterations=args.max_iterations,
+        turbines=args.turbines,
+        seed=args.seed,
+        start=args.start,
+        backfill_hours=args.backfill_hours,
+        reading_interval=args.reading_interval,
+        backfill_batch_size=args.backfill_batch_size,
+        bad_record_rate=args.bad_record_rate,
+        landing=args.landing,
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the generator; 0 when it finished or was stopped cleanly."""
+    import logging
+
+    from workloads.config import paths
+    from workloads.generator.generate import generate
+
+    summary = generate(config_from_args(args), paths())
+    verb = "stopped after" if summary.stopped else "wrote"
+    logging.getLogger("windmill.generator").info(
+        "%s %d batch file(s), %d readings", verb, summary.batches, summary.readings
+    )
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Databricks job entry point: `python -m workloads.generator.command [FLAGS]`."""
+    from workloads import cli
+
+    return cli.main(["generate", *(sys.argv[1:] if argv is None else argv)])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,363 @@
+"""The generator's main loop: backfill (as fast as possible) or streaming (one batch per tick).
+
+One Spark session per invocation (classic local, or the active Databricks session);
+every batch is one Spark job writing one atomic file (`writer.write_batch`). Each
+invocation is a run of the generator job in the run ledger.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from workloads import names
+from workloads.config import Paths, ensure_writable
+from workloads.errors import WindmillError
+from workloads.generator import spec, writer
+from workloads.ledger import Ledger
+
+log = logging.getLogger("windmill.generator")
+
+DEFAULT_SEED = 42
+DEFAULT_BACKFILL_BATCH = 100_000  # readings per file in backfill (rounded to whole time steps)
+MAX_TURBINES = 99_999  # turbine ids have five digits
+
+
+@dataclass(frozen=True)
+class GeneratorConfig:
+    """What one `windmill generate` invocation writes (see its --help)."""
+
+    records_per_batch: int = 10
+    batch_interval: float = 15.0
+    max_iterations: int = 100_000
+    turbines: int = 100
+    seed: int = DEFAULT_SEED
+    start: datetime | None = None
+    backfill_hours: float | None = None
+    reading_interval: float = 60.0
+    backfill_batch_size: int = DEFAULT_BACKFILL_BATCH
+    bad_record_rate: float = 0.0
+    landing: Path | None = None
+    partitions: int | None = None  # Spark partitions per batch (default: by batch size)
+
+    def validate(self) -> None:
+        if not 1 <= self.turbines <= MAX_TURBINES:
+            raise WindmillError(f"--turbines must be between 1 and {MAX_TURBINES}.")
+        if self.backfill_hours is not None:
+            if self.reading_interval * 1000 < 1:
+                raise WindmillError("--reading-interval must be at least 0.001 seconds.")
+            if self.backfill_steps() < 1:
+                raise WindmillError(
+                    "--backfill-hours is shorter than one --reading-interval; "
+                    "write more hours or read more often."
+                )
+
+    @property
+    def interval_ms(self) -> int:
+        return max(1, round(self.reading_interval * 1000))
+
+    def backfill_steps(self) -> int:
+        return int((self.backfill_hours or 0) * 3_600_000 // self.interval_ms)
+
+
+@dataclass
+class Summary:
+    mode: str
+    batches: int = 0
+    readings: int = 0
+    stopped: bool = False
+    files: list[Path] | None = None
+
+    def metrics(self) -> dict[str, object]:
+        return {
+            "mode": self.mode,
+            "batches": self.batches,
+            "readings": self.readings,
+        }
+
+
+class StopFlag:
+    """Ctrl-C / SIGTERM ask the generator to stop after the current batch (twice: at once)."""
+
+    def __init__(self) -> None:
+        self.event = threading.Event()
+        self._previous: dict[int, object] = {}
+
+    def _handle(self, signum, frame) -> None:
+        if self.event.is_set():
+            raise KeyboardInterrupt
+        log.info("stopping after the current batch (again to stop at once)")
+        self.event.set()
+
+    def __enter__(self) -> StopFlag:
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                self._previous[sig] = signal.signal(sig, self._handle)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler)
+
+    @property
+    def stopped(self) -> bool:
+        return self.event.is_set()
+
+
+def _to_ms(moment: datetime) -> int:
+    return int(moment.timestamp() * 1000)
+
+
+def _from_ms(ms: int) -> datetime:
+    return datetime.fromtimestamp(ms / 1000, UTC)
+
+
+def run_tag(config: GeneratorConfig, mode: str, start_ms: int) -> str:
+    """Eight hex digits naming a run: the same seed and flags give the same batch ids."""
+    key = "|".join(
+        str(part)
+        for part in (
+            mode,
+            config.seed,
+            start_ms,
+            config.turbines,
+            config.interval_ms,
+            config.records_per_batch,
+            config.batch_interval,
+            config.backfill_batch_size,
+            config.bad_record_rate,
+        )
+    )
+    return hashlib.sha1(key.encode()).hexdigest()[:8]
+
+
+def spark_session():
+    """(session, owned): the active session on Databricks, else a classic local one we own."""
+    from pyspark.sql import SparkSession
+
+    active = SparkSession.getActiveSession()
+    if active is not None:
+        return active, False
+    from workloads.spark import classic_session
+
+    # Python workers must run this interpreter (the venv), not whatever `python3` is on PATH.
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    conf = {
+        # Bigger Arrow batches: the physics is vectorised, per-batch overhead is not.
+        "spark.sql.execution.arrow.maxRecordsPerBatch": "50000",
+        "spark.hadoop.mapreduce.fileoutputcommitter.marksuccessfuljobs": "false",
+    }
+    return classic_session("windmill-generator", conf=conf), True
+
+
+def _partitions(config: GeneratorConfig, rows: int) -> int:
+    if config.partitions:
+        return config.partitions
+    return 1 if rows < 20_000 else 2
+
+
+def _write(
+    spark,
+    config: GeneratorConfig,
+    landing: Path,
+    *,
+    batch_id: str,
+    rows: int,
+    first_id: int,
+    timestamp_ms_expr: str,
+    first_ms: int,
+) -> tuple[Path, int]:
+    lines = spec.batch_lines(
+        spark,
+        seed=config.seed,
+        turbines=config.turbines,
+        rows=rows,
+        first_id=first_id,
+        timestamp_ms_expr=timestamp_ms_expr,
+        partitions=_partitions(config, rows),
+        batch_id=batch_id,
+        ingestion_timestamp=datetime.now(UTC),
+        bad_record_rate=config.bad_record_rate,
+    )
+    path = writer.write_batch(lines, landing, writer.batch_file_name(_from_ms(first_ms), batch_id))
+    return path, rows
+
+
+def backfill(
+    spark,
+    config: GeneratorConfig,
+    landing: Path,
+    stop: StopFlag,
+    on_batch: Callable[[Summary], None],
+) -> Summary:
+    """H hours of history for every turbine, as fast as possible, one file per batch."""
+    from tqdm import tqdm
+
+    steps = config.backfill_steps()
+    n = config.turbines
+    if config.start is not None:
+        start_ms = _to_ms(config.start)
+    else:  # end at the last whole reading interval before now
+        now_ms = _to_ms(datetime.now(UTC))
+        start_ms = (now_ms // config.interval_ms) * config.interval_ms - steps * config.interval_ms
+    tag = run_tag(config, "backfill", start_ms)
+    steps_per_batch = max(1, config.backfill_batch_size // n)
+    summary = Summary(mode="backfill", files=[])
+    log.info(
+        "backfill: %d turbines x %d readings (every %g s from %s) into %s",
+        n,
+        steps,
+        config.reading_interval,
+        _from_ms(start_ms).isoformat(),
+        landing,
+    )
+    with tqdm(
+        total=steps * n,
+        unit="readings",
+        unit_scale=True,
+        file=sys.stderr,
+        mininterval=1.0,
+        desc="backfill",
+    ) as bar:
+        for index, first_step in enumerate(range(0, steps, steps_per_batch)):
+            if stop.stopped:
+                summary.stopped = True
+                break
+            batch_steps = min(steps_per_batch, steps - first_step)
+            expr = f"{start_ms}L + (id div {n}) * {config.interval_ms}L"
+            path, rows = _write(
+                spark,
+                config,
+                landing,
+                batch_id=f"{tag}-{index:05d}",
+                rows=batch_steps * n,
+                first_id=first_step * n,
+                timestamp_ms_expr=expr,
+                first_ms=start_ms + first_step * config.interval_ms,
+            )
+            summary.batches += 1
+            summary.readings += rows
+            summary.files.append(path)
+            bar.update(rows)
+            on_batch(summary)
+    return summary
+
+
+def stream(
+    spark,
+    config: GeneratorConfig,
+    landing: Path,
+    stop: StopFlag,
+    on_batch: Callable[[Summary], None],
+) -> Summary:
+    """Every --batch-interval seconds, --records-per-batch readings rotating through the fleet."""
+    n, per_batch = config.turbines, config.records_per_batch
+    clock_start = time.monotonic()
+    start_ms = _to_ms(config.start) if config.start is not None else _to_ms(datetime.now(UTC))
+    tag = run_tag(config, "stream", start_ms)
+    summary = Summary(mode="stream", files=[])
+    log.info(
+        "streaming %d readings every %g s (%d turbines, up to %d batches) into %s",
+        per_batch,
+        config.batch_interval,
+        n,
+        config.max_iterations,
+        landing,
+    )
+    for index in range(config.max_iterations):
+        if stop.stopped:
+            summary.stopped = True
+            break
+        if config.start is not None:  # simulated clock: deterministic for a seed
+            batch_ms = start_ms + round(index * config.batch_interval * 1000)
+        else:
+            batch_ms = _to_ms(datetime.now(UTC))
+        first_id = index * per_batch
+        # A turbine read twice in one batch (batch larger than the fleet) is 1 ms apart.
+        expr = f"{batch_ms}L + ((id - {first_id}L) div {n})"
+        path, rows = _write(
+            spark,
+            config,
+            landing,
+            batch_id=f"{tag}-{index:06d}",
+            rows=per_batch,
+            first_id=first_id,
+            timestamp_ms_expr=expr,
+            first_ms=batch_ms,
+        )
+        summary.batches += 1
+        summary.readings += rows
+        summary.files.append(path)
+        log.info(
+            "batch %d: %d readings at %s -> %s",
+            index + 1,
+            rows,
+            _from_ms(batch_ms).isoformat(),
+            path.name,
+        )
+        on_batch(summary)
+        if index + 1 < config.max_iterations:
+            next_tick = clock_start + (index + 1) * config.batch_interval
+            stop.event.wait(max(0.0, next_tick - time.monotonic()))
+    return summary
+
+
+def generate(config: GeneratorConfig, paths: Paths) -> Summary:
+    """Run the generator once, recorded as a run of the generator job in the ledger."""
+    config.validate()
+    ensure_writable(paths.home)
+    ledger = Ledger(paths.ledger)
+    job_id = ledger.ensure_job(names.GENERATOR_JOB)
+    run_id = ledger.start_run(job_id)
+    landing = Path(config.landing) if config.landing else paths.landing
+    mode = "backfill" if config.backfill_hours is not None else "stream"
+    summary = Summary(mode=mode)
+    try:
+        try:
+            ensure_writable(landing, "landing")
+        except WindmillError as exc:
+            raise WindmillError(
+                f"The landing folder {landing} is not writable; make it writable, "
+                "set WINDMILL_HOME or choose another with --landing."
+            ) from exc
+        writer.clean_stale_temporaries(landing)
+        spark, owned = spark_session()
+        try:
+
+            def on_batch(progress: Summary) -> None:
+                nonlocal summary
+                summary = progress
+                ledger.update_run_metrics(run_id, progress.metrics())
+
+            with StopFlag() as stop:
+                runner = backfill if mode == "backfill" else stream
+                summary = runner(spark, config, landing, stop, on_batch)
+        finally:
+            if owned:
+                spark.stop()
+    except WindmillError as exc:
+        ledger.record_event(names.GENERATOR_JOB, "ERROR", str(exc))
+        ledger.finish_run(run_id, "FAILED", str(exc), metrics=summary.metrics())
+        raise
+    except KeyboardInterrupt:
+        ledger.finish_run(run_id, "CANCELED", "interrupted", metrics=summary.metrics())
+        raise
+    except BaseException as exc:
+        message = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+        ledger.record_event(names.GENERATOR_JOB, "ERROR", f"generator failed: {message}")
+        ledger.finish_run(run_id, "FAILED", message, metrics=summary.metrics())
+        raise
+    if summary.stopped:
+        ledger.finish_run(run_id, "CANCELED", "stopped by signal", metrics=summary.metrics())
+    else:
+        ledger.finish_run(run_id, "SUCCESS", metrics=summary.metrics())
+    return summary

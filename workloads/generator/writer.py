@@ -1,0 +1,125 @@
+"""Atomic batch files in the landing folder.
+
+A batch is written by Spark under a hidden temporary name in the landing folder
+itself (Spark's file sources skip names starting with "." or "_"), its part files
+are joined into one hidden file, flushed to disk, and renamed to the final name in
+one `os.replace`. A reader sees either the whole batch or nothing, and a killed
+generator leaves only hidden temporary files, which the next start removes.
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+import os
+import re
+import shutil
+from datetime import datetime
+from pathlib import Path
+
+from workloads.errors import WindmillError
+
+log = logging.getLogger(__name__)
+
+TEMP_PREFIX = ".tmp-"
+BATCH_PREFIX = "batch-"
+BATCH_SUFFIX = ".jsonl"
+_TEMP_PID = re.compile(r"^\.tmp-(\d+)-")
+
+
+def batch_file_name(first_reading: datetime, batch_id: str) -> str:
+    """`batch-<UTC time of the first reading>-<batch_id>.jsonl`: names sort by time."""
+    return f"{BATCH_PREFIX}{first_reading:%Y%m%dT%H%M%S}Z-{batch_id}{BATCH_SUFFIX}"
+
+
+def _pid_alive(pid: int) -> bool:
+    import psutil
+
+    return pid == os.getpid() or psutil.pid_exists(pid)
+
+
+def clean_stale_temporaries(landing: Path) -> int:
+    """Remove temporary files and folders left by generators that are no longer running."""
+    removed = 0
+    if not landing.is_dir():
+        return 0
+    for entry in landing.iterdir():
+        match = _TEMP_PID.match(entry.name)
+        if not match or _pid_alive(int(match.group(1))):
+            continue
+        if entry.is_dir():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)
+        removed += 1
+    if removed:
+        log.info("removed %d stale temporary file(s) from %s", removed, landing)
+    return removed
+
+
+def _disk_full(exc: BaseException) -> bool:
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+        return True
+    return "No space left on device" in str(exc)
+
+
+def landing_error(landing: Path, exc: BaseException) -> WindmillError:
+    """One clear sentence for a failed write to the landing folder."""
+    if _disk_full(exc):
+        return WindmillError(
+            f"The disk holding the landing folder {landing} is full; free some space "
+            "or point --landing at another disk."
+        )
+    reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
+    return WindmillError(
+        f"Cannot write batch files to the landing folder {landing} ({reason}); "
+        "make it writable or choose another with --landing."
+    )
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return  # some file systems (e.g. FUSE mounts) do not open folders
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def write_batch(lines, landing: Path, final_name: str) -> Path:
+    """Write the single-column DataFrame `lines` as one JSON-lines file, atomically.
+
+    Returns the final path. Raises WindmillError if the folder is unwritable or full.
+    """
+    stem = final_name.removesuffix(BATCH_SUFFIX)
+    temp_dir = landing / f"{TEMP_PREFIX}{os.getpid()}-{stem}.d"
+    temp_file = landing / f"{TEMP_PREFIX}{os.getpid()}-{stem}{BATCH_SUFFIX}"
+    final = landing / final_name
+    try:
+        lines.write.mode("overwrite").text(str(temp_dir))
+        parts = sorted(temp_dir.glob("part-*"))
+        if len(parts) == 1:
+            os.replace(parts[0], temp_file)  # same folder tree: a rename, no copy
+            with open(temp_file, "rb+") as out:
+                os.fsync(out.fileno())
+        else:
+            with open(temp_file, "wb") as out:
+                for part in parts:
+                    with open(part, "rb") as source:
+                        shutil.copyfileobj(source, out, 4 * 1024 * 1024)
+                out.flush()
+                os.fsync(out.fileno())
+        os.replace(temp_file, final)
+        _fsync_dir(landing)
+    except Exception as exc:
+        temp_file.unlink(missing_ok=True)
+        if isinstance(exc, OSError) or _disk_full(exc) or "Permission denied" in str(exc):
+            raise landing_error(landing, exc) from None
+        raise
+    finally:
+        shutil.rmtree(temp_dir, ignore_errors=True)
+    return final
