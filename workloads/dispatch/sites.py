@@ -1,4 +1,8 @@
-"""Wind-farm sites the example roster and the generated instances are built around."""
+"""Wind-farm sites the example roster and the generated instances are built around.
+
+The same sites as the generator's (workloads/generator/physics.py SITES; a unit test
+keeps them aligned): turbines stand on a grid north-east of each site's corner.
+"""
 
 from __future__ import annotations
 
@@ -12,9 +16,8 @@ class Site(NamedTuple):
 
 
 SITES: tuple[Site, ...] = (
-    Site("Altamont Pass", 37.73, -121.65),
-    Site("Tehachapi", 35.08, -118.30),
-    Site("San Gorgonio", 33.92, -116.60),
-    Site("Roscoe", 32.45, -100.54),
-    Site("Horse Hollow", 32.20, -100.00),
+    Site("Whitelee", 55.6800, -4.2700),
+    Site("Roscoe", 32.4500, -100.5300),
+    Site("Altamont Pass", 37.7300, -121.6500),
+    Site("Jutland", 56.2000, 8.3000),
 )
