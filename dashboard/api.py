@@ -88,28 +88,48 @@ def body_for(endpoint: str, poller: Poller, log_buffer: LogBuffer | None) -> dic
 ENDPOINTS = ("status", "pipelines", "jobs", "alerts", "events", "logs", "health")
 
 
+class ApiBodies:
+    """Serialized bodies, computed once per snapshot version and endpoint.
+
+    Many clients polling /api/status then cost one dict lookup each, not a pandas pass.
+    """
+
+    def __init__(self, poller: Poller, log_buffer: LogBuffer | None) -> None:
+        self.poller = poller
+        self.log_buffer = log_buffer
+        self._cache: dict[str, tuple[int, bytes]] = {}
+
+    def get(self, endpoint: str) -> bytes:
+        version = self.poller.snapshot.version
+        if endpoint != "logs":
+            cached = self._cache.get(endpoint)
+            if cached is not None and cached[0] == version:
+                return cached[1]
+        body = json.dumps(
+            body_for(endpoint, self.poller, self.log_buffer), default=_default, allow_nan=False
+        ).encode()
+        if endpoint != "logs":
+            self._cache[endpoint] = (version, body)
+        return body
+
+
 class ApiHandler(RequestHandler):
     """GET /api/<endpoint>: JSON from the shared snapshot."""
 
-    def initialize(self, poller: Poller, log_buffer: LogBuffer | None, endpoint: str) -> None:
-        self.poller = poller
-        self.log_buffer = log_buffer
+    def initialize(self, bodies: ApiBodies, endpoint: str) -> None:
+        self.bodies = bodies
         self.endpoint = endpoint
 
     def get(self) -> None:
-        body = body_for(self.endpoint, self.poller, self.log_buffer)
         self.set_header("Content-Type", "application/json; charset=utf-8")
         self.set_header("Cache-Control", "no-store")
-        self.write(json.dumps(body, default=_default, allow_nan=False))
+        self.write(self.bodies.get(self.endpoint))
 
 
 def patterns(poller: Poller, log_buffer: LogBuffer | None) -> list[tuple]:
     """Tornado URL patterns for `pn.serve(..., extra_patterns=...)`."""
+    bodies = ApiBodies(poller, log_buffer)
     return [
-        (
-            rf"/api/{endpoint}/?",
-            ApiHandler,
-            {"poller": poller, "log_buffer": log_buffer, "endpoint": endpoint},
-        )
+        (rf"/api/{endpoint}/?", ApiHandler, {"bodies": bodies, "endpoint": endpoint})
         for endpoint in ENDPOINTS
     ]

@@ -503,10 +503,10 @@ class TurbineTrend(StoreView):
         vibration = frame.hvplot.line(
             x="timestamp",
             y="vibration_level",
-            ylabel="vibration (m/s²)",
+            ylabel="vibration m/s²",
             xlabel="time (UTC)",
             responsive=True,
-            height=160,
+            height=200,
             color="#6a1b9a",
         )
         return pn.Column(temps, vibration, sizing_mode="stretch_width")
@@ -545,28 +545,31 @@ class TurbineMap(StoreView):
                 label=level,
                 color=LEVEL_COLORS[level],
                 size=60,
+                responsive=True,
                 hover_cols=["turbine_id", "fault_code", "power_output"],
             )
             for level in LEVEL_ORDER
             if (frame["alert_level"] == level).any()
         ]
-        points = hv.Overlay(layers).opts(
+        plan = snapshot.table(names.GOLD_DISPATCH)
+        routes = []
+        if plan is not None:
+            # Each crew's stops in visiting order (the base is not in the plan table).
+            routes = [
+                hv.Path(
+                    crew.sort_values("stop")[["longitude", "latitude"]].to_numpy(),
+                    kdims=["longitude", "latitude"],
+                    label=f"route {crew_id}",
+                ).opts(line_width=2, alpha=0.7)
+                for crew_id, crew in plan.groupby("crew_id")
+            ]
+        return hv.Overlay([*routes, *layers]).opts(
             responsive=True,
             height=360,
-            legend_position="top_right",
+            legend_position="right",
             xlabel="longitude",
             ylabel="latitude",
         )
-        plan = snapshot.table(names.GOLD_DISPATCH)
-        if plan is None:
-            return points
-        routes = [
-            hv.Path(
-                crew.sort_values("stop")[["longitude", "latitude"]].to_numpy(), label=str(crew_id)
-            )
-            for crew_id, crew in plan.groupby("crew_id")
-        ]
-        return hv.Overlay(routes).opts(hv.opts.Path(line_width=2, alpha=0.7)) * points
 
     def __panel__(self):
         return pn.Column(

@@ -312,3 +312,95 @@ def gold_frames() -> dict:
         [t.to_pandas() for t in silver_arrow().values()], ignore_index=True
     )
     return frames
+
+
+def write_fleet_day(
+    paths: Paths, turbines: int = 100, interval_minutes: int = 1, seed: int = 7
+) -> None:
+    """A backfilled day for `turbines` turbines in the contract schemas (for benchmarks).
+
+    Fixed seed and instants; silver holds one reading per turbine every `interval_minutes`.
+    """
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    levels = np.array(["NORMAL", "INFO", "WARNING", "CRITICAL"])
+    faults = {
+        "INFO": "LOW_POWER_OUTPUT",
+        "WARNING": "HIGH_VIBRATION",
+        "CRITICAL": "GEARBOX_OVERHEAT",
+    }
+    ids = [f"TURBINE_{i:05d}" for i in range(1, turbines + 1)]
+    lat = 55.0 + rng.random(turbines) * 0.5
+    lon = 8.0 + rng.random(turbines) * 0.8
+    level = rng.choice(levels, size=turbines, p=[0.8, 0.08, 0.08, 0.04])
+    power = np.where(level == "CRITICAL", 0.0, rng.random(turbines) * 3000)
+    status = pa.Table.from_pylist(
+        [
+            {
+                "turbine_id": t,
+                "timestamp": NOW,
+                "latitude": float(lat[i]),
+                "longitude": float(lon[i]),
+                "wind_speed": 9.0,
+                "rotor_rpm": 13.0,
+                "power_output": float(power[i]),
+                "nacelle_temperature": 40.0,
+                "gearbox_temperature": 62.0,
+                "generator_temperature": 55.0,
+                "vibration_level": 0.9,
+                "oil_pressure": 45.0,
+                "tower_lean": 0.3,
+                "fault_code": faults.get(str(level[i])),
+                "alert_level": str(level[i]),
+                "maintenance_needed": str(level[i]) in ("WARNING", "CRITICAL"),
+            }
+            for i, t in enumerate(ids)
+        ],
+        schema=STATUS_SCHEMA,
+    )
+    alerts = pa.Table.from_pylist(
+        [
+            {
+                "turbine_id": t,
+                "fault_code": faults[str(level[i])],
+                "alert_level": str(level[i]),
+                "opened_at": NOW - timedelta(hours=int(rng.integers(1, 20))),
+                "last_seen_at": NOW,
+                "readings": int(rng.integers(5, 500)),
+                "latitude": float(lat[i]),
+                "longitude": float(lon[i]),
+                "maintenance_needed": True,
+            }
+            for i, t in enumerate(ids)
+            if str(level[i]) in ("WARNING", "CRITICAL")
+        ],
+        schema=ALERTS_SCHEMA,
+    )
+    tables = gold_arrow()
+    tables[names.GOLD_STATUS] = status
+    tables[names.GOLD_ALERTS] = alerts
+    for name, table in tables.items():
+        _write(paths.table(name), table)
+    schema = pa.schema(SILVER_COLUMNS)
+    steps = 24 * 60 // interval_minutes
+    for day in (NOW - timedelta(days=1)).date(), NOW.date():
+        times = [
+            NOW - timedelta(minutes=interval_minutes * s)
+            for s in range(steps)
+            if (NOW - timedelta(minutes=interval_minutes * s)).date() == day
+        ]
+        n = len(times) * turbines
+        table = pa.table(
+            {
+                "turbine_id": pa.array([t for _ in times for t in ids], pa.string()),
+                "timestamp": pa.array([at for at in times for _ in ids], TS),
+                "nacelle_temperature": rng.normal(40, 2, n),
+                "gearbox_temperature": rng.normal(62, 4, n),
+                "generator_temperature": rng.normal(55, 3, n),
+                "vibration_level": rng.normal(0.9, 0.2, n),
+            },
+            schema=schema,
+        )
+        _write(paths.table(names.SILVER) / f"reading_date={day.isoformat()}", table)
+    write_ledger(paths)

@@ -91,3 +91,14 @@ def test_log_buffer_keeps_recent_lines_newest_first():
     lines = buffer.lines()
     assert [line["message"].split(" token")[0] for line in lines] == ["line 4", "line 3", "line 2"]
     assert all("dapiabcdef" not in line["message"] for line in lines)
+
+
+def test_bodies_are_serialized_once_per_snapshot_version(poller):
+    from dashboard.api import ApiBodies
+
+    bodies = ApiBodies(poller, LogBuffer())
+    first = bodies.get("status")
+    assert bodies.get("status") is first  # cached
+    poller.refresh()
+    second = bodies.get("status")
+    assert second is not first and json.loads(second)["source"] == "local"

@@ -1,0 +1,206 @@
+"""Dashboard load: page render time, /api/status latency under load, workspace calls/min.
+
+    .venv/bin/python benchmarks/dashboard_load.py [--home H] [--api-seconds 30]
+
+- page: time from navigation until the page is fully rendered in headless Chromium
+  (KPIs filled, all five charts drawn, alerts table filled), local source with a day of
+  data (by default a generated day for 100 turbines in the contract schemas; pass
+  `--home` to use real pipeline output, e.g. after `windmill generate --backfill-hours 24`
+  and `windmill pipeline run`);
+- api: /api/status p50/p99 with 50 concurrent keep-alive clients for 30 s, and errors;
+- workspace: calls per minute the dashboard makes to a fake Databricks workspace with 1
+  and with 50 open sessions (server-side Bokeh sessions opened with `pull_session`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from tests.e2e.browser import LAPTOP, chromium, served_dashboard  # noqa: E402
+from tests.fakes.gold_tables import write_fleet_day  # noqa: E402
+from tests.fakes.workspace import FakeWorkspace, populate  # noqa: E402
+from workloads.config import Paths  # noqa: E402
+
+CHARTS_DRAWN = """() => {
+  const roots = [document];
+  let canvases = 0, rows = 0;
+  while (roots.length) {
+    const root = roots.pop();
+    for (const el of root.querySelectorAll('*')) {
+      if (el.shadowRoot) roots.push(el.shadowRoot);
+      if (el.tagName === 'CANVAS') canvases++;
+      if (el.classList && el.classList.contains('tabulator-row')) rows++;
+    }
+  }
+  return canvases >= %d && rows > 0;
+}"""
+
+
+def page_load(base: str, loads: int, min_canvases: int) -> list[float]:
+    times = []
+    with chromium() as browser:
+        for i in range(loads + 1):
+            page = browser.new_page(viewport=LAPTOP)
+            started = time.perf_counter()
+            page.goto(base, wait_until="commit")
+            page.locator("#kpi-turbines").wait_for(timeout=120_000)
+            page.wait_for_function(CHARTS_DRAWN % min_canvases, timeout=120_000, polling=50)
+            elapsed = time.perf_counter() - started
+            if i:  # the first load warms the server's imports
+                times.append(elapsed)
+            page.close()
+    return times
+
+
+async def _client(
+    host: str, port: int, stop_at: float, latencies: list[float], errors: list[str]
+) -> None:
+    reader, writer = await asyncio.open_connection(host, port)
+    request = f"GET /api/status HTTP/1.1\r\nHost: {host}:{port}\r\n\r\n".encode()
+    try:
+        while time.perf_counter() < stop_at:
+            started = time.perf_counter()
+            writer.write(request)
+            await writer.drain()
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = 0
+            for line in head.split(b"\r\n"):
+                if line.lower().startswith(b"content-length:"):
+                    length = int(line.split(b":")[1])
+            body = await reader.readexactly(length)
+            latencies.append(time.perf_counter() - started)
+            if not head.startswith(b"HTTP/1.1 200") or b'"pipelines"' not in body:
+                errors.append(head.split(b"\r\n")[0].decode())
+    except (OSError, asyncio.IncompleteReadError) as exc:
+        errors.append(repr(exc))
+    finally:
+        writer.close()
+
+
+def api_load(base: str, clients: int, seconds: float) -> tuple[list[float], list[str]]:
+    host, port = base.removeprefix("http://").split(":")
+    latencies: list[float] = []
+    errors: list[str] = []
+
+    async def run() -> None:
+        stop_at = time.perf_counter() + seconds
+        await asyncio.gather(
+            *(_client(host, int(port), stop_at, latencies, errors) for _ in range(clients))
+        )
+
+    asyncio.run(run())
+    return latencies, errors
+
+
+def workspace_calls(sessions: int, window: float, refresh: float) -> float:
+    """Workspace API calls per minute with `sessions` open sessions."""
+    import panel  # noqa: F401  (registers Panel's models for the client sessions)
+    from bokeh.client import pull_session
+
+    ws = FakeWorkspace(page_size=25)
+    populate(ws)
+    ws.start()
+    env = {
+        "DATABRICKS_HOST": ws.url,
+        "DATABRICKS_TOKEN": "dapi-benchmark-token",
+        "HOME": tempfile.mkdtemp(prefix="bench-home-"),
+    }
+    args = (
+        "--workspace",
+        "databricks",
+        "--warehouse-id",
+        "bench",
+        "--refresh-seconds",
+        str(refresh),
+    )
+    try:
+        with served_dashboard(*args, env=env) as base:
+            opened = [pull_session(url=base) for _ in range(sessions)]
+            time.sleep(refresh)  # let the sessions settle
+            before = ws.api_calls()
+            time.sleep(window)
+            calls = ws.api_calls() - before
+            for session in opened:
+                session.close()
+    finally:
+        ws.stop()
+    return calls * 60 / window
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--home", help="WINDMILL_HOME with real pipeline output")
+    parser.add_argument("--loads", type=int, default=5)
+    parser.add_argument("--api-seconds", type=float, default=30)
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--window", type=float, default=60, help="seconds to count workspace calls")
+    parser.add_argument(
+        "--refresh", type=float, default=10, help="--refresh-seconds for the call count"
+    )
+    args = parser.parse_args()
+
+    results: dict[str, object] = {}
+    home = Path(args.home) if args.home else Path(tempfile.mkdtemp(prefix="bench-dash-")) / "home"
+    if not args.home:
+        write_fleet_day(Paths(home), turbines=100)
+    with served_dashboard("--home", str(home), "--refresh-seconds", "60") as base:
+        loads = page_load(base, args.loads, min_canvases=5)
+        results["page_render_s"] = {
+            "median": statistics.median(loads),
+            "max": max(loads),
+            "loads": len(loads),
+        }
+        print(
+            f"page fully rendered: median {statistics.median(loads):.2f} s, max {max(loads):.2f} s "
+            f"over {len(loads)} loads (target <= 1.0 s)",
+            flush=True,
+        )
+        latencies, errors = api_load(base, args.clients, args.api_seconds)
+        p50, p99 = pct(latencies, 0.50) * 1000, pct(latencies, 0.99) * 1000
+        results["api_status"] = {
+            "p50_ms": p50,
+            "p99_ms": p99,
+            "requests": len(latencies),
+            "errors": len(errors),
+        }
+        print(
+            f"/api/status, {args.clients} clients for {args.api_seconds:.0f} s: {len(latencies)} requests, "
+            f"p50 {p50:.1f} ms, p99 {p99:.1f} ms, errors {len(errors)} (target p99 <= 50 ms, 0 errors)",
+            flush=True,
+        )
+        status = json.loads(urllib.request.urlopen(f"{base}/api/status").read())
+        results["fleet"] = status["fleet"]
+    for sessions in (1, 50):
+        per_minute = workspace_calls(sessions, args.window, args.refresh)
+        results[f"workspace_calls_per_min_{sessions}"] = per_minute
+        print(
+            f"workspace calls/min with {sessions} session(s): {per_minute:.0f} "
+            f"(refresh every {args.refresh:.0f} s; target: equal)",
+            flush=True,
+        )
+    print(json.dumps(results, indent=2, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    sys.exit(main())
