@@ -20,6 +20,8 @@ from workloads.errors import WindmillError
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CDKTF_JSON = REPO_ROOT / "cdktf.json"
 ENVIRONMENTS: tuple[str, ...] = ("dev", "prod")
+# The App resource name of the SQL warehouse (app.yaml refers to it with `valueFrom`).
+WAREHOUSE_RESOURCE = "sql-warehouse"
 
 
 @dataclass(frozen=True)

@@ -14,11 +14,8 @@ from cdktf_cdktf_provider_databricks.pipeline import Pipeline
 from cdktf_cdktf_provider_databricks.sql_endpoint import SqlEndpoint
 from constructs import Construct
 
-from infra.config import EnvironmentConfig
+from infra.config import WAREHOUSE_RESOURCE, EnvironmentConfig
 from workloads.names import APP_NAME
-
-# Resource names the App's app.yaml can reference with `valueFrom`.
-WAREHOUSE_RESOURCE = "sql-warehouse"
 
 
 class DashboardApp(Construct):

@@ -1,8 +1,9 @@
 """`windmill deploy|destroy --profile P [--env dev|prod]`: provision a workspace end to end.
 
-deploy: build the wheel → synthesize → Terraform apply (workspace stack) → start the
-generator and the pipeline's first update → Terraform apply (gold grants stack) →
-deploy the dashboard to the App → create/update the Genie space → print the URLs.
+deploy: check Terraform and the profile → build the wheel → synthesize → Terraform
+apply (workspace stack) → start the generator and the pipeline's first update →
+Terraform apply (gold grants stack) → deploy the dashboard to the App →
+create/update the Genie space → print the URLs.
 destroy: remove the Genie space and the App's source, then Terraform destroy both stacks.
 
 Run as `python -m infra.deploy ...` (the `windmill` command execs exactly that).
@@ -128,10 +129,11 @@ def deploy(env: str, profile: str) -> int:
     from infra import workspace
 
     config = load_config(env, environ={**os.environ, "WINDMILL_PROFILE": profile})
-    build_wheel()
-    stacks = synthesize(env, profile)
+    # What the user must provide is checked first, before minutes of building.
     binary = terraform_binary()
     client = workspace.workspace_client(profile)
+    build_wheel()
+    stacks = synthesize(env, profile)
     main_stack = Terraform(binary, stacks / config.stack_name)
     say(f"applying {config.stack_name}")
     main_stack.apply()
@@ -157,11 +159,11 @@ def destroy(env: str, profile: str) -> int:
     from infra import workspace
 
     config = load_config(env, environ={**os.environ, "WINDMILL_PROFILE": profile})
+    binary = terraform_binary()
+    client = workspace.workspace_client(profile)
     # Terraform reads the wheel's checksum even to destroy, so it must exist.
     build_wheel()
     stacks = synthesize(env, profile)
-    binary = terraform_binary()
-    client = workspace.workspace_client(profile)
     main_stack = Terraform(binary, stacks / config.stack_name)
     workspace.remove_genie_space(client)
     try:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from infra.config import REPO_ROOT
+from infra.config import REPO_ROOT, WAREHOUSE_RESOURCE
 from workloads.errors import WindmillError
 from workloads.names import GOLD_ALERTS
 
@@ -31,14 +31,15 @@ PIPELINE_DONE = {"COMPLETED", "FAILED", "CANCELED"}
 
 def workspace_client(profile: str) -> WorkspaceClient:
     """A signed-in client for `profile`, or a WindmillError saying what is missing."""
-    from databricks.sdk import WorkspaceClient
-
     config_file = databricks_config_file()
     if profile not in profiles(config_file):
         raise WindmillError(
             f"Databricks profile {profile!r} is not in {config_file}; create it with "
             f"`databricks auth login --profile {profile}` (or `databricks configure`) and retry."
         )
+    from databricks.sdk import WorkspaceClient
+    from databricks.sdk.config import Config
+
     try:
         client = WorkspaceClient(profile=profile)
     except Exception as exc:  # the SDK raises ValueError for config problems
@@ -47,7 +48,9 @@ def workspace_client(profile: str) -> WorkspaceClient:
             f"create it with `databricks auth login --profile {profile}` and retry."
         ) from exc
     try:
-        client.current_user.me()
+        # A short retry budget: an unreachable host should fail in a minute, not five.
+        probe = Config(profile=profile, retry_timeout_seconds=60)
+        WorkspaceClient(config=probe).current_user.me()
     except Exception as exc:
         raise WindmillError(
             f"Could not sign in to Databricks with profile {profile!r} ({_first_line(exc)}); "
@@ -119,21 +122,22 @@ def app_requirements(constraints: Path = REPO_ROOT / "constraints.txt") -> list[
 
 
 def app_yaml(outputs: dict[str, Any], source: Path = DASHBOARD_DIR / "app.yaml") -> str:
-    """The dashboard's app.yaml with the deployment's catalog, schema and warehouse added."""
+    """The dashboard's app.yaml with this deployment's catalog and schema (they replace
+    the file's placeholders) and the warehouse resource (kept if already declared)."""
     spec = yaml.safe_load(source.read_text()) if source.exists() else {}
     spec = spec or {}
     spec.setdefault(
         "command",
         ["python", "-m", "dashboard", "--workspace", "databricks", "--address", "0.0.0.0"],
     )
-    env = [e for e in spec.get("env", []) if isinstance(e, dict)]
-    known = {e.get("name") for e in env}
-    wanted = [
-        {"name": "WINDMILL_CATALOG", "value": str(outputs["catalog"])},
-        {"name": "WINDMILL_SCHEMA", "value": str(outputs["schema"])},
-        {"name": "DATABRICKS_WAREHOUSE_ID", "valueFrom": "sql-warehouse"},
-    ]
-    env += [e for e in wanted if e["name"] not in known]
+    deployed = {
+        "WINDMILL_CATALOG": str(outputs["catalog"]),
+        "WINDMILL_SCHEMA": str(outputs["schema"]),
+    }
+    env = [e for e in spec.get("env", []) if isinstance(e, dict) and e.get("name") not in deployed]
+    env += [{"name": name, "value": value} for name, value in deployed.items()]
+    if not any(e.get("name") == "DATABRICKS_WAREHOUSE_ID" for e in env):
+        env.append({"name": "DATABRICKS_WAREHOUSE_ID", "valueFrom": WAREHOUSE_RESOURCE})
     spec["env"] = env
     return yaml.safe_dump(spec, sort_keys=False)
 

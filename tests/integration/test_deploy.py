@@ -1,98 +1,177 @@
-"""`windmill deploy` as far as it runs without a workspace: wheel, synth, clear messages."""
+"""`windmill deploy|destroy` without a workspace: clear messages for what is missing, and
+the whole deploy with Terraform and the control plane simulated (wheel and synth real)."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import zipfile
 
 import pytest
+import yaml
 
 from infra.artifacts import RUNTIME_REQUIREMENTS, RUNTIME_WHEEL
 from infra.config import REPO_ROOT
 from tests.conftest import run_windmill
+from tests.unit.infra.fake_control_plane import FakeControlPlane, fake_terraform
+from workloads.names import APP_NAME
 
 pytestmark = pytest.mark.integration
 
+SOURCE = "/Users/alice@example.org/.windmill/dev/app"
 
-def _env(tmp_path, *, with_terraform: bool) -> dict[str, str]:
-    """No Databricks credentials; terraform on PATH only if asked (a stub that must not run)."""
+
+def _env(tmp_path, *, terraform: str = "") -> dict[str, str]:
+    """No Databricks credentials; terraform only where given."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir(exist_ok=True)
-    path = [
-        str(bin_dir),
-        os.path.dirname(shutil.which("node") or "/usr/bin/node"),
-        "/usr/bin",
-        "/bin",
-    ]
-    env = {
-        "PATH": os.pathsep.join(path),
+    node = os.path.dirname(shutil.which("node") or "/usr/bin/node")
+    return {
+        "PATH": os.pathsep.join([str(bin_dir), node, "/usr/bin", "/bin"]),
         "HOME": str(tmp_path),
         "DATABRICKS_CONFIG_FILE": str(tmp_path / "databrickscfg"),
-        "WINDMILL_TERRAFORM": "",
+        "WINDMILL_TERRAFORM": terraform,
     }
-    if with_terraform:
-        stub = bin_dir / "terraform"
-        stub.write_text("#!/bin/sh\necho terraform must not run before sign-in >&2\nexit 99\n")
-        stub.chmod(0o755)
-    return env
 
 
-def _scrubbed(monkeypatch) -> None:
+@pytest.fixture(autouse=True)
+def _no_databricks_environment(monkeypatch):
     for var in ("DATABRICKS_HOST", "DATABRICKS_TOKEN", "DATABRICKS_CONFIG_PROFILE", "WINDMILL_ENV"):
         monkeypatch.delenv(var, raising=False)
 
 
-def test_deploy_builds_the_wheel_synthesizes_then_explains_missing_terraform(tmp_path, monkeypatch):
-    _scrubbed(monkeypatch)
-    RUNTIME_WHEEL.unlink(missing_ok=True)
-    shutil.rmtree(REPO_ROOT / "cdktf.out" / "stacks" / "windmill-dev", ignore_errors=True)
-    result = run_windmill(
-        "deploy",
-        "--profile",
-        "demo",
-        env=_env(tmp_path, with_terraform=False),
-        check=False,
-        timeout=240,
+def _last_line(result) -> str:
+    assert "Traceback" not in result.stderr, result.stderr[-3000:]
+    return result.stderr.strip().splitlines()[-1]
+
+
+def test_deploy_explains_missing_terraform_before_building(tmp_path):
+    result = run_windmill("deploy", "--profile", "demo", env=_env(tmp_path), check=False)
+    assert result.returncode == 2
+    assert _last_line(result).startswith(
+        "windmill deploy: Terraform is not installed: install Terraform 1.5 or newer"
     )
-    assert result.returncode == 2, result.stderr[-3000:]
-    assert "built dist/databricks/" in result.stdout
-    assert "synthesized cdktf.out/stacks/windmill-dev" in result.stdout
-    message = result.stderr.strip().splitlines()[-1]
-    assert message.startswith("windmill deploy: Terraform is not installed")
-    assert "Traceback" not in result.stderr
-    # the wheel the stack uploads exists and only requires what a runtime lacks
-    with zipfile.ZipFile(RUNTIME_WHEEL) as wheel:
-        names = wheel.namelist()
-        metadata = next(n for n in names if n.endswith(".dist-info/METADATA"))
-        requires = [
-            line.split(":", 1)[1].strip().split("=")[0].split("<")[0].split(">")[0]
-            for line in wheel.read(metadata).decode().splitlines()
-            if line.startswith("Requires-Dist:")
-        ]
-    assert "workloads/cli.py" in names
-    assert "workloads/pipeline/settings.py" in names
-    assert requires and set(requires) <= set(RUNTIME_REQUIREMENTS)
-    stack = REPO_ROOT / "cdktf.out" / "stacks" / "windmill-dev" / "cdk.tf.json"
-    assert '"profile": "demo"' in stack.read_text()
-    assert str(RUNTIME_WHEEL) in stack.read_text()
+    assert "built" not in result.stdout
 
 
-def test_deploy_and_destroy_explain_a_missing_profile(tmp_path, monkeypatch):
-    _scrubbed(monkeypatch)
-    env = _env(tmp_path, with_terraform=True)
+def test_destroy_explains_a_missing_profile(tmp_path):
+    terraform, log = fake_terraform(tmp_path, {})
     (tmp_path / "databrickscfg").write_text("[other]\nhost = https://example.invalid\n")
-    result = run_windmill(
-        "destroy", "--profile", "demo", "--env", "prod", env=env, check=False, timeout=240
-    )
-    assert result.returncode == 2, result.stderr[-3000:]
-    message = result.stderr.strip().splitlines()[-1]
+    env = _env(tmp_path, terraform=str(terraform))
+    result = run_windmill("destroy", "--profile", "demo", "--env", "prod", env=env, check=False)
+    assert result.returncode == 2
+    message = _last_line(result)
     assert message.startswith("windmill destroy: Databricks profile 'demo' is not in ")
     assert "databricks auth login --profile demo" in message
-    assert "terraform must not run" not in result.stderr
+    assert not log.exists()  # terraform never ran
+
+
+def test_deploy_explains_credentials_that_do_not_sign_in(tmp_path):
+    terraform, log = fake_terraform(tmp_path, {})
+    plane = FakeControlPlane().start()
+    plane.reject_credentials = True
+    try:
+        (tmp_path / "databrickscfg").write_text(f"[demo]\nhost = {plane.url}\ntoken = expired\n")
+        env = _env(tmp_path, terraform=str(terraform))
+        result = run_windmill("deploy", "--profile", "demo", env=env, check=False, timeout=120)
+    finally:
+        plane.stop()
+    assert result.returncode == 2
+    message = _last_line(result)
+    assert message.startswith(
+        "windmill deploy: Could not sign in to Databricks with profile 'demo'"
+    )
+    assert "databricks auth login --profile demo" in message
+    assert not log.exists()
 
 
 def test_deploy_requires_a_profile():
     result = run_windmill("deploy", check=False, timeout=60)
     assert result.returncode == 2
     assert "--profile" in result.stderr
+
+
+def test_deploy_end_to_end_with_terraform_and_control_plane_simulated(tmp_path):
+    RUNTIME_WHEEL.unlink(missing_ok=True)
+    stack_file = REPO_ROOT / "cdktf.out" / "stacks" / "windmill-dev" / "cdk.tf.json"
+    stack_file.unlink(missing_ok=True)
+    plane = FakeControlPlane().start()
+    try:
+        outputs = {
+            "workspace_url": plane.url,
+            "app_name": APP_NAME,
+            "app_url": f"{plane.url}/apps/{APP_NAME}",
+            "app_source_path": SOURCE,
+            "pipeline_id": "p-1",
+            "generator_job_id": "11",
+            "pipeline_refresh_job_id": "12",
+            "drop_tables_job_id": "13",
+            "dispatch_job_id": "14",
+            "warehouse_id": "w-1",
+            "catalog": "users",
+            "schema": "alice_example_org",
+        }
+        terraform, log = fake_terraform(tmp_path, outputs)
+        # a throw-away profile pointing at the local fake (no real credential)
+        (tmp_path / "databrickscfg").write_text(f"[demo]\nhost = {plane.url}\ntoken = fake\n")
+        env = _env(tmp_path, terraform=str(terraform))
+        result = run_windmill("deploy", "--profile", "demo", env=env, check=False, timeout=240)
+    finally:
+        plane.stop()
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+
+    # the wheel the stack uploads: built, only requiring what a Databricks runtime lacks
+    assert "built dist/databricks/" in result.stdout
+    with zipfile.ZipFile(RUNTIME_WHEEL) as wheel:
+        members = wheel.namelist()
+        metadata = next(n for n in members if n.endswith(".dist-info/METADATA"))
+        requires = [
+            line.split(":", 1)[1].strip().split("=")[0].split("<")[0].split(">")[0]
+            for line in wheel.read(metadata).decode().splitlines()
+            if line.startswith("Requires-Dist:")
+        ]
+    assert {"workloads/cli.py", "workloads/pipeline/settings.py"} <= set(members)
+    assert requires and set(requires) <= set(RUNTIME_REQUIREMENTS)
+
+    # synthesized for this environment and profile, then applied in order
+    assert "synthesized cdktf.out/stacks/windmill-dev" in result.stdout
+    synthesized = stack_file.read_text()
+    assert '"profile": "demo"' in synthesized
+    assert str(RUNTIME_WHEEL) in synthesized
+    assert log.read_text().splitlines() == [
+        "windmill-dev init -input=false -upgrade",
+        "windmill-dev apply -input=false -auto-approve",
+        "windmill-dev output -json",
+        "windmill-dev-access init -input=false -upgrade",
+        "windmill-dev-access apply -input=false -auto-approve",
+    ]
+
+    # SDK steps: generator started, first pipeline update, App deployed, Genie space
+    assert plane.run_now == [11]
+    assert plane.updates == ["p-1"]
+    uploaded = {path.removeprefix(SOURCE + "/") for path in plane.files}
+    assert {
+        "app.yaml",
+        "requirements.txt",
+        "dashboard/__main__.py",
+        "workloads/names.py",
+    } <= uploaded
+    app_env = {e["name"]: e for e in yaml.safe_load(plane.files[f"{SOURCE}/app.yaml"])["env"]}
+    assert app_env["WINDMILL_SCHEMA"]["value"] == "alice_example_org"
+    assert app_env["DATABRICKS_WAREHOUSE_ID"]["valueFrom"] == "sql-warehouse"
+    assert plane.deployments == [{"source_code_path": SOURCE}]
+    (space,) = plane.spaces.values()
+    assert space["warehouse_id"] == "w-1"
+    tables = json.loads(space["serialized_space"])["data_sources"]["tables"]
+    assert [t["identifier"] for t in tables] == ["users.alice_example_org.gold_maintenance_alerts"]
+
+    # the URLs
+    for link in (
+        f"{plane.url}/apps/{APP_NAME}",
+        f"{plane.url}/pipelines/p-1",
+        f"{plane.url}/jobs/11",
+        f"{plane.url}/sql/warehouses/w-1",
+        f"{plane.url}/genie/rooms/{space['space_id']}",
+    ):
+        assert link in result.stdout

@@ -38,7 +38,7 @@ def test_profiles_are_read_from_the_config_file(tmp_path, monkeypatch):
         workspace.workspace_client("work")
 
 
-def test_app_yaml_adds_the_deployment_env(tmp_path):
+def test_app_yaml_carries_the_deployment_env(tmp_path):
     source = tmp_path / "app.yaml"
     source.write_text(
         yaml.safe_dump(
@@ -51,7 +51,7 @@ def test_app_yaml_adds_the_deployment_env(tmp_path):
     spec = yaml.safe_load(workspace.app_yaml(OUTPUTS, source))
     assert spec["command"] == ["python", "-m", "dashboard"]
     env = {e["name"]: e for e in spec["env"]}
-    assert env["WINDMILL_SCHEMA"]["value"] == "mine"  # the dashboard's own value wins
+    assert env["WINDMILL_SCHEMA"] == {"name": "WINDMILL_SCHEMA", "value": "alice"}  # deployed
     assert env["WINDMILL_CATALOG"]["value"] == "users"
     assert env["DATABRICKS_WAREHOUSE_ID"] == {
         "name": "DATABRICKS_WAREHOUSE_ID",
@@ -90,3 +90,13 @@ def test_urls_point_into_the_workspace():
     assert links["Genie space"] == "https://example.invalid/genie/rooms/g-1"
     bare = urls({**OUTPUTS, "workspace_url": "example.invalid"})
     assert bare["SQL warehouse"] == "https://example.invalid/sql/warehouses/w-1"
+
+
+def test_the_dashboards_app_yaml_gets_the_deployed_schema():
+    spec = yaml.safe_load(workspace.app_yaml(OUTPUTS))
+    names = [e["name"] for e in spec["env"]]
+    assert len(names) == len(set(names))
+    env = {e["name"]: e for e in spec["env"]}
+    assert env["WINDMILL_CATALOG"]["value"] == "users"
+    assert env["WINDMILL_SCHEMA"]["value"] == "alice"
+    assert env["DATABRICKS_WAREHOUSE_ID"]["valueFrom"] == "sql-warehouse"
