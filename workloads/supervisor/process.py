@@ -59,9 +59,12 @@ class Component:
     name: str
     argv: Sequence[str]
     restart: str = ALWAYS
-    # Ledger: a job whose runs are this component's processes, and/or a pipeline whose
-    # updates the process performs (an update left open by a crash is closed as FAILED).
+    # Ledger: the job whose runs are this component's processes, and/or a pipeline whose
+    # updates the process performs. A command that records its own runs (`windmill
+    # generate`, `windmill dispatch`) has `records_own_runs`: the supervisor then only
+    # closes the run a killed process left RUNNING (as it does for pipeline updates).
     job: str | None = None
+    records_own_runs: bool = False
     pipeline: str | None = None
     # Start only once these components have completed successfully (e.g. the backfill).
     after: tuple[str, ...] = ()
@@ -315,7 +318,9 @@ class Supervisor:
         state.started_at = time.monotonic()
         state.next_start = None
         state.retrying = False
-        state.run_id = self._ledger("start_run", job_id) if job_id else None
+        state.run_id = (
+            self._ledger("start_run", job_id) if job_id and not component.records_own_runs else None
+        )
         state.pids.append(proc.pid)
         again = f" (restart {state.restarts})" if state.restarts else ""
         self.announce(f"{component.name} started, pid {proc.pid}{again}")
@@ -368,7 +373,7 @@ class Supervisor:
         if run_id is not None:
             self._ledger("finish_run", run_id, "FAILED", message)
         state.run_id = None
-        self._close_updates(component, "FAILED", f"{component.name} process {message}")
+        self._close_orphans(component, "FAILED", f"{component.name} process {message}")
         if component.restart == NEVER:
             state.next_start = None
             retry = "not restarting"
@@ -398,12 +403,17 @@ class Supervisor:
                 self._ledger("finish_run", state.run_id, "FAILED", describe_exit(returncode))
             state.run_id = None
         if stopped:
-            self._close_updates(component, "CANCELED", "stopped by windmill up", idle=True)
+            self._close_orphans(component, "CANCELED", "stopped by windmill up", idle=True)
 
-    def _close_updates(
-        self, component: Component, update_state: str, message: str, *, idle: bool = False
+    def _close_orphans(
+        self, component: Component, final_state: str, message: str, *, idle: bool = False
     ) -> None:
-        """Close the updates a dead pipeline process left open (it cannot do it any more)."""
+        """Close what a dead process left open in the ledger (it cannot do it any more)."""
+        job_id = self._job_ids.get(component.name)
+        if component.records_own_runs and job_id is not None:
+            for run in self._ledger("list_runs", job_id, 5) or []:
+                if run["life_cycle_state"] in ("PENDING", "RUNNING"):
+                    self._ledger("finish_run", run["run_id"], final_state, message)
         pipeline_id = self._pipeline_ids.get(component.name)
         if pipeline_id is None or self.ledger is None:
             return
@@ -413,13 +423,13 @@ class Supervisor:
                 self._ledger(
                     "finish_update",
                     update["update_id"],
-                    update_state,
-                    error=message if update_state == "FAILED" else None,
+                    final_state,
+                    error=message if final_state == "FAILED" else None,
                     pipeline_state="IDLE" if idle else None,
                 )
         if idle:
             self._ledger("set_pipeline_state", pipeline_id, "IDLE", "stopped by windmill up")
-        elif update_state == "FAILED":
+        elif final_state == "FAILED":
             # Being restarted: Databricks calls a continuous pipeline in this state RECOVERING.
             self._ledger("set_pipeline_state", pipeline_id, "RECOVERING", message)
 

@@ -159,6 +159,7 @@ def test_stop_forwards_sigint_and_kills_what_ignores_it(tmp_path):
         """
         import time
         try:
+            print("ready", flush=True)
             time.sleep(60)
         except KeyboardInterrupt:
             print("finishing the current batch")
@@ -181,7 +182,8 @@ def test_stop_forwards_sigint_and_kills_what_ignores_it(tmp_path):
         grace=1.0,
     )
     with Running(supervisor):
-        wait_for(lambda: "ready" in log_text(tmp_path / "logs" / "stubborn.log"), what="ready")
+        for name in ("polite", "stubborn"):  # (the log's header line quotes the code)
+            wait_for(lambda n=name: "\nready\n" in log_text(tmp_path / "logs" / f"{n}.log"))
         pids = [supervisor.pid("polite"), supervisor.pid("stubborn")]
         started = time.monotonic()
     assert time.monotonic() - started < 5
@@ -320,3 +322,39 @@ def test_children_die_with_a_killed_supervisor(tmp_path):
         wait_for(lambda: not alive(child), what="child to die with its supervisor")
     finally:
         proc.kill()
+
+
+def test_a_run_left_open_by_a_killed_self_recording_command_is_closed(tmp_path):
+    ledger_path = tmp_path / "ledger.sqlite"
+    ledger = Ledger(ledger_path)
+    attempts = tmp_path / "attempts"
+    # Like `windmill generate`: records its own run, and is killed -9 in the middle of it.
+    child = py(
+        f"""
+        import os, pathlib, signal, time
+        from workloads.ledger import Ledger
+        attempts = pathlib.Path({str(attempts)!r})
+        first = not attempts.exists()
+        attempts.write_text("x")
+        ledger = Ledger({str(ledger_path)!r})
+        run = ledger.start_run(ledger.ensure_job("windmill-self-recording"))
+        if first:
+            os.kill(os.getpid(), signal.SIGKILL)
+        time.sleep(60)
+        """
+    )
+    supervisor = Supervisor(
+        [Component("gen", child, job="windmill-self-recording", records_own_runs=True)],
+        logs=tmp_path / "logs",
+        ledger=ledger,
+        backoff=FAST,
+    )
+    with Running(supervisor):
+        wait_for(lambda: supervisor.states["gen"].restarts == 1, what="restart")
+        wait_for(lambda: len(ledger.list_jobs()[0]["latest_runs"]) == 2, what="the second run")
+    runs = list(reversed(ledger.list_jobs()[0]["latest_runs"]))
+    # One run per process (none added by the supervisor), the killed one closed as FAILED.
+    assert [(r["result_state"], r["state_message"]) for r in runs] == [
+        ("FAILED", "gen process killed by SIGKILL"),
+        ("CANCELED", "stopped by windmill up"),
+    ]
