@@ -91,3 +91,8 @@ def runtime_wheel(wheel: Path, target: Path = RUNTIME_WHEEL) -> Path:
 def build_runtime_wheel() -> Path:
     """Build the wheel and its runtime copy; return the runtime copy (what gets uploaded)."""
     return runtime_wheel(build_wheel())
+
+
+if __name__ == "__main__":
+    # `python -m infra.artifacts`: build the wheel before a plain `npx cdktf deploy`.
+    print(build_runtime_wheel())

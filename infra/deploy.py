@@ -185,13 +185,20 @@ def build_parser() -> argparse.ArgumentParser:
         prog="windmill",
         description="Provision (deploy) or tear down (destroy) windmill on a Databricks workspace.",
     )
-    parser.add_argument("action", choices=["deploy", "destroy"])
-    parser.add_argument(
-        "--profile",
-        required=True,
-        help="Databricks config profile (~/.databrickscfg) to deploy with",
-    )
-    parser.add_argument("--env", choices=ENVIRONMENTS, default="dev", help="environment (dev)")
+    actions = parser.add_subparsers(dest="action", required=True, metavar="{deploy,destroy}")
+    helps = {
+        "deploy": "build the wheel, synthesize, apply with Terraform, deploy the App and the "
+        "Genie space, and print the URLs",
+        "destroy": "remove the Genie space and the App's source, then destroy both stacks",
+    }
+    for action, text in helps.items():
+        sub = actions.add_parser(action, help=text, description=text[0].upper() + text[1:] + ".")
+        sub.add_argument(
+            "--profile",
+            required=True,
+            help="Databricks config profile (~/.databrickscfg or $DATABRICKS_CONFIG_FILE)",
+        )
+        sub.add_argument("--env", choices=ENVIRONMENTS, default="dev", help="environment (dev)")
     return parser
 
 

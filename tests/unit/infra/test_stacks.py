@@ -321,3 +321,14 @@ def _provider_available_offline() -> bool:
 )
 def test_full_synth_is_valid_terraform():
     assert cdktf.Testing.to_be_valid_terraform(cdktf.Testing.full_synth(stack()))
+
+
+def test_drop_tables_sql_uses_each_datasets_kind():
+    """DROP MATERIALIZED VIEW for materialized views, DROP TABLE for the rest."""
+    sql = DROP_TABLES_SQL.read_text()
+    for relative in DATASET_FILES:
+        source = (REPO_ROOT / relative).read_text()
+        table = (REPO_ROOT / relative).stem
+        kind = re.search(r"@dp\.(table|materialized_view)\(", source).group(1)
+        statement = "DROP MATERIALIZED VIEW" if kind == "materialized_view" else "DROP TABLE"
+        assert f"{statement} IF EXISTS IDENTIFIER(:catalog || '.' || :schema || '.{table}');" in sql
