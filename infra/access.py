@@ -17,16 +17,25 @@ class GoldReadAccess(Construct):
 
     `databricks_grant` (not the authoritative `databricks_grants`) adds these without
     touching anyone else's privileges on the shared catalog. Attributes:
-    `catalog_grant`, `schema_grant`, `table_grants` (table name -> grant).
+    `catalog_grant` (None when the catalog already grants USE to everyone), `schema_grant`, `table_grants` (table name -> grant).
     """
 
     def __init__(
-        self, scope: Construct, id_: str, *, catalog: str, schema: str, principal: str
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        catalog: str,
+        schema: str,
+        principal: str,
+        grant_catalog_use: bool = True,
     ) -> None:
         super().__init__(scope, id_)
-        self.catalog_grant = Grant(
-            self, "catalog", catalog=catalog, principal=principal, privileges=["USE_CATALOG"]
-        )
+        self.catalog_grant: Grant | None = None
+        if grant_catalog_use:
+            self.catalog_grant = Grant(
+                self, "catalog", catalog=catalog, principal=principal, privileges=["USE_CATALOG"]
+            )
         self.schema_grant = Grant(
             self,
             "schema",

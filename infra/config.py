@@ -76,6 +76,9 @@ class EnvironmentConfig:
     warehouse_size: str = "2X-Small"
     warehouse_auto_stop_minutes: int = 10
     app_users_group: str | None = "users"
+    # Grant USE CATALOG to the App; turn off where the catalog already grants it to all
+    # users and the deploying user may not grant on it.
+    grant_catalog_use: bool = True
     generator: GeneratorDefaults = field(default_factory=GeneratorDefaults)
     pipeline_overrides: Mapping[str, str] = field(default_factory=dict)
 
@@ -144,6 +147,7 @@ def _from_environ(environ: Mapping[str, str]) -> dict[str, Any]:
         "WINDMILL_SERVERLESS_PIPELINE": "serverless_pipeline",
         "WINDMILL_SERVERLESS_JOBS": "serverless_jobs",
         "WINDMILL_MANAGE_SCHEMA": "manage_schema",
+        "WINDMILL_GRANT_CATALOG_USE": "grant_catalog_use",
     }.items():
         if environ.get(var):
             values[key] = _bool(var, environ[var])

@@ -133,4 +133,5 @@ class GoldAccessStack(TerraformStack):
             catalog=config.catalog,
             schema=schema,
             principal=self.app.app.service_principal_client_id,
+            grant_catalog_use=config.grant_catalog_use,
         )

@@ -251,6 +251,9 @@ def test_gold_grants_give_the_app_read_access_and_nothing_more():
     assert cdktf.Testing.to_have_data_source_with_properties(
         access, "databricks_app", {"name": names.APP_NAME}
     )
+    without_catalog = resources(synth(kind="access", grant_catalog_use=False), "databricks_grant")
+    assert [g for g in without_catalog if "catalog" in g] == []
+    assert len(without_catalog) == len(grants) - 1
 
 
 def test_outputs():
