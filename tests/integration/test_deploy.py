@@ -92,6 +92,7 @@ def test_deploy_requires_a_profile():
     assert "--profile" in result.stderr
 
 
+@pytest.mark.slow
 def test_deploy_end_to_end_with_terraform_and_control_plane_simulated(tmp_path):
     RUNTIME_WHEEL.unlink(missing_ok=True)
     stack_file = REPO_ROOT / "cdktf.out" / "stacks" / "windmill-dev" / "cdk.tf.json"
