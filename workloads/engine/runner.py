@@ -1,0 +1,418 @@
+"""Run the medallion pipeline on the local Spark Declarative Pipelines engine.
+
+Library API (used by `windmill pipeline run`, the supervisor and the dispatcher):
+
+- `run_update(spark, paths, *, full_refresh=False, cause="API_CALL", overrides=None)
+  -> UpdateResult`: one update on an engine session (`workloads.spark.engine_session`),
+  recorded in the run ledger.
+- `run_continuous(paths, interval=5.0, after_update=None, stop_event=None, *,
+  overrides=None, full_refresh=False) -> int`: keep one warm engine, run an update whenever
+  new landing files arrive, call `after_update(spark, result)` after each completed update.
+  SIGINT/SIGTERM (or `stop_event.set()`) stops after the current update.
+- `new_landing_files(paths, seen)`: the cheap check continuous mode uses.
+
+Every update goes to the ledger (`Ledger(paths.ledger)`, pipeline `PIPELINE_NAME`):
+RUNNING, then COMPLETED, FAILED (with the error) or CANCELED, with rows read and
+written per table and the duration.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from workloads.config import LOCAL_DATABASE, Paths, ensure_writable
+from workloads.ledger import Ledger
+from workloads.names import BRONZE, PIPELINE_NAME, PIPELINE_TABLES, QUARANTINE, SILVER
+from workloads.pipeline import settings as pipeline_settings
+
+log = logging.getLogger(__name__)
+
+STREAMING_TABLES = (BRONZE, SILVER, QUARANTINE)
+# Which table each streaming table reads from (rows read = rows its source gained).
+UPSTREAM = {SILVER: BRONZE, QUARANTINE: BRONZE}
+# Layers run one after the other within an update.
+STAGES: tuple[tuple[str, ...], ...] = (
+    (BRONZE,),
+    (SILVER, QUARANTINE),
+    tuple(t for t in PIPELINE_TABLES if t not in (BRONZE, SILVER, QUARANTINE)),
+)
+
+
+@dataclass
+class UpdateResult:
+    """What one update did. `state` is COMPLETED, FAILED or CANCELED (Databricks names)."""
+
+    update_id: str
+    state: str
+    duration_s: float
+    full_refresh: bool = False
+    error: str | None = None
+    metrics: dict[str, Any] = field(default_factory=dict)
+    landing_files: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return self.state == "COMPLETED"
+
+
+class UpdateFailed(Exception):
+    """The engine reported a failed flow or run."""
+
+
+# Spec ------------------------------------------------------------------------------------------
+
+
+def pipeline_spec(paths: Paths, overrides: Mapping[str, object] | None = None):
+    """The local pipeline spec: database `windmill`, storage under `$WINDMILL_HOME`."""
+    from pyspark.pipelines.cli import LibrariesGlob, PipelineSpec
+
+    configuration = pipeline_settings.pipeline_configuration(
+        str(paths.landing), **dict(overrides or {})
+    )
+    libraries = [LibrariesGlob(include=Path(f).name) for f in pipeline_settings.DATASET_FILES]
+    return PipelineSpec(
+        name=PIPELINE_NAME,
+        storage=paths.pipeline_storage.resolve().as_uri(),
+        catalog=None,
+        database=LOCAL_DATABASE,
+        configuration=configuration,
+        libraries=libraries,
+    )
+
+
+def _run_graph(spark, spec, *, full_refresh: bool) -> list[str]:
+    """Register the dataset files and run one update, layer by layer; returns event messages.
+
+    Each layer (bronze; silver and quarantine; gold) is its own dataflow graph run in
+    order: once the tables exist, the open-source engine does not always hold a
+    streaming flow until its upstream flow finished, and a flow that starts early
+    misses the rows its upstream is writing (they would show up one update later).
+    Tables of earlier layers are read as existing catalog tables.
+    """
+    from dataclasses import replace
+
+    from pyspark.pipelines.cli import LibrariesGlob, register_definitions
+    from pyspark.pipelines.spark_connect_graph_element_registry import (
+        SparkConnectGraphElementRegistry,
+    )
+    from pyspark.pipelines.spark_connect_pipeline import create_dataflow_graph, start_run
+
+    # Definitions read the configuration with spark.conf.get at registration time.
+    for key, value in spec.configuration.items():
+        spark.conf.set(key, value)
+    spec_path = pipeline_settings.transformations_dir() / "pipeline.yml"
+    messages: list[str] = []
+    for stage in STAGES:
+        stage_spec = replace(spec, libraries=[LibrariesGlob(include=f"{t}.py") for t in stage])
+        graph_id = create_dataflow_graph(
+            spark,
+            default_catalog=spec.catalog,
+            default_database=spec.database,
+            sql_conf=spec.configuration,
+        )
+        registry = SparkConnectGraphElementRegistry(spark, graph_id)
+        register_definitions(spec_path, registry, stage_spec, spark, graph_id)
+        events = start_run(
+            spark,
+            graph_id,
+            full_refresh=[],
+            full_refresh_all=full_refresh,
+            refresh=[],
+            dry=False,
+            storage=spec.storage,
+        )
+        failures: list[str] = []
+        for result in events:
+            if "pipeline_event_result" not in result:
+                continue
+            message = result["pipeline_event_result"].event.message
+            messages.append(message)
+            log.debug("engine: %s", message)
+            if "FAILED" in message or "has failed" in message:
+                failures.append(message)
+        if failures:
+            raise UpdateFailed(failures[-1])
+    return messages
+
+
+# Metrics ---------------------------------------------------------------------------------------
+
+
+def _committed_files(table_dir: Path) -> set[str]:
+    """Data files a streaming table's file-sink log has committed (ignores orphans of a kill)."""
+    log_dir = table_dir / "_spark_metadata"
+    if not log_dir.is_dir():
+        return set()
+    batches: dict[int, Path] = {}
+    for entry in log_dir.iterdir():
+        name = entry.name.removesuffix(".compact")
+        if name.isdigit():
+            batches[int(name)] = entry
+    files: set[str] = set()
+    compacts = [b for b, p in batches.items() if p.name.endswith(".compact")]
+    start = max(compacts) if compacts else 0
+    for batch in sorted(b for b in batches if b >= start):
+        for line in batches[batch].read_text().splitlines()[1:]:  # first line is the version
+            entry = json.loads(line)
+            if entry.get("action", "add") == "add":
+                files.add(entry["path"])
+            else:
+                files.discard(entry["path"])
+    return files
+
+
+def _parquet_rows(files: Iterable[str]) -> int:
+    import pyarrow.parquet as pq
+
+    total = 0
+    for uri in files:
+        path = uri.removeprefix("file://") if uri.startswith("file://") else uri
+        try:
+            total += pq.read_metadata(path).num_rows
+        except (OSError, ValueError):
+            continue
+    return total
+
+
+def _table_files(table_dir: Path) -> set[str]:
+    if not table_dir.is_dir():
+        return set()
+    return {
+        str(p)
+        for p in table_dir.rglob("*.parquet")
+        if not any(part.startswith(("_", ".")) for part in p.relative_to(table_dir).parts)
+    }
+
+
+def snapshot(paths: Paths) -> dict[str, set[str]]:
+    """Committed files of each streaming table (to count what an update added)."""
+    return {name: _committed_files(paths.table(name)) for name in STREAMING_TABLES}
+
+
+def update_metrics(paths: Paths, before: dict[str, set[str]], full_refresh: bool) -> dict:
+    """Rows written per table (and rows read by the streaming ones) by the update just run."""
+    after = snapshot(paths)
+    written: dict[str, int] = {}
+    for name in STREAMING_TABLES:
+        added = after[name] if full_refresh else after[name] - before.get(name, set())
+        written[name] = _parquet_rows(added)
+    for name in PIPELINE_TABLES:
+        if name not in written:  # materialized views are rewritten whole
+            written[name] = _parquet_rows(_table_files(paths.table(name)))
+    tables = {}
+    for name in PIPELINE_TABLES:
+        entry: dict[str, int] = {"rows_written": written[name]}
+        if name in UPSTREAM:
+            entry["rows_read"] = written[UPSTREAM[name]]
+        tables[name] = entry
+    return {"tables": tables}
+
+
+# Updates ---------------------------------------------------------------------------------------
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    first = text.splitlines()[0]
+    return f"{type(exc).__name__}: {first}"[:2000]
+
+
+def close_stale_updates(ledger: Ledger, pipeline_id: str) -> int:
+    """Mark updates left RUNNING by a process that died (kill -9) as FAILED."""
+    closed = 0
+    for update in ledger.list_updates(pipeline_id, limit=50):
+        if update["state"] not in ("COMPLETED", "FAILED", "CANCELED"):
+            ledger.finish_update(
+                update["update_id"], "FAILED", error="the engine process ended during the update"
+            )
+            closed += 1
+    return closed
+
+
+def landing_files(paths: Paths) -> set[str]:
+    """Names of finished landing files (temporary names start with ".")."""
+    try:
+        with os.scandir(paths.landing) as entries:
+            return {
+                e.name
+                for e in entries
+                if e.is_file() and not e.name.startswith((".", "_")) and e.name.endswith(".jsonl")
+            }
+    except FileNotFoundError:
+        return set()
+
+
+def new_landing_files(paths: Paths, seen: set[str]) -> set[str]:
+    """Landing files not in `seen` (a directory listing: cheap enough to poll)."""
+    return landing_files(paths) - seen
+
+
+def run_update(
+    spark,
+    paths: Paths,
+    *,
+    full_refresh: bool = False,
+    cause: str = "API_CALL",
+    overrides: Mapping[str, object] | None = None,
+    ledger: Ledger | None = None,
+) -> UpdateResult:
+    """Run one pipeline update on `spark` (an engine session) and record it in the ledger.
+
+    Never raises for a failed update: the result (and the ledger) say FAILED with the
+    error. KeyboardInterrupt marks the update CANCELED and propagates.
+    """
+    ensure_writable(paths.pipeline_storage)
+    paths.landing.mkdir(parents=True, exist_ok=True)
+    ledger = ledger or Ledger(paths.ledger)
+    pipeline_id = ledger.ensure_pipeline(PIPELINE_NAME)
+    files = landing_files(paths)
+    update_id = ledger.start_update(pipeline_id, cause=cause, full_refresh=full_refresh)
+    started = time.monotonic()
+    before = snapshot(paths)
+    try:
+        spec = pipeline_spec(paths, overrides)
+        _run_graph(spark, spec, full_refresh=full_refresh)
+    except KeyboardInterrupt:
+        duration = time.monotonic() - started
+        ledger.finish_update(update_id, "CANCELED", error="interrupted")
+        raise
+    except Exception as exc:  # a failed update is recorded, not raised
+        duration = time.monotonic() - started
+        error = _one_line(exc)
+        log.error("pipeline update failed: %s", error)
+        ledger.finish_update(update_id, "FAILED", error=error)
+        return UpdateResult(update_id, "FAILED", duration, full_refresh, error=error)
+    duration = time.monotonic() - started
+    try:
+        metrics = update_metrics(paths, before, full_refresh)
+    except Exception as exc:  # metrics are informative; never fail a good update on them
+        log.warning("could not compute update metrics: %s", _one_line(exc))
+        metrics = {}
+    metrics["duration_s"] = round(duration, 3)
+    metrics["landing_files"] = len(files)
+    ledger.finish_update(update_id, "COMPLETED", metrics=metrics)
+    return UpdateResult(
+        update_id, "COMPLETED", duration, full_refresh, metrics=metrics, landing_files=len(files)
+    )
+
+
+class _StopOnSignal:
+    """SIGINT/SIGTERM set `event` (stop after the current update) instead of interrupting."""
+
+    def __init__(self, event: threading.Event) -> None:
+        self.event = event
+        self.previous: dict[int, Any] = {}
+
+    def __enter__(self) -> _StopOnSignal:
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                self.previous[sig] = signal.signal(sig, self._handle)
+        return self
+
+    def _handle(self, signum, frame) -> None:
+        if self.event.is_set():  # a second Ctrl-C: stop now
+            raise KeyboardInterrupt
+        log.info("stopping after the current update (Ctrl-C again to stop now)")
+        self.event.set()
+
+    def __exit__(self, *exc) -> None:
+        for sig, handler in self.previous.items():
+            signal.signal(sig, handler)
+
+
+def start_engine(paths: Paths):
+    """An engine session on this home, stale ledger updates closed. Returns (spark, port)."""
+    from workloads.spark import engine_session
+
+    ensure_writable(paths.home)
+    spark, port = engine_session(paths, app_name="windmill-pipeline")
+    ledger = Ledger(paths.ledger)
+    close_stale_updates(ledger, ledger.ensure_pipeline(PIPELINE_NAME))
+    return spark, port
+
+
+def run_once(
+    paths: Paths,
+    *,
+    full_refresh: bool = False,
+    cause: str = "USER_ACTION",
+    overrides: Mapping[str, object] | None = None,
+) -> UpdateResult:
+    """Start an engine, run one update, stop. Ctrl-C stops after the update."""
+    from workloads.engine.attach import advertise
+
+    spark, port = start_engine(paths)
+    stop = threading.Event()
+    try:
+        with advertise(paths, port), _StopOnSignal(stop):
+            return run_update(
+                spark, paths, full_refresh=full_refresh, cause=cause, overrides=overrides
+            )
+    finally:
+        spark.stop()
+
+
+def run_continuous(
+    paths: Paths,
+    interval: float = 5.0,
+    after_update: Callable[[Any, UpdateResult], None] | None = None,
+    stop_event: threading.Event | None = None,
+    *,
+    overrides: Mapping[str, object] | None = None,
+    full_refresh: bool = False,
+    cause: str = "USER_ACTION",
+) -> int:
+    """Keep one warm engine; run an update whenever new landing files arrive.
+
+    The first update runs at once (with `full_refresh` if asked). After every
+    completed update `after_update(spark, result)` runs (its errors are logged, not
+    fatal). Returns the number of updates run when `stop_event` is set or on
+    SIGINT/SIGTERM, always after the current update finishes.
+    """
+    from workloads.engine.attach import advertise
+
+    stop = stop_event or threading.Event()
+    spark, port = start_engine(paths)
+    updates = 0
+    seen: set[str] | None = None
+    try:
+        with advertise(paths, port), _StopOnSignal(stop):
+            while not stop.is_set():
+                current = landing_files(paths)
+                if seen is None or current - seen:
+                    result = run_update(
+                        spark,
+                        paths,
+                        full_refresh=full_refresh and updates == 0,
+                        cause=cause if updates == 0 else "NEW_DATA",
+                        overrides=overrides,
+                    )
+                    updates += 1
+                    log.info(
+                        "update %s %s in %.1f s",
+                        result.update_id[:8],
+                        result.state,
+                        result.duration_s,
+                    )
+                    if result.ok:
+                        seen = current
+                        if after_update is not None:
+                            try:
+                                after_update(spark, result)
+                            except Exception as exc:
+                                log.error("after-update step failed: %s", _one_line(exc))
+                    elif seen is None:
+                        seen = set()
+                stop.wait(interval)
+    finally:
+        spark.stop()
+    return updates

@@ -1,0 +1,73 @@
+"""Where the streams come from: the one place that differs between Databricks and local Spark.
+
+Dataset files call these so that each stays a decorator plus a pure transform.
+"""
+
+from __future__ import annotations
+
+import os
+
+from workloads.names import BRONZE
+from workloads.pipeline.settings import Settings, read_settings
+
+
+def use_autoloader(spark, settings: Settings) -> bool:
+    """Auto Loader (`cloudFiles`) exists on Databricks runtimes only."""
+    if settings.autoloader in ("true", "false"):
+        return settings.autoloader == "true"
+    if os.environ.get("DATABRICKS_RUNTIME_VERSION"):
+        return True
+    try:
+        return bool(spark.conf.get("spark.databricks.clusterUsageTags.clusterId", None))
+    except Exception:  # a conf the local engine does not know
+        return False
+
+
+def landing_lines(spark, settings: Settings):
+    """A stream of the landing files' lines (`value`) plus the file metadata column.
+
+    Only finished files match the glob: the generator writes under a temporary
+    name starting with "." and renames when done.
+    """
+    if not settings.landing_path:
+        raise ValueError("windmill.landing_path is not set in the pipeline configuration")
+    if use_autoloader(spark, settings):
+        reader = (
+            spark.readStream.format("cloudFiles")
+            .option("cloudFiles.format", "text")
+            .option("cloudFiles.maxFilesPerTrigger", str(settings.max_files_per_trigger))
+        )
+    else:
+        reader = spark.readStream.format("text").option(
+            "maxFilesPerTrigger", str(settings.max_files_per_trigger)
+        )
+    return reader.option("pathGlobFilter", settings.landing_glob).load(settings.landing_path)
+
+
+def bronze_with_watermark(spark, settings: Settings):
+    """The bronze stream with a watermark on its own ingestion time.
+
+    Written as a SQL WATERMARK clause: `DataFrame.withWatermark` on a stream read
+    from another table of the same pipeline fails at registration on a first run
+    (the table does not exist yet), while the SQL form is resolved lazily.
+    """
+    delay_seconds = max(1, round(settings.dedup_window_hours * 3600))
+    return spark.sql(
+        f"SELECT * FROM STREAM({BRONZE}) "
+        f"WATERMARK ingested_at DELAY OF INTERVAL {delay_seconds} SECONDS"
+    )
+
+
+def gold_frame(spark, name: str):
+    """A gold table's query: its pure transform over silver, with its window from the settings."""
+    from workloads.names import GOLD_ALERTS, GOLD_FAULTS, GOLD_HOURLY, GOLD_STATUS, SILVER
+    from workloads.pipeline import transforms
+
+    settings = read_settings(spark)
+    transform, hours = {
+        GOLD_STATUS: (transforms.turbine_status, settings.status_window_hours),
+        GOLD_ALERTS: (transforms.maintenance_alerts, settings.alert_window_hours),
+        GOLD_HOURLY: (transforms.fleet_hourly, settings.hourly_window_hours),
+        GOLD_FAULTS: (transforms.fault_summary, settings.fault_window_hours),
+    }[name]
+    return transform(spark.read.table(SILVER), transforms.as_of_column(settings.as_of), hours)

@@ -1,0 +1,28 @@
+"""gold_maintenance_alerts: open WARNING/CRITICAL work per turbine and fault (Genie reads it)."""
+
+from pyspark import pipelines as dp
+
+from workloads.names import GOLD_ALERTS
+from workloads.pipeline import sources
+
+COMMENT = (
+    "Open maintenance work on wind turbines: one row per turbine and fault that is currently "
+    "at WARNING or CRITICAL level and has not recovered. Use it to answer which turbines need "
+    "a repair crew, since when, and how urgently (CRITICAL before WARNING, oldest first)."
+)
+SCHEMA = """
+    turbine_id STRING COMMENT 'Turbine identifier, TURBINE_ followed by five digits.',
+    fault_code STRING COMMENT 'Fault: GEARBOX_OVERHEAT, GENERATOR_OVERHEAT, TOWER_LEAN (critical), HIGH_VIBRATION, LOW_OIL_PRESSURE (warning).',
+    alert_level STRING COMMENT 'Severity of the fault: WARNING or CRITICAL.',
+    opened_at TIMESTAMP COMMENT 'UTC time of the first reading of the current episode of this fault.',
+    last_seen_at TIMESTAMP COMMENT 'UTC time of the latest reading showing this fault.',
+    readings BIGINT COMMENT 'Number of readings showing this fault in the current episode.',
+    latitude DOUBLE COMMENT 'Turbine latitude in degrees.',
+    longitude DOUBLE COMMENT 'Turbine longitude in degrees.',
+    maintenance_needed BOOLEAN COMMENT 'True when a repair crew is needed (always true for WARNING and CRITICAL).'
+"""
+
+
+@dp.materialized_view(name=GOLD_ALERTS, comment=COMMENT, schema=SCHEMA)
+def gold_maintenance_alerts():
+    return sources.gold_frame(spark, GOLD_ALERTS)  # noqa: F821 (set by the engine)
