@@ -159,37 +159,22 @@ def spark_session():
     return classic_session("windmill-generator", conf=conf), True
 
 
-def _partitions(config: GeneratorConfig, rows: int) -> int:
+def batch_partitions(config: GeneratorConfig, rows: int) -> int:
+    """Spark partitions of a batch job: one for small batches, both cores for big ones."""
     if config.partitions:
         return config.partitions
     return 1 if rows < 20_000 else 2
 
 
-def _write(
-    spark,
-    config: GeneratorConfig,
-    landing: Path,
-    *,
-    batch_id: str,
-    rows: int,
-    first_id: int,
-    timestamp_ms_expr: str,
-    first_ms: int,
-) -> tuple[Path, int]:
-    lines = spec.batch_lines(
+def _builder(spark, config: GeneratorConfig, rows: int) -> spec.BatchBuilder:
+    return spec.BatchBuilder(
         spark,
         seed=config.seed,
         turbines=config.turbines,
         rows=rows,
-        first_id=first_id,
-        timestamp_ms_expr=timestamp_ms_expr,
-        partitions=_partitions(config, rows),
-        batch_id=batch_id,
-        ingestion_timestamp=datetime.now(UTC),
+        partitions=batch_partitions(config, rows),
         bad_record_rate=config.bad_record_rate,
     )
-    path = writer.write_batch(lines, landing, writer.batch_file_name(_from_ms(first_ms), batch_id))
-    return path, rows
 
 
 def backfill(
@@ -210,7 +195,8 @@ def backfill(
         now_ms = _to_ms(datetime.now(UTC))
         start_ms = (now_ms // config.interval_ms) * config.interval_ms - steps * config.interval_ms
     tag = run_tag(config, "backfill", start_ms)
-    steps_per_batch = max(1, config.backfill_batch_size // n)
+    steps_per_batch = min(steps, max(1, config.backfill_batch_size // n))
+    builder = _builder(spark, config, steps_per_batch * n)
     summary = Summary(mode="backfill", files=[])
     log.info(
         "backfill: %d turbines x %d readings (every %g s from %s) into %s",
@@ -233,17 +219,18 @@ def backfill(
                 summary.stopped = True
                 break
             batch_steps = min(steps_per_batch, steps - first_step)
-            expr = f"{start_ms}L + (id div {n}) * {config.interval_ms}L"
-            path, rows = _write(
-                spark,
-                config,
-                landing,
-                batch_id=f"{tag}-{index:05d}",
-                rows=batch_steps * n,
-                first_id=first_step * n,
-                timestamp_ms_expr=expr,
-                first_ms=start_ms + first_step * config.interval_ms,
+            batch_id = f"{tag}-{index:05d}"
+            batch_start_ms = start_ms + first_step * config.interval_ms
+            lines = builder.backfill_batch(
+                start_ms=batch_start_ms,
+                interval_ms=config.interval_ms,
+                steps=batch_steps,
+                batch_id=batch_id,
+                ingestion_timestamp=datetime.now(UTC),
             )
+            name = writer.batch_file_name(_from_ms(batch_start_ms), batch_id)
+            path = writer.write_batch(lines, landing, name)
+            rows = batch_steps * n
             summary.batches += 1
             summary.readings += rows
             summary.files.append(path)
@@ -265,6 +252,7 @@ def stream(
     start_ms = _to_ms(config.start) if config.start is not None else _to_ms(datetime.now(UTC))
     tag = run_tag(config, "stream", start_ms)
     summary = Summary(mode="stream", files=[])
+    builder = _builder(spark, config, per_batch)
     log.info(
         "streaming %d readings every %g s (%d turbines, up to %d batches) into %s",
         per_batch,
@@ -277,23 +265,21 @@ def stream(
         if stop.stopped:
             summary.stopped = True
             break
-        if config.start is not None:  # simulated clock: deterministic for a seed
-            batch_ms = start_ms + round(index * config.batch_interval * 1000)
+        if config.start is not None:  # simulated clock (at least 1 s a batch): deterministic
+            batch_ms = start_ms + round(index * max(config.batch_interval, 1.0) * 1000)
         else:
             batch_ms = _to_ms(datetime.now(UTC))
-        first_id = index * per_batch
-        # A turbine read twice in one batch (batch larger than the fleet) is 1 ms apart.
-        expr = f"{batch_ms}L + ((id - {first_id}L) div {n})"
-        path, rows = _write(
-            spark,
-            config,
-            landing,
-            batch_id=f"{tag}-{index:06d}",
-            rows=per_batch,
-            first_id=first_id,
-            timestamp_ms_expr=expr,
-            first_ms=batch_ms,
+        batch_id = f"{tag}-{index:06d}"
+        lines = builder.stream_batch(
+            first_reading=index * per_batch,
+            batch_ms=batch_ms,
+            batch_id=batch_id,
+            ingestion_timestamp=datetime.now(UTC),
         )
+        path = writer.write_batch(
+            lines, landing, writer.batch_file_name(_from_ms(batch_ms), batch_id)
+        )
+        rows = per_batch
         summary.batches += 1
         summary.readings += rows
         summary.files.append(path)

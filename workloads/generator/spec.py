@@ -46,7 +46,7 @@ _DOUBLE_COLUMNS = tuple(
     name for name, kind in contract.RAW_COLUMNS if kind == "double"
 )  # sensors, latitude, longitude
 _PHYSICS_DDL = ", ".join(
-    ["turbine_id string", "timestamp_ms long"]
+    ["turbine_number int", "timestamp_ms long"]
     + [f"{name} double" for name in _DOUBLE_COLUMNS]
     + [
         "fault_index int",
@@ -67,7 +67,8 @@ def bad_record_choice(
     pick = physics.to_uniform(physics.derive(base, _CH_BAD))
     detail_hash = physics.derive(base, _CH_BAD_DETAIL)
     # Each kind takes an equal slice of [0, rate): the pick decides whether and which.
-    kind = np.where(pick < rate, 1 + np.floor(pick / rate * len(BAD_RECORD_KINDS)), 0)
+    scaled = np.floor(pick / max(rate, 1e-12) * len(BAD_RECORD_KINDS))
+    kind = np.where(pick < rate, 1 + scaled, 0)
     detail = (detail_hash >> np.uint64(32)).astype(np.int64) % 1009
     return np.minimum(kind, len(BAD_RECORD_KINDS)).astype(np.int32), detail.astype(np.int32)
 
@@ -82,7 +83,7 @@ def _physics_columns(seed: int, bad_record_rate: float):
             number = frame["turbine_number"].to_numpy(dtype=np.int64)
             ts = frame["timestamp_ms"].to_numpy(dtype=np.int64)
             readings = physics.simulate(seed, number, ts)
-            out = {"turbine_id": frame["turbine_id"], "timestamp_ms": frame["timestamp_ms"]}
+            out = {"turbine_number": frame["turbine_number"], "timestamp_ms": frame["timestamp_ms"]}
             for name in _DOUBLE_COLUMNS:
                 out[name] = readings[name]
             out["fault_index"] = readings["fault_index"].astype(np.int32)
@@ -99,78 +100,110 @@ def _physics_columns(seed: int, bad_record_rate: float):
     return apply
 
 
-def reading_spec(
-    spark,
-    *,
-    rows: int,
-    first_id: int,
-    turbines: int,
-    timestamp_ms_expr: str,
-    partitions: int,
-    seed: int,
-):
-    """The dbldatagen spec of a batch's rows: turbine and time per global reading index `id`."""
+def reading_spec(spark, *, rows: int, turbines: int, partitions: int, seed: int):
+    """The dbldatagen spec of one batch's rows, laid out step-major over the fleet.
+
+    Row `id` (0-based within the batch) is turbine `id % turbines + 1` at time step
+    `id div turbines`. Built once per invocation; each batch places it in time (and,
+    when streaming, rotates it through the fleet) with literal offsets, so the hot loop
+    does not rebuild the spec.
+    """
     import dbldatagen as dg
 
     return (
         dg.DataGenerator(
-            spark,
-            name="windmill_readings",
-            rows=rows,
-            startingId=first_id,
-            partitions=partitions,
-            randomSeed=seed,
+            spark, name="windmill_readings", rows=rows, partitions=partitions, randomSeed=seed
         )
+        .withIdOutput()
         .withColumn(
             "turbine_number", "int", expr=f"cast(id % {turbines} as int) + 1", baseColumn="id"
         )
-        .withColumn("timestamp_ms", "long", expr=timestamp_ms_expr, baseColumn="id")
-        .withColumn("turbine_id", "string", format="TURBINE_%05d", baseColumn="turbine_number")
+        .withColumn("step", "long", expr=f"id div {turbines}", baseColumn="id")
     )
 
 
-def batch_lines(
-    spark,
-    *,
-    seed: int,
-    turbines: int,
-    rows: int,
-    first_id: int,
-    timestamp_ms_expr: str,
-    partitions: int,
-    batch_id: str,
-    ingestion_timestamp,
-    bad_record_rate: float = 0.0,
-):
-    """A DataFrame with one string column `value`: the batch's JSON lines, in reading order."""
+class BatchBuilder:
+    """Turns a slice of the reading sequence into a DataFrame of JSON lines (column `value`)."""
+
+    def __init__(
+        self,
+        spark,
+        *,
+        seed: int,
+        turbines: int,
+        rows: int,
+        partitions: int,
+        bad_record_rate: float = 0.0,
+    ) -> None:
+        self.seed = seed
+        self.turbines = turbines
+        self.rows = rows
+        self.bad_record_rate = bad_record_rate
+        self.skeleton = reading_spec(
+            spark, rows=rows, turbines=turbines, partitions=partitions, seed=seed
+        ).build()
+
+    def backfill_batch(
+        self, *, start_ms: int, interval_ms: int, steps: int, batch_id: str, ingestion_timestamp
+    ):
+        """`steps` fleet readings starting at `start_ms`, one every `interval_ms` per turbine."""
+        from pyspark.sql import functions as F
+
+        rows = self.skeleton
+        if steps * self.turbines < self.rows:
+            rows = rows.where(F.col("step") < steps)
+        timestamp_ms = F.lit(start_ms) + F.col("step") * F.lit(interval_ms)
+        return self._lines(rows, F.col("turbine_number"), timestamp_ms, batch_id,
+                           ingestion_timestamp)  # fmt: skip
+
+    def stream_batch(
+        self, *, first_reading: int, batch_ms: int, batch_id: str, ingestion_timestamp
+    ):
+        """The next readings of the fleet rotation, all stamped `batch_ms` (a turbine read
+        twice in one batch, when the batch is larger than the fleet, 1 ms later)."""
+        from pyspark.sql import functions as F
+
+        position = F.col("id") + F.lit(first_reading)
+        turbine_number = (position % F.lit(self.turbines) + 1).cast("int")
+        timestamp_ms = F.lit(batch_ms) + F.col("step")
+        return self._lines(self.skeleton, turbine_number, timestamp_ms, batch_id,
+                           ingestion_timestamp)  # fmt: skip
+
+    def _lines(self, rows, turbine_number, timestamp_ms, batch_id: str, ingestion_timestamp):
+
+        placed = rows.select(
+            turbine_number.alias("turbine_number"), timestamp_ms.cast("long").alias("timestamp_ms")
+        )
+        readings = placed.mapInPandas(
+            _physics_columns(self.seed, self.bad_record_rate), _PHYSICS_DDL
+        )
+        return to_lines(readings, batch_id, ingestion_timestamp, self.bad_record_rate)
+
+
+def to_lines(readings, batch_id: str, ingestion_timestamp, bad_record_rate: float):
+    """JSON lines (column `value`) of physics readings, with the requested malformed ones."""
     from pyspark.sql import functions as F
 
-    skeleton = reading_spec(
-        spark,
-        rows=rows,
-        first_id=first_id,
-        turbines=turbines,
-        timestamp_ms_expr=timestamp_ms_expr,
-        partitions=partitions,
-        seed=seed,
-    ).build()
-    readings = skeleton.select("turbine_id", "turbine_number", "timestamp_ms").mapInPandas(
-        _physics_columns(seed, bad_record_rate), _PHYSICS_DDL
-    )
     codes = F.array(*[F.lit(code) for code in contract.FAULT_CODES])
     levels = F.array(*[F.lit(level) for level in contract.ALERT_LEVELS])
     kind = F.col("bad_kind")
     null_key = kind == 1 + BAD_RECORD_KINDS.index("null_key")
     out_of_range = kind == 1 + BAD_RECORD_KINDS.index("out_of_range")
+    turbine_id = F.concat(F.lit("TURBINE_"), F.lpad(F.col("turbine_number").cast("string"), 5, "0"))
 
     def column(name: str):
         if name == "turbine_id":
+            if bad_record_rate <= 0:
+                return turbine_id
             return F.when(null_key & (F.col("bad_detail") % 2 == 0), F.lit(None)).otherwise(
-                F.col(name)
+                turbine_id
             )
         if name == "timestamp":
+            timestamp = F.timestamp_millis(F.col("timestamp_ms"))
+            if bad_record_rate <= 0:
+                return timestamp
             return F.when(null_key & (F.col("bad_detail") % 2 == 1), F.lit(None)).otherwise(
-                F.timestamp_millis(F.col("timestamp_ms"))
+                timestamp
             )
         if name == "fault_code":
             return F.when(F.col("fault_index") >= 0, F.element_at(codes, F.col("fault_index") + 1))

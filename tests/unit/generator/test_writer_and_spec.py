@@ -1,0 +1,97 @@
+"""Batch file names, stale temporaries, landing errors, bad-record mix, flags (no JVM)."""
+
+from __future__ import annotations
+
+import errno
+import subprocess
+import sys
+from datetime import UTC, datetime
+
+import numpy as np
+import pytest
+
+from workloads import cli
+from workloads.errors import WindmillError
+from workloads.generator import spec, writer
+from workloads.generator.generate import GeneratorConfig
+
+pytestmark = pytest.mark.unit
+
+
+def test_batch_file_names_sort_by_time():
+    early = writer.batch_file_name(datetime(2026, 1, 5, 0, 0, tzinfo=UTC), "zzzz-00009")
+    late = writer.batch_file_name(datetime(2026, 1, 5, 0, 1, tzinfo=UTC), "aaaa-00000")
+    assert early == "batch-20260105T000000Z-zzzz-00009.jsonl"
+    assert sorted([late, early]) == [early, late]
+    assert not early.startswith((".", "_"))
+
+
+def test_stale_temporaries_of_dead_processes_are_removed(tmp_path):
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    dead_pid = int(dead.stdout)
+    (tmp_path / f".tmp-{dead_pid}-batch-x.jsonl").write_text("{half")
+    (tmp_path / f".tmp-{dead_pid}-batch-x.d").mkdir()
+    (tmp_path / f".tmp-{dead_pid}-batch-x.d" / "part-00000.txt").write_text("{}")
+    live = tmp_path / f".tmp-{subprocess.os.getpid()}-batch-y.jsonl"
+    live.write_text("{}")
+    kept = tmp_path / "batch-20260105T000000Z-a-00000.jsonl"
+    kept.write_text("{}\n")
+    assert writer.clean_stale_temporaries(tmp_path) == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([live.name, kept.name])
+
+
+def test_landing_errors_are_one_clear_sentence(tmp_path):
+    full = writer.landing_error(tmp_path, OSError(errno.ENOSPC, "No space left on device"))
+    assert isinstance(full, WindmillError) and "is full" in str(full)
+    spark_full = writer.landing_error(
+        tmp_path, RuntimeError("java.io.IOException: No space left on device")
+    )
+    assert "is full" in str(spark_full)
+    denied = writer.landing_error(tmp_path, PermissionError(errno.EACCES, "Permission denied"))
+    assert "Permission denied" in str(denied) and "--landing" in str(denied)
+    assert "\n" not in str(denied)
+
+
+def test_bad_record_mix_is_deterministic_and_has_every_kind():
+    number = np.tile(np.arange(1, 101), 200)
+    ts = 1_767_571_200_000 + np.repeat(np.arange(200), 100) * 60_000
+    kind, detail = spec.bad_record_choice(3, number, ts, 0.1)
+    again, _ = spec.bad_record_choice(3, number, ts, 0.1)
+    assert np.array_equal(kind, again)
+    assert abs(np.mean(kind > 0) - 0.1) < 0.01
+    counts = np.bincount(kind, minlength=len(spec.BAD_RECORD_KINDS) + 1)[1:]
+    assert np.all(counts > 0.15 * 0.1 * len(kind))  # each kind about a fifth of the bad ones
+    none, _ = spec.bad_record_choice(3, number, ts, 0.0)
+    assert not none.any()
+    assert set(spec.OUT_OF_RANGE_COLUMNS) <= set(spec.contract.PHYSICAL_RANGES)
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--turbines", "0"], "greater than 0"),
+        (["--bad-record-rate", "1.5"], "between 0 and 1"),
+        (["--start", "yesterday"], "ISO time"),
+        (["--batch-interval", "-1"], "0 or more"),
+        (["--backfill-hours", "abc"], "expected a number"),
+    ],
+)
+def test_bad_flags_are_rejected_with_one_sentence(flags, message, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["generate", *flags])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+
+
+def test_config_rejects_impossible_runs():
+    with pytest.raises(WindmillError, match="--turbines"):
+        GeneratorConfig(turbines=100_000).validate()
+    with pytest.raises(WindmillError, match="shorter than one --reading-interval"):
+        GeneratorConfig(backfill_hours=0.001, reading_interval=60).validate()
+    GeneratorConfig(backfill_hours=1, reading_interval=60).validate()
