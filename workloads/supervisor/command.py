@@ -59,6 +59,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     up.add_argument("--healthy-after", type=positive_float, default=60.0, help=hidden)
     up.add_argument("--stop-grace", type=positive_float, default=15.0, help=hidden)
     up.add_argument("--no-dispatch", action="store_true", help=hidden)
+    up.add_argument("--dispatch-every", type=positive_float, default=30.0, help=hidden)
     up.set_defaults(func=run_up)
 
     status = subparsers.add_parser(
@@ -111,6 +112,7 @@ def run_up(args: argparse.Namespace) -> int:
         max_iterations=args.max_iterations,
         reading_interval=args.reading_interval,
         dispatch=not args.no_dispatch,
+        dispatch_every=args.dispatch_every,
     )
     with SupervisorLock(home):
         if not _port_free(args.address, args.port):

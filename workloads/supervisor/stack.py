@@ -58,6 +58,9 @@ class StackOptions:
     max_iterations: int | None = None
     reading_interval: float | None = None
     dispatch: bool = True
+    # Re-plan after each completed update, but not more often than this: updates that
+    # complete meanwhile are covered by the next plan (one re-plan costs a process).
+    dispatch_every: float = 30.0
     min_free_bytes: int = MIN_FREE_BYTES
 
 
@@ -285,6 +288,7 @@ def components(paths: Paths, options: StackOptions, ledger: Ledger) -> list[Comp
                 job=names.DISPATCH_JOB,
                 records_own_runs=True,
                 after=after,
+                every=options.dispatch_every,
                 trigger=AfterEachUpdate(ledger, names.PIPELINE_NAME),
                 env=env,
             )
