@@ -33,16 +33,34 @@ def build_parser() -> argparse.ArgumentParser:
         "--port", type=_port, default=int(os.environ.get("DATABRICKS_APP_PORT", 5006))
     )
     parser.add_argument("--address", default="127.0.0.1", help="bind address (default 127.0.0.1)")
-    parser.add_argument("--workspace", choices=["local", "databricks"], default="local")
+    parser.add_argument(
+        "--workspace",
+        choices=["local", "databricks"],
+        default="local",
+        help="local: run ledger and tables under WINDMILL_HOME; databricks: SDK + SQL warehouse",
+    )
     parser.add_argument("--profile", help="Databricks config profile (databricks mode)")
     parser.add_argument(
         "--warehouse-id",
         default=os.environ.get("DATABRICKS_WAREHOUSE_ID"),
         help="SQL warehouse for the gold tables (databricks mode; env DATABRICKS_WAREHOUSE_ID)",
     )
-    parser.add_argument("--catalog", default=os.environ.get("WINDMILL_CATALOG", "main"))
-    parser.add_argument("--schema", default=os.environ.get("WINDMILL_SCHEMA", "windmill"))
-    parser.add_argument("--refresh-seconds", type=_positive, default=60.0)
+    parser.add_argument(
+        "--catalog",
+        default=os.environ.get("WINDMILL_CATALOG", "main"),
+        help="Unity Catalog catalog of the gold tables (databricks mode)",
+    )
+    parser.add_argument(
+        "--schema",
+        default=os.environ.get("WINDMILL_SCHEMA", "windmill"),
+        help="schema of the gold tables (databricks mode)",
+    )
+    parser.add_argument(
+        "--refresh-seconds",
+        type=_positive,
+        default=60.0,
+        help="seconds between refreshes of the shared data (default 60)",
+    )
     parser.add_argument("--home", help="WINDMILL_HOME override (local mode)")
     parser.add_argument(
         "--websocket-origin",
@@ -94,6 +112,13 @@ def main(argv: list[str] | None = None) -> int:
         )
     except WindmillError as exc:
         print(f"windmill dashboard: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(
+            f"windmill dashboard: cannot listen on {args.address}:{args.port} ({exc.strerror or exc}); "
+            "pick another --port.",
+            file=sys.stderr,
+        )
         return 2
     except KeyboardInterrupt:
         return 0

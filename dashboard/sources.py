@@ -121,7 +121,7 @@ class LocalStatusSource:
                 "started_at": update["started_at"],
                 "ended_at": update.get("ended_at"),
                 "duration_s": duration_seconds(update.get("duration_ms")),
-                "rows": metrics.get("rows") if isinstance(metrics, dict) else None,
+                "rows": update_rows(metrics),
                 "metrics": metrics,
                 "error": update.get("error"),
             }
@@ -154,6 +154,19 @@ class LocalStatusSource:
             for run in row.get("latest_runs", [])
         ]
         return job_entry(row["job_id"], row["name"], runs, None)
+
+
+def update_rows(metrics: Any) -> int | None:
+    """Rows an update ingested: bronze rows written (the pipeline runner's metrics)."""
+    if not isinstance(metrics, dict):
+        return None
+    tables = metrics.get("tables")
+    if isinstance(tables, dict):
+        bronze = tables.get(names.BRONZE)
+        if isinstance(bronze, dict) and isinstance(bronze.get("rows_written"), int):
+            return bronze["rows_written"]
+    rows = metrics.get("rows")
+    return rows if isinstance(rows, int) else None
 
 
 def job_entry(

@@ -290,6 +290,11 @@ class EventsTable(SnapshotTable):
     title = "Recent events"
     columns = ["at", "level", "source", "message"]
 
+    def __init__(self, store: DataStore, **params) -> None:
+        super().__init__(store, **params)
+        # Errors (crashes, a full disk) stand out in red.
+        self.table.style.apply(_error_rows, axis=1)
+
     def options(self):
         return {
             "pagination": "local",
@@ -309,6 +314,11 @@ class EventsTable(SnapshotTable):
             for e in events
         ]
         return pd.DataFrame(rows, columns=self.columns)
+
+
+def _error_rows(row: pd.Series) -> list[str]:
+    bad = str(row.get("level", "")).upper() in ("ERROR", "CRITICAL", "FATAL")
+    return ["color: #c62828; font-weight: 600" if bad else "" for _ in row]
 
 
 class AlertsTable(SnapshotTable):

@@ -289,7 +289,16 @@ def write_ledger(paths: Paths, job_names: list[str] | None = None) -> None:
     ledger = Ledger(paths.ledger)
     pid = ledger.ensure_pipeline(names.PIPELINE_NAME)
     update = ledger.start_update(pid)
-    ledger.finish_update(update, "COMPLETED", metrics={"rows": 1234})
+    # The shape the pipeline runner records (workloads.engine.runner.update_metrics).
+    metrics = {
+        "tables": {
+            names.BRONZE: {"rows_written": 1234},
+            names.SILVER: {"rows_written": 1200, "rows_read": 1234},
+        },
+        "duration_s": 3.5,
+        "landing_files": 4,
+    }
+    ledger.finish_update(update, "COMPLETED", metrics=metrics)
     for name in job_names or [names.GENERATOR_JOB, names.DISPATCH_JOB]:
         job = ledger.ensure_job(name)
         run = ledger.start_run(job)
