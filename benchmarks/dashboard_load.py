@@ -106,8 +106,15 @@ def api_load(base: str, clients: int, seconds: float) -> tuple[list[float], list
 
 def workspace_calls(sessions: int, window: float, refresh: float) -> float:
     """Workspace API calls per minute with `sessions` open sessions."""
-    import panel  # noqa: F401  (registers Panel's models for the client sessions)
+    import importlib
+    import pkgutil
+
+    import panel.models
     from bokeh.client import pull_session
+
+    # The client side of a session must know every model class Panel may send.
+    for module in pkgutil.iter_modules(panel.models.__path__):
+        importlib.import_module(f"panel.models.{module.name}")
 
     ws = FakeWorkspace(page_size=25)
     populate(ws)
