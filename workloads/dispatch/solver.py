@@ -9,11 +9,15 @@
   (crews with the skill that can reach the task and return within their shift).
 - Everything is scaled to integers with SCALE units per unit of cost.
 
-The search is deterministic (one worker, nothing stopped by the clock):
-- small instances (<= SMALL_TASKS tasks): parallel cheapest insertion, then guided local
-  search stopped after a fixed number of solutions;
+The instance is first split into independent parts (crews and the tasks they could do;
+in practice one per wind-farm region). The search of each part is deterministic (one
+worker, stopped by a solution count, never by the clock):
+- tiny parts (<= EXACT_PART_TASKS tasks): the exhaustive search (exact.py);
+- small parts (<= SMALL_TASKS tasks): parallel cheapest insertion, then guided local
+  search stopped after SMALL_SOLUTION_LIMIT solutions;
 - bigger ones: start from the greedy plan (restricted to the candidate tasks, see
-  `_candidates`) and run greedy descent with the fast operators to a local optimum.
+  `_candidates`), then guided local search with the fast operators for
+  BIG_SOLUTION_LIMIT solutions.
 The time limit is only a safety net; a plan cut short by it is flagged in
 `plan.stats["hit_time_limit"]` (and logged). Times and cost are recomputed exactly by
 the evaluator; if rounding made the model's plan costlier than the greedy one, the greedy
@@ -37,10 +41,12 @@ log = logging.getLogger(__name__)
 SCALE = 36_000  # objective units per unit of cost: 10 per weighted second late
 DEFAULT_TIME_LIMIT_S = 30.0
 CANDIDATE_MIN_TASKS = 100
-CANDIDATE_WORK_FACTOR = 1.0
+CANDIDATE_WORK_FACTOR = 1.5
 CANDIDATE_TRAVEL_HOURS = 0.25
-SMALL_TASKS = 30  # up to this many candidate tasks: guided local search, 500 solutions
+EXACT_PART_TASKS = 7  # parts with at most this many tasks: exhaustive search
+SMALL_TASKS = 12  # up to this many candidate tasks: guided local search, fixed solution count
 SMALL_SOLUTION_LIMIT = 500
+BIG_SOLUTION_LIMIT = 100  # bigger parts: guided local search from the greedy plan
 # Operators too slow for the benefit on big, oversubscribed instances (hundreds of
 # unperformed tasks make the insertion-based ones scan everything at every move).
 SLOW_OPERATORS = (
@@ -74,9 +80,8 @@ def _search_parameters(small: bool, time_limit_s: float, solution_limit: int | N
         params.solution_limit = solution_limit or SMALL_SOLUTION_LIMIT
     else:
         params.first_solution_strategy = strategies.PARALLEL_CHEAPEST_INSERTION
-        params.local_search_metaheuristic = metaheuristics.GREEDY_DESCENT
-        if solution_limit:
-            params.solution_limit = solution_limit
+        params.local_search_metaheuristic = metaheuristics.GUIDED_LOCAL_SEARCH
+        params.solution_limit = solution_limit or BIG_SOLUTION_LIMIT
         for name in SLOW_OPERATORS:
             setattr(params.local_search_operators, name, optional_boolean_pb2.BOOL_FALSE)
     params.time_limit.FromMilliseconds(int(max(0.001, time_limit_s) * 1000))
@@ -89,8 +94,80 @@ def solve_routing(
     time_limit_s: float = DEFAULT_TIME_LIMIT_S,
     seed: int = 0,
     solution_limit: int | None = None,
+    exact_up_to: int = EXACT_PART_TASKS,
 ) -> Plan:
-    """Solve with OR-Tools routing; deterministic for a given seed (see module docstring)."""
+    """Solve with OR-Tools routing; deterministic for a given seed (see module docstring).
+
+    Crews and tasks split into independent parts (a task joins the crews that could do it;
+    crews sharing a task share a part): each wind-farm region is its own routing model,
+    which keeps every local-search move small. The split loses nothing.
+    """
+    started = time.perf_counter()
+    sequences: dict[str, list[str]] = {c.crew_id: [] for c in instance.crews}
+    stats: dict = {"method": "or-tools", "seed": seed, "parts": 0, "routable": 0}
+    stats["hit_time_limit"] = False
+    for part in split(instance):
+        remaining = max(0.05, time_limit_s - (time.perf_counter() - started))
+        part_sequences, part_stats = _solve_part(part, remaining, seed, solution_limit, exact_up_to)
+        sequences.update(part_sequences)
+        stats["parts"] += 1
+        stats["routable"] += part_stats["routable"]
+        stats["hit_time_limit"] |= part_stats.get("hit_time_limit", False)
+        if part_stats.get("exact"):
+            stats["exact_parts"] = stats.get("exact_parts", 0) + 1
+        if part_stats.get("kept_greedy"):
+            stats["greedy_parts"] = stats.get("greedy_parts", 0) + 1
+    if stats["hit_time_limit"]:
+        log.warning(
+            "dispatch search stopped by its %.1f s time limit; the plan may vary run to run",
+            time_limit_s,
+        )
+    plan = evaluate(instance, sequences, stats=stats)
+    stats["solve_seconds"] = time.perf_counter() - started
+    return plan
+
+
+def split(instance: Instance) -> list[Instance]:
+    """Independent sub-instances: connected parts of the crew–task "could do it" graph.
+
+    Tasks no crew could do are left out (they stay unassigned in the final plan).
+    """
+    crews = instance.crews
+    parent = list(range(len(crews)))
+
+    def root(k: int) -> int:
+        while parent[k] != k:
+            parent[k] = parent[parent[k]]
+            k = parent[k]
+        return k
+
+    able: list[list[int]] = []
+    for task in instance.tasks:
+        ks = [k for k, c in enumerate(crews) if fits_alone(c, task)]
+        able.append(ks)
+        for k in ks[1:]:
+            parent[root(k)] = root(ks[0])
+    groups: dict[int, tuple[list, list]] = {}
+    for k, crew in enumerate(crews):
+        groups.setdefault(root(k), ([], []))[0].append(crew)
+    for task, ks in zip(instance.tasks, able, strict=True):
+        if ks:
+            groups[root(ks[0])][1].append(task)
+    return [
+        Instance(now=instance.now, crews=tuple(cs), tasks=tuple(ts))
+        for cs, ts in groups.values()
+        if ts
+    ]
+
+
+def _solve_part(
+    instance: Instance,
+    time_limit_s: float,
+    seed: int,
+    solution_limit: int | None,
+    exact_up_to: int,
+) -> tuple[dict[str, list[str]], dict]:
+    """Crew sequences of one independent part, and its search statistics."""
     from ortools.constraint_solver import pywrapcp
 
     started = time.perf_counter()
@@ -106,10 +183,17 @@ def solve_routing(
     if seed:
         rng = np.random.default_rng(seed)
         routable = [routable[j] for j in rng.permutation(len(routable))]
-    stats = {"method": "or-tools", "seed": seed, "routable": len(routable)}
+    stats: dict = {"routable": len(routable)}
     if not routable or not m:
-        stats["solve_seconds"] = time.perf_counter() - started
-        return evaluate(instance, {c.crew_id: [] for c in crews}, stats=stats)
+        return {c.crew_id: [] for c in crews}, stats
+    if len(routable) <= exact_up_to:
+        # A handful of tasks: the exhaustive search proves the optimum in milliseconds
+        # (guided local search would only stop at its time limit on such a tiny part).
+        from workloads.dispatch.exact import solve_exact
+
+        part = Instance(instance.now, crews, tuple(tasks[i] for i in sorted(routable)))
+        stats["exact"] = True
+        return solve_exact(part).sequences(), stats
 
     n = len(routable)
     points = [(c.latitude, c.longitude) for c in crews] + [
@@ -153,7 +237,7 @@ def solve_routing(
 
     small = n <= SMALL_TASKS
     params = _search_parameters(small, time_limit_s, solution_limit)
-    stats["search"] = "guided local search" if small else "greedy descent from greedy plan"
+    stats["search"] = "guided local search" + ("" if small else " from the greedy plan")
 
     built = time.perf_counter()
     greedy = None
@@ -185,20 +269,13 @@ def solve_routing(
                 index = solution.Value(routing.NextVar(index))
         stats["objective"] = solution.ObjectiveValue() / SCALE
     stats["hit_time_limit"] = solved - built >= time_limit_s * 0.98
-    if stats["hit_time_limit"]:
-        log.warning(
-            "dispatch search stopped by its %.1f s time limit; the plan may vary run to run",
-            time_limit_s,
-        )
     stats["build_seconds"] = built - started
     stats["search_seconds"] = solved - built
-    plan = evaluate(instance, sequences, stats=stats)
-    if greedy is not None and greedy.cost < plan.cost:
+    if greedy is not None and greedy.cost < evaluate(instance, sequences).cost:
         # Integer rounding can make the model prefer a plan marginally worse in exact cost.
-        stats["method"] = "greedy (or-tools found nothing cheaper)"
-        plan = evaluate(instance, greedy.sequences(), stats=stats)
-    stats["solve_seconds"] = time.perf_counter() - started
-    return plan
+        stats["kept_greedy"] = True
+        return greedy.sequences(), stats
+    return sequences, stats
 
 
 def _worth_routing(instance: Instance, i: int) -> bool:
