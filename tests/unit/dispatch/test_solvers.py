@@ -7,7 +7,7 @@ import pytest
 from tests.unit.dispatch.checks import check_plan
 from tests.unit.dispatch.conftest import DEGREE_KM, NOW, crew, task
 from workloads.dispatch import evaluate, parse_instance, solve, solve_exact, solve_greedy
-from workloads.dispatch.evaluate import InfeasiblePlan
+from workloads.dispatch.evaluate import InfeasiblePlan, fits_alone
 from workloads.dispatch.generate import generate_instance
 from workloads.dispatch.model import instance_to_json
 from workloads.dispatch.solver import solve_routing
@@ -158,3 +158,27 @@ def test_plans_are_feasible_and_deterministic(tasks, crews):
     assert first.cost <= greedy.cost + 1e-9
     other_seed = solve(instance, seed=5)
     check_plan(document, other_seed.to_json())
+
+
+def test_split_into_independent_parts_loses_nothing():
+    from workloads.dispatch.solver import split
+
+    instance = generate_instance(150, 12, seed=11)
+    parts = split(instance)
+    crews = [c.crew_id for p in parts for c in p.crews]
+    tasks = [t.task_id for p in parts for t in p.tasks]
+    assert len(parts) > 1
+    assert len(crews) == len(set(crews)) and len(tasks) == len(set(tasks))
+    assert set(crews) == {c.crew_id for c in instance.crews}
+    for part in parts:  # no task is reachable by a crew of another part
+        for part_task in part.tasks:
+            others = [c for c in instance.crews if c not in part.crews]
+            assert not any(fits_alone(c, part_task) for c in others)
+
+
+def test_no_crews_or_no_tasks(example_document):
+    no_tasks = solve(parse_instance({**example_document, "tasks": []}))
+    assert no_tasks.cost == 0 and all(not r.stops for r in no_tasks.routes)
+    no_crews = solve(parse_instance({**example_document, "crews": []}))
+    assert no_crews.routes == () and len(no_crews.unassigned) == len(example_document["tasks"])
+    check_plan({**example_document, "crews": []}, no_crews.to_json())
