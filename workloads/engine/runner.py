@@ -71,7 +71,11 @@ class UpdateFailed(Exception):
 # Spec ------------------------------------------------------------------------------------------
 
 
-def pipeline_spec(paths: Paths, overrides: Mapping[str, object] | None = None):
+def pipeline_spec(
+    paths: Paths,
+    overrides: Mapping[str, object] | None = None,
+    database: str = LOCAL_DATABASE,
+):
     """The local pipeline spec: database `windmill`, storage under `$WINDMILL_HOME`."""
     from pyspark.pipelines.cli import LibrariesGlob, PipelineSpec
 
@@ -83,7 +87,7 @@ def pipeline_spec(paths: Paths, overrides: Mapping[str, object] | None = None):
         name=PIPELINE_NAME,
         storage=paths.pipeline_storage.resolve().as_uri(),
         catalog=None,
-        database=LOCAL_DATABASE,
+        database=database,
         configuration=configuration,
         libraries=libraries,
     )
@@ -193,21 +197,30 @@ def _table_files(table_dir: Path) -> set[str]:
     }
 
 
-def snapshot(paths: Paths) -> dict[str, set[str]]:
+def table_dirs(spark, database: str = LOCAL_DATABASE) -> dict[str, Path]:
+    """Folder of each pipeline table in the engine's warehouse."""
+    warehouse = spark.conf.get("spark.sql.warehouse.dir")
+    root = Path(warehouse.removeprefix("file:"))
+    return {name: root / f"{database}.db" / name for name in PIPELINE_TABLES}
+
+
+def snapshot(dirs: Mapping[str, Path]) -> dict[str, set[str]]:
     """Committed files of each streaming table (to count what an update added)."""
-    return {name: _committed_files(paths.table(name)) for name in STREAMING_TABLES}
+    return {name: _committed_files(dirs[name]) for name in STREAMING_TABLES}
 
 
-def update_metrics(paths: Paths, before: dict[str, set[str]], full_refresh: bool) -> dict:
+def update_metrics(
+    dirs: Mapping[str, Path], before: dict[str, set[str]], full_refresh: bool
+) -> dict:
     """Rows written per table (and rows read by the streaming ones) by the update just run."""
-    after = snapshot(paths)
+    after = snapshot(dirs)
     written: dict[str, int] = {}
     for name in STREAMING_TABLES:
         added = after[name] if full_refresh else after[name] - before.get(name, set())
         written[name] = _parquet_rows(added)
     for name in PIPELINE_TABLES:
         if name not in written:  # materialized views are rewritten whole
-            written[name] = _parquet_rows(_table_files(paths.table(name)))
+            written[name] = _parquet_rows(_table_files(dirs[name]))
     tables = {}
     for name in PIPELINE_TABLES:
         entry: dict[str, int] = {"rows_written": written[name]}
@@ -264,6 +277,7 @@ def run_update(
     cause: str = "API_CALL",
     overrides: Mapping[str, object] | None = None,
     ledger: Ledger | None = None,
+    database: str = LOCAL_DATABASE,
 ) -> UpdateResult:
     """Run one pipeline update on `spark` (an engine session) and record it in the ledger.
 
@@ -277,9 +291,10 @@ def run_update(
     files = landing_files(paths)
     update_id = ledger.start_update(pipeline_id, cause=cause, full_refresh=full_refresh)
     started = time.monotonic()
-    before = snapshot(paths)
     try:
-        spec = pipeline_spec(paths, overrides)
+        dirs = table_dirs(spark, database)
+        before = snapshot(dirs)
+        spec = pipeline_spec(paths, overrides, database)
         _run_graph(spark, spec, full_refresh=full_refresh)
     except KeyboardInterrupt:
         duration = time.monotonic() - started
@@ -293,7 +308,7 @@ def run_update(
         return UpdateResult(update_id, "FAILED", duration, full_refresh, error=error)
     duration = time.monotonic() - started
     try:
-        metrics = update_metrics(paths, before, full_refresh)
+        metrics = update_metrics(dirs, before, full_refresh)
     except Exception as exc:  # metrics are informative; never fail a good update on them
         log.warning("could not compute update metrics: %s", _one_line(exc))
         metrics = {}

@@ -127,7 +127,11 @@ def validate(bronze, thresholds: Mapping[str, float] | None, future_tolerance_mi
 
 
 def silver_readings(
-    bronze, thresholds: Mapping[str, float] | None = None, future_tolerance_minutes: float = 10.0
+    bronze,
+    thresholds: Mapping[str, float] | None = None,
+    future_tolerance_minutes: float = 10.0,
+    *,
+    streaming: bool = True,
 ):
     """Valid readings, typed, deduplicated on (turbine_id, timestamp), with `reading_date`.
 
@@ -135,14 +139,15 @@ def silver_readings(
     dropped when they arrive within the watermark delay of the first copy, and the
     deduplication state forgets keys older than that, so it stays bounded.
     `ingested_at` is the pipeline's own clock, so no data value can move the
-    watermark or make a valid row "late".
+    watermark or make a valid row "late". `streaming=False` deduplicates a batch frame.
     """
     from pyspark.sql import functions as F
 
     valid = validate(bronze, thresholds, future_tolerance_minutes).filter(
         F.size("rejection_reasons") == 0
     )
-    unique = valid.dropDuplicatesWithinWatermark(list(SILVER_KEY))
+    key = list(SILVER_KEY)
+    unique = valid.dropDuplicatesWithinWatermark(key) if streaming else valid.dropDuplicates(key)
     return unique.select(*COLUMN_NAMES, F.to_date("timestamp").alias("reading_date"))
 
 

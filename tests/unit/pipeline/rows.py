@@ -61,9 +61,11 @@ def faulty(turbine: int, minute: int, fault: str, **values: Any) -> dict[str, An
         "LOW_OIL_PRESSURE": {"oil_pressure": 20.0},
         "LOW_POWER_OUTPUT": {"power_output": 50.0},
     }[fault]
-    row = reading(turbine, minute, **{**trips, **values})
+    row = reading(turbine, minute, **trips)
     assert row["fault_code"] == fault, row
     assert row["maintenance_needed"] == (row["alert_level"] in MAINTENANCE_LEVELS)
+    if values:
+        row = reading(turbine, minute, **{**trips, **values})
     return row
 
 

@@ -13,13 +13,13 @@ COMMENT = (
 SCHEMA = """
     turbine_id STRING COMMENT 'Turbine identifier, TURBINE_ followed by five digits.',
     fault_code STRING COMMENT 'Fault: GEARBOX_OVERHEAT, GENERATOR_OVERHEAT, TOWER_LEAN (critical), HIGH_VIBRATION, LOW_OIL_PRESSURE (warning).',
-    alert_level STRING COMMENT 'Severity of the fault: WARNING or CRITICAL.',
+    alert_level STRING COMMENT 'Severity of the fault, Warning or Critical (written in capitals).',
     opened_at TIMESTAMP COMMENT 'UTC time of the first reading of the current episode of this fault.',
     last_seen_at TIMESTAMP COMMENT 'UTC time of the latest reading showing this fault.',
     readings BIGINT COMMENT 'Number of readings showing this fault in the current episode.',
     latitude DOUBLE COMMENT 'Turbine latitude in degrees.',
     longitude DOUBLE COMMENT 'Turbine longitude in degrees.',
-    maintenance_needed BOOLEAN COMMENT 'True when a repair crew is needed (always true for WARNING and CRITICAL).'
+    maintenance_needed BOOLEAN COMMENT 'True when a repair crew is needed; always true here.'
 """
 
 

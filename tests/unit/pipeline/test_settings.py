@@ -1,0 +1,48 @@
+"""Pipeline configuration: keys, defaults, overrides (pure Python)."""
+
+from pathlib import Path
+
+import pytest
+
+from workloads.contract import DEFAULT_THRESHOLDS
+from workloads.pipeline import settings
+
+pytestmark = pytest.mark.unit
+REPO = Path(__file__).resolve().parents[3]
+
+
+def test_configuration_has_every_key_with_prefix_and_string_values():
+    conf = settings.pipeline_configuration("/data/landing")
+    assert conf["windmill.landing_path"] == "/data/landing"
+    assert all(k.startswith("windmill.") and isinstance(v, str) for k, v in conf.items())
+    for code, value in DEFAULT_THRESHOLDS.items():
+        assert float(conf[f"windmill.threshold.{code}"]) == value
+
+
+def test_overrides_and_thresholds_round_trip_through_settings():
+    conf = settings.pipeline_configuration(
+        "/x", threshold_GEARBOX_OVERHEAT=85, dedup_window_hours=2, as_of="2026-01-05T00:00:00Z"
+    )
+    parsed = settings.settings_from(conf.get)
+    assert parsed.thresholds["GEARBOX_OVERHEAT"] == 85.0
+    assert parsed.thresholds["TOWER_LEAN"] == DEFAULT_THRESHOLDS["TOWER_LEAN"]
+    assert parsed.dedup_window_hours == 2.0
+    assert parsed.as_of == "2026-01-05T00:00:00Z"
+
+
+def test_unknown_setting_and_format_are_rejected():
+    with pytest.raises(KeyError):
+        settings.pipeline_configuration("/x", no_such_key=1)
+    conf = settings.pipeline_configuration("/x", landing_format="csv")
+    with pytest.raises(ValueError, match="landing_format"):
+        settings.settings_from(conf.get)
+
+
+def test_dataset_files_exist_one_per_table():
+    from workloads.names import PIPELINE_TABLES
+
+    names = [Path(f).stem for f in settings.DATASET_FILES]
+    assert sorted(names) == sorted(PIPELINE_TABLES)
+    for f in settings.DATASET_FILES:
+        assert (REPO / f).is_file(), f
+        assert (settings.transformations_dir() / Path(f).name).is_file()

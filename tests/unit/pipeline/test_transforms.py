@@ -1,0 +1,215 @@
+"""The pure medallion transforms and quarantine rules, on hand-made rows (Spark Connect)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+import pytest
+from pyspark.testing import assertDataFrameEqual
+
+from tests.unit.pipeline.rows import INGESTED, faulty, line, reading
+from workloads.pipeline import rules, transforms
+
+INGESTED_NAIVE = INGESTED.replace(tzinfo=None)
+AS_OF = "2026-01-05T12:00:00Z"
+
+
+def bronze(spark, lines: list[str]):
+    rows = [(text, "file:/landing/a.jsonl", INGESTED_NAIVE) for text in lines]
+    return spark.createDataFrame(rows, "raw string, source_file string, ingested_at timestamp")
+
+
+def reasons_of(spark, lines: list[str]) -> list[list[str]]:
+    checked = transforms.validate(bronze(spark, lines), None, 10.0)
+    return [sorted(r.rejection_reasons) for r in checked.select("rejection_reasons").collect()]
+
+
+def test_valid_reading_has_no_reasons(spark):
+    assert reasons_of(spark, [line(reading(1, 0)), line(faulty(2, 0, "TOWER_LEAN"))]) == [[], []]
+
+
+RULE_CASES = [
+    ("not json {", [rules.UNPARSEABLE]),
+    ("", [rules.UNPARSEABLE]),
+    ("null", [rules.UNPARSEABLE]),
+    ("[1, 2]", [rules.UNPARSEABLE]),
+    (line(reading(1, 0, turbine_id=None)), ["missing:turbine_id"]),
+    (line(reading(1, 0, wind_speed="fast")), ["wrong_type:wind_speed"]),
+    (line(reading(1, 0, timestamp="yesterday")), ["wrong_type:timestamp"]),
+    (line(reading(1, 0, turbine_id="WT-1")), [rules.INVALID_TURBINE_ID]),
+    (line(reading(1, 0, wind_direction=360.0)), ["out_of_range:wind_direction"]),
+    (line(reading(1, 0, latitude=91.0)), ["out_of_range:latitude"]),
+    (
+        line(reading(1, 0, fault_code="ALIENS")),
+        [rules.INCONSISTENT_FAULT, rules.UNKNOWN_FAULT_CODE],
+    ),
+    (
+        line(reading(1, 0, alert_level="PANIC")),
+        [rules.INCONSISTENT_FAULT, rules.UNKNOWN_ALERT_LEVEL],
+    ),
+    (
+        line(
+            reading(
+                1,
+                0,
+                fault_code="GEARBOX_OVERHEAT",
+                alert_level="CRITICAL",
+                maintenance_needed=True,
+            )
+        ),
+        [rules.INCONSISTENT_FAULT],
+    ),
+    (
+        line(faulty(1, 0, "HIGH_VIBRATION", maintenance_needed=False)),
+        [rules.INCONSISTENT_FAULT],
+    ),
+]
+
+
+def test_each_rule_names_what_is_wrong(spark):
+    """All cases in one frame: one Spark job instead of one per case."""
+    got = reasons_of(spark, [text for text, _ in RULE_CASES])
+    assert got == [sorted(expected) for _, expected in RULE_CASES]
+
+
+def test_missing_column_from_a_changed_schema(spark):
+    row = reading(1, 0)
+    row["windspeed_ms"] = row.pop("wind_speed")
+    assert reasons_of(spark, [json.dumps(row)]) == [["missing:wind_speed"]]
+
+
+def test_future_timestamp_beyond_tolerance(spark):
+    soon = reading(1, 0, timestamp="2026-01-06T00:05:00Z")  # ingested 2026-01-06T00:00
+    late = reading(1, 0, timestamp="2026-01-06T00:30:00Z")
+    assert reasons_of(spark, [line(soon), line(late)]) == [[], [rules.FUTURE_TIMESTAMP]]
+
+
+def test_thresholds_come_from_configuration(spark):
+    # 85 degrees is a gearbox overheat by default, not with a threshold of 90.
+    text = line(faulty(1, 0, "GEARBOX_OVERHEAT", gearbox_temperature=85.0))
+    checked = transforms.validate(bronze(spark, [text]), {"GEARBOX_OVERHEAT": 90.0}, 10.0)
+    assert checked.first().rejection_reasons == [rules.INCONSISTENT_FAULT]
+
+
+def test_silver_and_quarantine_partition_bronze_and_silver_drops_duplicates(spark):
+    good = [line(reading(t, m)) for t in (1, 2) for m in range(3)]
+    bad = ["garbage", line(reading(3, 0, oil_pressure=-5.0))]
+    frame = bronze(spark, [*good, good[0], *bad])
+    silver = transforms.silver_readings(frame, streaming=False)
+    quarantine = transforms.quarantined_rows(frame)
+    assert silver.count() == 6
+    assert quarantine.count() == 2
+    assert set(silver.columns) == set(transforms.SILVER_COLUMNS)
+    assert list(quarantine.columns) == list(transforms.QUARANTINE_COLUMNS)
+    assert {r.raw for r in quarantine.collect()} == set(bad)
+    first = silver.filter("turbine_id = 'TURBINE_00001'").orderBy("timestamp").first()
+    assert first.timestamp == datetime(2026, 1, 5, 0, 0)
+    assert str(first.reading_date) == "2026-01-05"
+
+
+def silver_of(spark, rows):
+    return transforms.silver_readings(bronze(spark, [line(r) for r in rows]), streaming=False)
+
+
+def test_turbine_status_is_latest_reading_per_turbine_in_window(spark):
+    rows = [reading(1, 0), faulty(1, 5, "LOW_OIL_PRESSURE"), reading(2, 1)]
+    rows.append(reading(3, 0, timestamp="2025-12-01T00:00:00Z"))  # outside the 24 h window
+    status = transforms.turbine_status(silver_of(spark, rows), transforms.as_of_column(AS_OF), 24)
+    assert list(status.columns) == list(transforms.STATUS_COLUMNS)
+    got = {r.turbine_id: (r.timestamp.minute, r.fault_code) for r in status.collect()}
+    assert got == {"TURBINE_00001": (5, "LOW_OIL_PRESSURE"), "TURBINE_00002": (1, None)}
+
+
+def test_maintenance_alerts_open_episodes_only(spark):
+    rows = [
+        reading(1, 0),
+        faulty(1, 1, "HIGH_VIBRATION"),  # closed: healthy again at minute 2
+        reading(1, 2),
+        faulty(1, 3, "HIGH_VIBRATION"),  # current episode from minute 3
+        faulty(1, 4, "GEARBOX_OVERHEAT"),
+        faulty(1, 5, "HIGH_VIBRATION"),
+        faulty(2, 0, "LOW_OIL_PRESSURE"),
+        reading(2, 1),  # recovered
+        faulty(3, 0, "LOW_POWER_OUTPUT"),  # INFO: not maintenance work
+    ]
+    alerts = transforms.maintenance_alerts(
+        silver_of(spark, rows), transforms.as_of_column(AS_OF), 24
+    )
+    expected = spark.createDataFrame(
+        [
+            (
+                "TURBINE_00001",
+                "GEARBOX_OVERHEAT",
+                "CRITICAL",
+                datetime(2026, 1, 5, 0, 4),
+                datetime(2026, 1, 5, 0, 4),
+                1,
+                55.001,
+                8.001,
+                True,
+            ),
+            (
+                "TURBINE_00001",
+                "HIGH_VIBRATION",
+                "WARNING",
+                datetime(2026, 1, 5, 0, 3),
+                datetime(2026, 1, 5, 0, 5),
+                2,
+                55.001,
+                8.001,
+                True,
+            ),
+        ],
+        "turbine_id string, fault_code string, alert_level string, opened_at timestamp, "
+        "last_seen_at timestamp, readings long, latitude double, longitude double, "
+        "maintenance_needed boolean",
+    )
+    assertDataFrameEqual(alerts, expected)
+
+
+def test_fleet_hourly_energy_availability_and_levels(spark):
+    rows = [
+        reading(1, 0, power_output=1000.0),
+        reading(1, 30, power_output=2000.0),
+        faulty(2, 10, "GEARBOX_OVERHEAT", power_output=600.0),
+        reading(2, 70, power_output=0.0, rotor_rpm=0.0),  # next hour, not producing
+    ]
+    hourly = transforms.fleet_hourly(silver_of(spark, rows), transforms.as_of_column(AS_OF), 24)
+    assert list(hourly.columns) == list(transforms.HOURLY_COLUMNS)
+    first, second = hourly.orderBy("hour").collect()
+    assert (first.turbines_reporting, first.readings) == (2, 3)
+    assert first.mean_power_kw == pytest.approx(1200.0)
+    assert first.energy_mwh == pytest.approx((1500.0 + 600.0) / 1000)
+    assert first.availability == pytest.approx(2 / 3)  # the CRITICAL reading is unavailable
+    assert (first.normal_readings, first.critical_readings) == (2, 1)
+    assert (second.readings, second.availability, second.energy_mwh) == (1, 0.0, 0.0)
+
+
+def test_fault_summary_counts_by_code_and_level(spark):
+    rows = [faulty(1, 0, "TOWER_LEAN"), faulty(1, 1, "TOWER_LEAN"), faulty(2, 0, "TOWER_LEAN")]
+    rows += [faulty(3, 0, "LOW_POWER_OUTPUT"), reading(4, 0)]
+    summary = transforms.fault_summary(silver_of(spark, rows), transforms.as_of_column(AS_OF), 24)
+    expected = spark.createDataFrame(
+        [
+            (
+                "LOW_POWER_OUTPUT",
+                "INFO",
+                1,
+                1,
+                datetime(2026, 1, 5, 0, 0),
+                datetime(2026, 1, 5, 0, 0),
+            ),
+            (
+                "TOWER_LEAN",
+                "CRITICAL",
+                3,
+                2,
+                datetime(2026, 1, 5, 0, 0),
+                datetime(2026, 1, 5, 0, 1),
+            ),
+        ],
+        "fault_code string, alert_level string, fault_count long, turbines long, "
+        "first_seen timestamp, last_seen timestamp",
+    )
+    assertDataFrameEqual(summary, expected)
