@@ -147,6 +147,8 @@ def spark_session():
     active = SparkSession.getActiveSession()
     if active is not None:
         return active, False
+    if os.environ.get("DATABRICKS_RUNTIME_VERSION"):  # a job on a cluster: its session
+        return SparkSession.builder.getOrCreate(), False
     from workloads.spark import classic_session
 
     # Python workers must run this interpreter (the venv), not whatever `python3` is on PATH.
