@@ -77,8 +77,13 @@ def _physics_columns(seed: int, bad_record_rate: float):
     """The mapInPandas function: skeleton rows in, sensor readings out."""
 
     def apply(frames: Iterator) -> Iterator:
+        import signal
+
         import pandas as pd
 
+        # Ctrl-C in a terminal reaches the whole process group, Spark's Python workers
+        # included; the generator's driver decides when to stop (after the batch).
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
         for frame in frames:
             number = frame["turbine_number"].to_numpy(dtype=np.int64)
             ts = frame["timestamp_ms"].to_numpy(dtype=np.int64)
