@@ -93,7 +93,23 @@ def pipeline_spec(
     )
 
 
-def _run_graph(spark, spec, *, full_refresh: bool) -> list[str]:
+def reset_tables(spark, paths: Paths, database: str = LOCAL_DATABASE) -> None:
+    """Drop every pipeline table, its files and the checkpoints (what a full refresh starts from).
+
+    The engine's own full refresh truncates a streaming table's files but keeps its
+    file-sink log, so the restarted stream's first batches are skipped as "already
+    committed" and rows go missing; starting from nothing avoids that.
+    """
+    import shutil
+
+    for name, folder in table_dirs(spark, database).items():
+        spark.sql(f"DROP TABLE IF EXISTS {database}.{name}")
+        shutil.rmtree(folder, ignore_errors=True)
+    checkpoints = paths.pipeline_storage / "_checkpoints" / "spark_catalog" / database
+    shutil.rmtree(checkpoints, ignore_errors=True)
+
+
+def _run_graph(spark, spec) -> list[str]:
     """Register the dataset files and run one update, layer by layer; returns event messages.
 
     Each layer (bronze; silver and quarantine; gold) is its own dataflow graph run in
@@ -129,7 +145,7 @@ def _run_graph(spark, spec, *, full_refresh: bool) -> list[str]:
             spark,
             graph_id,
             full_refresh=[],
-            full_refresh_all=full_refresh,
+            full_refresh_all=False,
             refresh=[],
             dry=False,
             storage=spec.storage,
@@ -292,10 +308,14 @@ def run_update(
     update_id = ledger.start_update(pipeline_id, cause=cause, full_refresh=full_refresh)
     started = time.monotonic()
     try:
+        spark.sql(f"CREATE DATABASE IF NOT EXISTS {database}")
         dirs = table_dirs(spark, database)
         before = snapshot(dirs)
         spec = pipeline_spec(paths, overrides, database)
-        _run_graph(spark, spec, full_refresh=full_refresh)
+        if full_refresh:
+            reset_tables(spark, paths, database)
+            before = snapshot(dirs)
+        _run_graph(spark, spec)
     except KeyboardInterrupt:
         duration = time.monotonic() - started
         ledger.finish_update(update_id, "CANCELED", error="interrupted")

@@ -1,0 +1,160 @@
+"""The medallion pipeline on the real Spark Declarative Pipelines engine (shared session).
+
+Each test gets its own database, landing folder, checkpoints and ledger, so tests do
+not see each other's tables.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from pathlib import Path
+
+import pytest
+
+from tests.unit.pipeline.rows import faulty, line, reading, write_landing
+from workloads.config import Paths
+from workloads.engine import runner
+from workloads.ledger import Ledger
+from workloads.names import (
+    BRONZE,
+    GOLD_ALERTS,
+    GOLD_STATUS,
+    PIPELINE_NAME,
+    PIPELINE_TABLES,
+    QUARANTINE,
+    SILVER,
+)
+from workloads.pipeline import rules
+
+pytestmark = pytest.mark.integration
+# Gold windows end here, so the fixed 2026-01-05 readings are "recent".
+SETTINGS = {"as_of": "2026-01-05T12:00:00Z"}
+
+
+@pytest.fixture
+def pipeline_home(tmp_path) -> tuple[Paths, str]:
+    return Paths(tmp_path / "home"), f"pipeline_{uuid.uuid4().hex[:8]}"
+
+
+def update(spark, paths: Paths, database: str, **kwargs) -> runner.UpdateResult:
+    return runner.run_update(spark, paths, database=database, overrides=SETTINGS, **kwargs)
+
+
+def rows(spark, database: str, table: str) -> list:
+    return spark.read.table(f"{database}.{table}").collect()
+
+
+def landing_lines(paths: Paths) -> list[str]:
+    lines: list[str] = []
+    for file in sorted(paths.landing.glob("[!.]*.jsonl")):
+        lines += file.read_text().splitlines()
+    return lines
+
+
+def test_update_keeps_every_line_and_bad_input_never_stops_it(spark, pipeline_home):
+    paths, db = pipeline_home
+    good = [line(reading(t, m)) for t in (1, 2, 3) for m in range(4)]
+    good += [line(faulty(2, 10, "GEARBOX_OVERHEAT")), line(faulty(2, 11, "HIGH_VIBRATION"))]
+    write_landing(paths.landing, "batch-001.jsonl", [*good, good[0]])  # one duplicate
+    write_landing(paths.landing, "garbage.jsonl", "\x00\x01 not json at all\n{{{{\n")
+    write_landing(paths.landing, "empty.jsonl", "")
+    changed = reading(4, 0)
+    changed["windspeed_ms"] = changed.pop("wind_speed")
+    write_landing(paths.landing, "changed-schema.jsonl", [json.dumps(changed)])
+    huge = "x" * (10 * 1024 * 1024)
+    write_landing(paths.landing, "huge-line.jsonl", [huge, line(reading(5, 0))])
+    write_landing(paths.landing, ".in-progress.jsonl.tmp", ["never read: temporary name"])
+
+    result = update(spark, paths, db)
+    assert result.ok, result.error
+
+    bronze = rows(spark, db, BRONZE)
+    assert sorted(r.raw for r in bronze) == sorted(landing_lines(paths))
+    silver = rows(spark, db, SILVER)
+    quarantine = rows(spark, db, QUARANTINE)
+    assert len(silver) + len(quarantine) == len(bronze) - 1  # the one duplicate
+    assert len({(r.turbine_id, r.timestamp) for r in silver}) == len(silver)
+    reasons = {r.raw[:20]: r.rejection_reasons for r in quarantine}
+    assert reasons["{{{{"] == [rules.UNPARSEABLE]
+    assert "missing:wind_speed" in reasons[json.dumps(changed)[:20]]
+    assert [len(r.raw) for r in quarantine if r.raw.startswith("xxx")] == [len(huge)]
+    assert all(r.source_file.endswith(".jsonl") for r in quarantine)
+
+    status = {r.turbine_id: r for r in rows(spark, db, GOLD_STATUS)}
+    assert set(status) == {"TURBINE_00001", "TURBINE_00002", "TURBINE_00003", "TURBINE_00005"}
+    assert status["TURBINE_00002"].fault_code == "HIGH_VIBRATION"
+    alerts = {(r.turbine_id, r.fault_code) for r in rows(spark, db, GOLD_ALERTS)}
+    assert alerts == {("TURBINE_00002", "GEARBOX_OVERHEAT"), ("TURBINE_00002", "HIGH_VIBRATION")}
+
+    ledger = Ledger(paths.ledger)
+    (pipeline,) = ledger.list_pipelines()
+    assert (pipeline["name"], pipeline["state"]) == (PIPELINE_NAME, "IDLE")
+    latest = pipeline["latest_update"]
+    assert latest["state"] == "COMPLETED" and latest["duration_ms"] > 0
+    tables = latest["metrics"]["tables"]
+    assert set(tables) == set(PIPELINE_TABLES)
+    assert tables[BRONZE]["rows_written"] == len(bronze)
+    assert tables[SILVER] == {"rows_read": len(bronze), "rows_written": len(silver)}
+
+    # Incremental: only the new file is read; a late copy of a known reading is dropped.
+    write_landing(paths.landing, "batch-002.jsonl", [line(reading(1, 30)), good[1]])
+    second = update(spark, paths, db)
+    assert second.ok, second.error
+    assert second.metrics["tables"][BRONZE]["rows_written"] == 2
+    assert second.metrics["tables"][SILVER]["rows_written"] == 1
+    assert len(rows(spark, db, BRONZE)) == len(bronze) + 2
+    assert len(rows(spark, db, SILVER)) == len(silver) + 1
+    status = {r.turbine_id: r for r in rows(spark, db, GOLD_STATUS)}
+    assert status["TURBINE_00001"].timestamp.minute == 30
+
+
+def test_failed_update_is_recorded_and_the_next_one_recovers(spark, pipeline_home):
+    paths, db = pipeline_home
+    write_landing(paths.landing, "batch-001.jsonl", [line(reading(1, 0)), line(reading(2, 0))])
+    ledger = Ledger(paths.ledger)
+
+    failed = runner.run_update(
+        spark, paths, database=db, overrides={**SETTINGS, "landing_format": "csv"}
+    )
+    assert failed.state == "FAILED"
+    (pipeline,) = ledger.list_pipelines()
+    assert pipeline["state"] == "FAILED"
+    assert pipeline["latest_update"]["state"] == "FAILED"
+    assert "landing_format" in pipeline["latest_update"]["error"]
+
+    recovered = update(spark, paths, db)
+    assert recovered.ok, recovered.error
+    (pipeline,) = ledger.list_pipelines()
+    assert (pipeline["state"], pipeline["latest_update"]["state"]) == ("IDLE", "COMPLETED")
+    assert len(rows(spark, db, SILVER)) == 2
+
+    # A full refresh recomputes from the landing files: nothing doubles.
+    write_landing(paths.landing, "batch-002.jsonl", [line(reading(3, 0))])
+    refreshed = update(spark, paths, db, full_refresh=True)
+    assert refreshed.ok, refreshed.error
+    assert len(rows(spark, db, BRONZE)) == 3
+    assert len(rows(spark, db, SILVER)) == 3
+    assert ledger.list_updates(pipeline["pipeline_id"], limit=1)[0]["full_refresh"] is True
+
+
+def test_gold_alerts_table_is_documented_for_genie(spark, pipeline_home):
+    paths, db = pipeline_home
+    write_landing(paths.landing, "batch-001.jsonl", [line(faulty(1, 0, "TOWER_LEAN"))])
+    assert update(spark, paths, db).ok
+    columns = {c.name: c.description for c in spark.catalog.listColumns(f"{db}.{GOLD_ALERTS}")}
+    assert list(columns) == [
+        "turbine_id",
+        "fault_code",
+        "alert_level",
+        "opened_at",
+        "last_seen_at",
+        "readings",
+        "latitude",
+        "longitude",
+        "maintenance_needed",
+    ]
+    assert all(columns.values())
+    comment = spark.sql(f"DESCRIBE TABLE EXTENDED {db}.{GOLD_ALERTS}").collect()
+    assert any(r.col_name == "Comment" and "maintenance" in r.data_type for r in comment)
+    assert Path(spark.conf.get("spark.sql.warehouse.dir").removeprefix("file:")).is_dir()
