@@ -163,14 +163,18 @@ def main() -> int:
     parser.add_argument(
         "--refresh", type=float, default=10, help="--refresh-seconds for the call count"
     )
+    parser.add_argument(
+        "--parts", default="page,api,workspace", help="comma-separated subset of page,api,workspace"
+    )
     args = parser.parse_args()
+    parts = set(args.parts.split(","))
 
     results: dict[str, object] = {}
     home = Path(args.home) if args.home else Path(tempfile.mkdtemp(prefix="bench-dash-")) / "home"
     if not args.home:
         write_fleet_day(Paths(home), turbines=100)
     with served_dashboard("--home", str(home), "--refresh-seconds", "60") as base:
-        loads = page_load(base, args.loads, min_canvases=5)
+        loads = page_load(base, args.loads, min_canvases=5) if "page" in parts else [0.0]
         results["page_render_s"] = {
             "median": statistics.median(loads),
             "max": max(loads),
@@ -181,7 +185,9 @@ def main() -> int:
             f"over {len(loads)} loads (target <= 1.0 s)",
             flush=True,
         )
-        latencies, errors = api_load(base, args.clients, args.api_seconds)
+        latencies, errors = (
+            api_load(base, args.clients, args.api_seconds) if "api" in parts else ([0.0], [])
+        )
         p50, p99 = pct(latencies, 0.50) * 1000, pct(latencies, 0.99) * 1000
         results["api_status"] = {
             "p50_ms": p50,
@@ -196,7 +202,7 @@ def main() -> int:
         )
         status = json.loads(urllib.request.urlopen(f"{base}/api/status").read())
         results["fleet"] = status["fleet"]
-    for sessions in (1, 50):
+    for sessions in (1, 50) if "workspace" in parts else ():
         per_minute = workspace_calls(sessions, args.window, args.refresh)
         results[f"workspace_calls_per_min_{sessions}"] = per_minute
         print(

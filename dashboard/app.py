@@ -61,6 +61,9 @@ def serve(
 ) -> None:
     """Start the poller (once) and serve the page and /api/* until interrupted."""
     poller.start()
+    # Import the plotting stack now, not during the first visitor's page load.
+    import hvplot.pandas  # noqa: F401
+
     origins = websocket_origins or [f"{address}:{port}", f"localhost:{port}", f"127.0.0.1:{port}"]
     log.info("serving on http://%s:%d (refresh every %s s)", address, port, poller.refresh_seconds)
     pn.serve(
