@@ -167,8 +167,12 @@ def _run_graph(spark, spec) -> list[str]:
 # Metrics ---------------------------------------------------------------------------------------
 
 
-def _committed_files(table_dir: Path) -> set[str]:
-    """Data files a streaming table's file-sink log has committed (ignores orphans of a kill)."""
+def committed_files(table_dir: Path) -> set[str]:
+    """Data files (file:// URIs) a streaming table's commit log lists: the table's real content.
+
+    A batch killed mid-write can leave Parquet files in the folder that never
+    committed; readers that list the folder themselves (pyarrow) should read only these.
+    """
     log_dir = table_dir / "_spark_metadata"
     if not log_dir.is_dir():
         return set()
@@ -222,7 +226,7 @@ def table_dirs(spark, database: str = LOCAL_DATABASE) -> dict[str, Path]:
 
 def snapshot(dirs: Mapping[str, Path]) -> dict[str, set[str]]:
     """Committed files of each streaming table (to count what an update added)."""
-    return {name: _committed_files(dirs[name]) for name in STREAMING_TABLES}
+    return {name: committed_files(dirs[name]) for name in STREAMING_TABLES}
 
 
 def update_metrics(
