@@ -13,6 +13,9 @@ from pathlib import Path
 
 from workloads import cli_args
 
+DEFAULT_SEED = 42
+DEFAULT_BACKFILL_BATCH = 100_000  # readings per file in backfill (rounded to whole time steps)
+
 DESCRIPTION = """\
 Write realistic wind-turbine sensor readings (built on dbldatagen, classic local Spark)
 as JSON-lines files, one per batch, atomically, into $WINDMILL_HOME/landing/raw_sensor_data
@@ -36,8 +39,7 @@ def register(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from workloads.generator.generate import DEFAULT_BACKFILL_BATCH, DEFAULT_SEED
-
+    """The generator's flags (numpy and Spark are imported only when it runs)."""
     parser.add_argument(
         "--records-per-batch",
         type=cli_args.positive_int,

@@ -23,12 +23,11 @@ from workloads import names
 from workloads.config import Paths, ensure_writable
 from workloads.errors import WindmillError
 from workloads.generator import spec, writer
+from workloads.generator.command import DEFAULT_BACKFILL_BATCH, DEFAULT_SEED
 from workloads.ledger import Ledger
 
 log = logging.getLogger("windmill.generator")
 
-DEFAULT_SEED = 42
-DEFAULT_BACKFILL_BATCH = 100_000  # readings per file in backfill (rounded to whole time steps)
 MAX_TURBINES = 99_999  # turbine ids have five digits
 
 
@@ -75,7 +74,7 @@ class Summary:
     batches: int = 0
     readings: int = 0
     stopped: bool = False
-    files: list[Path] | None = None
+    last_file: Path | None = None
 
     def metrics(self) -> dict[str, object]:
         return {
@@ -123,19 +122,13 @@ def _from_ms(ms: int) -> datetime:
 
 def run_tag(config: GeneratorConfig, mode: str, start_ms: int) -> str:
     """Eight hex digits naming a run: the same seed and flags give the same batch ids."""
+    if mode == "backfill":
+        shape = (config.interval_ms, config.backfill_batch_size)
+    else:
+        shape = (config.records_per_batch, config.batch_interval)
     key = "|".join(
         str(part)
-        for part in (
-            mode,
-            config.seed,
-            start_ms,
-            config.turbines,
-            config.interval_ms,
-            config.records_per_batch,
-            config.batch_interval,
-            config.backfill_batch_size,
-            config.bad_record_rate,
-        )
+        for part in (mode, config.seed, start_ms, config.turbines, *shape, config.bad_record_rate)
     )
     return hashlib.sha1(key.encode()).hexdigest()[:8]
 
@@ -199,7 +192,7 @@ def backfill(
     tag = run_tag(config, "backfill", start_ms)
     steps_per_batch = min(steps, max(1, config.backfill_batch_size // n))
     builder = _builder(spark, config, steps_per_batch * n)
-    summary = Summary(mode="backfill", files=[])
+    summary = Summary(mode="backfill")
     log.info(
         "backfill: %d turbines x %d readings (every %g s from %s) into %s",
         n,
@@ -235,7 +228,7 @@ def backfill(
             rows = batch_steps * n
             summary.batches += 1
             summary.readings += rows
-            summary.files.append(path)
+            summary.last_file = path
             bar.update(rows)
             on_batch(summary)
     return summary
@@ -253,7 +246,7 @@ def stream(
     clock_start = time.monotonic()
     start_ms = _to_ms(config.start) if config.start is not None else _to_ms(datetime.now(UTC))
     tag = run_tag(config, "stream", start_ms)
-    summary = Summary(mode="stream", files=[])
+    summary = Summary(mode="stream")
     builder = _builder(spark, config, per_batch)
     log.info(
         "streaming %d readings every %g s (%d turbines, up to %d batches) into %s",
@@ -284,7 +277,7 @@ def stream(
         rows = per_batch
         summary.batches += 1
         summary.readings += rows
-        summary.files.append(path)
+        summary.last_file = path
         log.info(
             "batch %d: %d readings at %s -> %s",
             index + 1,
