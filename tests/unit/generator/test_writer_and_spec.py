@@ -6,6 +6,7 @@ import errno
 import subprocess
 import sys
 from datetime import UTC, datetime
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -95,3 +96,41 @@ def test_config_rejects_impossible_runs():
     with pytest.raises(WindmillError, match="shorter than one --reading-interval"):
         GeneratorConfig(backfill_hours=0.001, reading_interval=60).validate()
     GeneratorConfig(backfill_hours=1, reading_interval=60).validate()
+
+
+class _FakeLines:
+    """Stands in for a Spark DataFrame: `.write.mode(m).text(path)` writes part files."""
+
+    def __init__(self, parts: list[str], error: Exception | None = None) -> None:
+        self.parts, self.error = parts, error
+
+    @property
+    def write(self):
+        return self
+
+    def mode(self, _mode):
+        return self
+
+    def text(self, path: str) -> None:
+        folder = Path(path)
+        folder.mkdir(parents=True)
+        for index, content in enumerate(self.parts):
+            (folder / f"part-{index:05d}-x.txt").write_text(content)
+        if self.error:
+            raise self.error
+
+
+def test_write_batch_joins_parts_and_renames_atomically(tmp_path):
+    final = writer.write_batch(_FakeLines(['{"a":1}\n', '{"a":2}\n']), tmp_path, "batch-x.jsonl")
+    assert final == tmp_path / "batch-x.jsonl"
+    assert final.read_text() == '{"a":1}\n{"a":2}\n'
+    assert [p.name for p in tmp_path.iterdir()] == ["batch-x.jsonl"]  # no temporaries left
+    single = writer.write_batch(_FakeLines(['{"a":3}\n']), tmp_path, "batch-y.jsonl")
+    assert single.read_text() == '{"a":3}\n'
+
+
+def test_a_full_disk_is_one_clear_error_and_leaves_no_file(tmp_path):
+    full = RuntimeError("Job aborted. java.io.IOException: No space left on device")
+    with pytest.raises(WindmillError, match="is full"):
+        writer.write_batch(_FakeLines(['{"a":1}\n'], error=full), tmp_path, "batch-z.jsonl")
+    assert list(tmp_path.iterdir()) == []
