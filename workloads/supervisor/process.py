@@ -386,7 +386,7 @@ class Supervisor:
             state.restarts += 1
             state.retrying = True
             retry = f"restarting in {delay:.1f} s"
-        text = f"{component.name} {message}; {retry}"
+        text = f"{component.name} {message.rstrip('. ')}; {retry}"
         self.announce(text)
         self._ledger("record_event", component.name, "ERROR", text)
         self._write_state()

@@ -32,6 +32,7 @@ from typing import Any
 
 from workloads import names
 from workloads.config import Paths
+from workloads.engine.attach import running_engine
 from workloads.errors import WindmillError
 from workloads.ledger import Ledger
 from workloads.supervisor.process import ALWAYS, ON_FAILURE, Component
@@ -183,22 +184,36 @@ def landing_precheck(paths: Paths, min_free_bytes: int = MIN_FREE_BYTES) -> Call
 
 
 class AfterEachUpdate:
-    """True once per completed pipeline update (read from the ledger): re-plan after it."""
+    """True once per newly completed pipeline update (read from the ledger): re-plan after it.
 
-    def __init__(self, ledger: Ledger, pipeline_name: str) -> None:
+    Only while the pipeline's engine is up (`run/engine.json`): the dispatcher then
+    attaches to it instead of starting a second engine that would compete with the
+    pipeline for the metastore.
+    """
+
+    def __init__(
+        self, ledger: Ledger, pipeline_name: str, engine_up: Callable[[], bool] | None = None
+    ) -> None:
         self.ledger = ledger
         self.pipeline_id = ledger.ensure_pipeline(pipeline_name)
-        self.seen: str | None = None
+        self.engine_up = engine_up or (lambda: True)
+        # Updates from before this start were planned then; the pipeline's first update
+        # after a start comes at once and triggers the next plan.
+        self.seen: str | None = self._latest_completed()
 
-    def __call__(self) -> bool:
+    def _latest_completed(self) -> str | None:
         try:
             updates = self.ledger.list_updates(self.pipeline_id, limit=5)
         except Exception:  # noqa: BLE001 - a busy ledger just means "not now"
+            return None
+        completed = [u["update_id"] for u in updates if u["state"] == "COMPLETED"]
+        return completed[0] if completed else None
+
+    def __call__(self) -> bool:
+        latest = self._latest_completed()
+        if latest is None or latest == self.seen or not self.engine_up():
             return False
-        completed = [u for u in updates if u["state"] == "COMPLETED"]
-        if not completed or completed[0]["update_id"] == self.seen:
-            return False
-        self.seen = completed[0]["update_id"]
+        self.seen = latest
         return True
 
 
@@ -289,7 +304,9 @@ def components(paths: Paths, options: StackOptions, ledger: Ledger) -> list[Comp
                 records_own_runs=True,
                 after=after,
                 every=options.dispatch_every,
-                trigger=AfterEachUpdate(ledger, names.PIPELINE_NAME),
+                trigger=AfterEachUpdate(
+                    ledger, names.PIPELINE_NAME, lambda: running_engine(paths) is not None
+                ),
                 env=env,
             )
         )

@@ -68,19 +68,25 @@ def test_landing_precheck_names_the_problem(tmp_path):
 
 def test_dispatch_is_triggered_once_per_completed_update(tmp_path):
     ledger = Ledger(tmp_path / "ledger.sqlite")
-    trigger = AfterEachUpdate(ledger, names.PIPELINE_NAME)
-    assert not trigger()
     pipeline_id = ledger.ensure_pipeline(names.PIPELINE_NAME)
+    ledger.finish_update(ledger.start_update(pipeline_id), "COMPLETED")  # before this start
+    engine = {"up": False}
+    trigger = AfterEachUpdate(ledger, names.PIPELINE_NAME, lambda: engine["up"])
+    assert not trigger()
     update = ledger.start_update(pipeline_id)
     assert not trigger()  # still running
     ledger.finish_update(update, "COMPLETED")
+    assert not trigger()  # the pipeline's engine is not up (killed): do not start another
+    engine["up"] = True
     assert trigger()
     assert not trigger()
     failed = ledger.start_update(pipeline_id)
     ledger.finish_update(failed, "FAILED", error="boom")
     assert not trigger()  # nothing new to plan from
     ledger.finish_update(ledger.start_update(pipeline_id), "COMPLETED")
-    assert trigger()
+    ledger.finish_update(ledger.start_update(pipeline_id), "COMPLETED")
+    assert trigger()  # two updates, one re-plan
+    assert not trigger()
 
 
 def test_components_pass_the_flags_through(tmp_path):
