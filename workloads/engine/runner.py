@@ -18,6 +18,8 @@ written per table and the duration.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import logging
 import os
@@ -140,7 +142,10 @@ def _run_graph(spark, spec) -> list[str]:
             sql_conf=spec.configuration,
         )
         registry = SparkConnectGraphElementRegistry(spark, graph_id)
-        register_definitions(spec_path, registry, stage_spec, spark, graph_id)
+        chatter = io.StringIO()  # the engine prints a line per file it loads
+        with contextlib.redirect_stdout(chatter):
+            register_definitions(spec_path, registry, stage_spec, spark, graph_id)
+        log.debug("registered %s: %s", stage, chatter.getvalue().strip())
         events = start_run(
             spark,
             graph_id,
