@@ -18,6 +18,7 @@ import argparse
 import contextlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -62,6 +63,7 @@ def main() -> int:
     parser.add_argument("--refresh-seconds", type=float, default=15)
     parser.add_argument("--steady-seconds", type=float, default=60)
     parser.add_argument("--timeout", type=float, default=900)
+    parser.add_argument("--keep", action="store_true", help="keep the temporary home and log")
     args = parser.parse_args()
 
     home = Path(tempfile.mkdtemp(prefix="windmill-bench-stack-"))
@@ -113,6 +115,9 @@ def main() -> int:
         if up.poll() is None:
             up.kill()
         log.close()
+        if not args.keep and up.returncode == 0:
+            shutil.rmtree(home, ignore_errors=True)
+            Path(log.name).unlink(missing_ok=True)
     print(
         f"time to first insight (cold start, {args.backfill_hours:g} h backfill of "
         f"{args.turbines} turbines): {first_insight:.1f} s"
