@@ -81,6 +81,7 @@ class Stack:
             "--restart-backoff", "0.2",
             "--restart-backoff-max", "2",
             "--stop-grace", "12",
+            "--dispatch-every", "60",
             *extra,
         ]  # fmt: skip
         with open(self.output, "w") as out:

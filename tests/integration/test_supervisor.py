@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.request
 
 import pytest
 
@@ -50,6 +51,16 @@ def supervisor_state(home) -> dict:
         return {}
 
 
+def api_status(port: int) -> dict | None:
+    """/api/status once the dashboard has read the ledger at least once."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/status", timeout=5) as reply:
+            body = json.loads(reply.read())
+    except (OSError, ValueError):
+        return None
+    return body if body.get("refreshed_at") and body["jobs"]["total"] else None
+
+
 def alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -60,17 +71,8 @@ def alive(pid: int) -> bool:
 
 def test_second_up_refuses_and_sigterm_stops_everything(windmill_home):
     port = free_port()
-    up = start_up(
-        "--backfill-hours",
-        "0",
-        "--no-dispatch",
-        "--port",
-        str(port),
-        "--restart-backoff",
-        "0.5",
-        "--restart-backoff-max",
-        "2",
-    )
+    # Only the dashboard (no JVM): enough for the lock, the registration and the stop.
+    up = start_up("--only", "dashboard", "--port", str(port), "--refresh-seconds", "1")
     try:
         dashboard = wait_for(
             lambda: (
@@ -91,12 +93,16 @@ def test_second_up_refuses_and_sigterm_stops_everything(windmill_home):
 
         status = json.loads(run_windmill("status", "--json").stdout)
         assert status["supervisor"] == {**status["supervisor"], "running": True, "pid": up.pid}
-        assert status["pipelines"]["total"] == 1
+        assert status["pipelines"] == {"total": 1, "active": 0, "idle": 1}
         job_names = {job["name"] for job in status["job_list"]}
-        assert {names.GENERATOR_JOB, names.DASHBOARD_JOB} <= job_names
-        assert all("windmill" in name.lower() for name in job_names)
+        assert job_names == {names.GENERATOR_JOB, names.DASHBOARD_JOB, names.DISPATCH_JOB}
         dashboard_job = next(j for j in status["job_list"] if j["name"] == names.DASHBOARD_JOB)
-        assert dashboard_job["state"] == "RUNNING" and status["jobs"]["active"] >= 1
+        assert dashboard_job["state"] == "RUNNING"
+        assert status["jobs"] == {"total": 3, "active": 1, "idle": 2}
+        # The same summary as the dashboard's /api/status.
+        api = wait_for(lambda: api_status(port), what="the dashboard's /api/status")
+        for key in ("source", "pipelines", "jobs"):
+            assert api[key] == status[key], key
 
         up.send_signal(signal.SIGTERM)
         output, _ = up.communicate(timeout=20)

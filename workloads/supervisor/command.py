@@ -60,6 +60,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     up.add_argument("--stop-grace", type=positive_float, default=15.0, help=hidden)
     up.add_argument("--no-dispatch", action="store_true", help=hidden)
     up.add_argument("--dispatch-every", type=positive_float, default=30.0, help=hidden)
+    up.add_argument("--only", type=_names, default=None, help=hidden)  # e.g. dashboard,pipeline
     up.set_defaults(func=run_up)
 
     status = subparsers.add_parser(
@@ -69,6 +70,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     status.add_argument("--json", action="store_true", help="print JSON (for scripts)")
     status.set_defaults(func=run_status)
+
+
+def _names(text: str) -> tuple[str, ...]:
+    return tuple(name.strip() for name in text.split(",") if name.strip())
 
 
 def _port_free(address: str, number: int) -> bool:
@@ -90,6 +95,9 @@ def _say(message: str, log_file=None) -> None:
 
 
 def run_up(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from workloads import names
     from workloads.config import ensure_writable, paths
     from workloads.errors import WindmillError
     from workloads.ledger import Ledger
@@ -131,7 +139,20 @@ def run_up(args: argparse.Namespace) -> int:
             if closed:
                 say(f"marked {closed} run(s)/update(s) left RUNNING by a previous crash as failed")
                 ledger.record_event("supervisor", "WARNING", f"{ABANDONED} ({closed} closed)")
+            # Every job and the pipeline are listed (IDLE/never run) from the first moment.
+            ledger.ensure_pipeline(names.PIPELINE_NAME)
+            for job in (names.GENERATOR_JOB, names.DISPATCH_JOB, names.DASHBOARD_JOB):
+                ledger.ensure_job(job)
             stack = components(home, options, ledger)
+            if args.only:
+                wanted = set(args.only)
+                if wanted & {"generator", "pipeline"}:
+                    wanted.add("backfill")  # their history comes first
+                stack = [c for c in stack if c.name in wanted]
+                stack = [
+                    replace(c, after=tuple(a for a in c.after if a in {x.name for x in stack}))
+                    for c in stack
+                ]
             supervisor = Supervisor(
                 stack,
                 logs=home.logs,
