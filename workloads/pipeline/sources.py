@@ -71,3 +71,21 @@ def gold_frame(spark, name: str):
         GOLD_FAULTS: (transforms.fault_summary, settings.fault_window_hours),
     }[name]
     return transform(spark.read.table(SILVER), transforms.as_of_column(settings.as_of), hours)
+
+
+# Data-quality expectations exist only on Databricks (Lakeflow); warn-only, so they report
+# in the pipeline's event log without dropping anything: quarantine does the routing.
+BRONZE_EXPECTATIONS = {
+    "line is a JSON object": "ltrim(raw) LIKE '{%'",
+    "line under 1 MB": "length(raw) < 1048576",
+}
+
+
+def expectations(rules: dict[str, str]):
+    """`dp.expect_all(rules)` where the runtime has it (Databricks), else no decorator."""
+    from pyspark import pipelines as dp
+
+    expect_all = getattr(dp, "expect_all", None)
+    if expect_all is None:
+        return lambda query_function: query_function
+    return expect_all(rules)

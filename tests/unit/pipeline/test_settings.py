@@ -46,3 +46,20 @@ def test_dataset_files_exist_one_per_table():
     for f in settings.DATASET_FILES:
         assert (REPO / f).is_file(), f
         assert (settings.transformations_dir() / Path(f).name).is_file()
+
+
+def test_expectations_apply_only_where_the_runtime_has_them(monkeypatch):
+    from pyspark import pipelines as dp
+
+    from workloads.pipeline import sources
+
+    def query():
+        return None
+
+    assert sources.expectations(sources.BRONZE_EXPECTATIONS)(query) is query
+    seen = {}
+    monkeypatch.setattr(
+        dp, "expect_all", lambda rules: seen.setdefault("rules", rules), raising=False
+    )
+    sources.expectations(sources.BRONZE_EXPECTATIONS)
+    assert seen["rules"] == sources.BRONZE_EXPECTATIONS

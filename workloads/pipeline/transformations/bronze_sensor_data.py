@@ -12,6 +12,7 @@ from workloads.pipeline.settings import read_settings
     name=BRONZE,
     comment="Every line of every landing file, unparsed, with its source file and ingestion time.",
 )
+@sources.expectations(sources.BRONZE_EXPECTATIONS)
 def bronze_sensor_data():
     lines = sources.landing_lines(spark, read_settings(spark))  # noqa: F821 (set by the engine)
     return transforms.bronze_lines(lines, F.col("_metadata.file_path"), F.current_timestamp())
