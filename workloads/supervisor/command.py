@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import socket
 import sys
 import time
@@ -101,6 +102,7 @@ def run_up(args: argparse.Namespace) -> int:
     from workloads.config import ensure_writable, paths
     from workloads.errors import WindmillError
     from workloads.ledger import Ledger
+    from workloads.spark import require_java
     from workloads.supervisor.lock import SupervisorLock
     from workloads.supervisor.process import Backoff, Supervisor
     from workloads.supervisor.stack import StackOptions, components
@@ -123,6 +125,8 @@ def run_up(args: argparse.Namespace) -> int:
         dispatch_every=args.dispatch_every,
     )
     with SupervisorLock(home):
+        if not args.only or set(args.only) & {"generator", "pipeline", "dispatch"}:
+            require_java()  # one clear sentence now rather than a crash loop later
         if not _port_free(args.address, args.port):
             raise WindmillError(
                 f"port {args.port} on {args.address} is already in use; "
@@ -172,17 +176,11 @@ def run_up(args: argparse.Namespace) -> int:
             say(f"logs in {home.logs}/<component>.log; Ctrl-C stops everything")
             if any(c.name == "backfill" for c in stack):
                 say(f"first start: backfilling {options.backfill_hours:g} h of history first")
-            ledger.record_event("supervisor", "INFO", f"windmill up started (pid {_pid()})")
+            ledger.record_event("supervisor", "INFO", f"windmill up started (pid {os.getpid()})")
             code = supervisor.run()
             ledger.record_event("supervisor", "INFO", "windmill up stopped")
             say("stopped")
             return code
-
-
-def _pid() -> int:
-    import os
-
-    return os.getpid()
 
 
 def run_status(args: argparse.Namespace) -> int:
