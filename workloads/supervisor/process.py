@@ -19,6 +19,7 @@ import ctypes
 import json
 import logging
 import os
+import re
 import signal
 import subprocess
 import threading
@@ -115,7 +116,23 @@ def last_message(log_path: Path, offset: int, limit: int = 400) -> str:
         return ""
     lines = [line.strip() for line in tail.decode(errors="replace").replace("\r", "\n").split("\n")]
     lines = [line for line in lines if line]
-    return lines[-1][:limit] if lines else ""
+    if not lines:
+        return ""
+    # A CLI error sentence, else the Python exception that ended the run (a Java stack
+    # trace printed after it ends with "... 1 more", which says nothing), else the last line.
+    for pattern in (_CLI_ERROR, _PYTHON_ERROR):
+        for index in range(len(lines) - 1, -1, -1):
+            if pattern.match(lines[index]):
+                line = lines[index]
+                cause = lines[index + 1] if index + 1 < len(lines) else ""
+                if cause.startswith(": "):  # py4j puts the Java exception on the next line
+                    line = f"{line} {cause[2:]}"
+                return line[:limit]
+    return lines[-1][:limit]
+
+
+_CLI_ERROR = re.compile(r"^windmill [\w-]+: ")
+_PYTHON_ERROR = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Interrupt|Exit)\b(: |$)")
 
 
 def _die_with_parent() -> None:

@@ -96,6 +96,19 @@ def test_describe_exit_and_last_message(tmp_path):
     )
     assert last_message(log, 0) == "windmill generate: disk full."
     assert last_message(log, log.stat().st_size) == ""
+    trace = (
+        "Traceback (most recent call last):\n  File x, line 1\n"
+        "py4j.protocol.Py4JJavaError: An error occurred while calling o1.text.\n"
+        ": java.io.IOException: Mkdirs failed to create file:/landing/.tmp\n"
+        "\tat org.apache.hadoop.fs.FileSystem.create(FileSystem.java:1)\n\t... 1 more\n"
+    )
+    log.write_text(trace)
+    assert last_message(log, 0) == (
+        "py4j.protocol.Py4JJavaError: An error occurred while calling o1.text. "
+        "java.io.IOException: Mkdirs failed to create file:/landing/.tmp"
+    )
+    log.write_text("ValueError: bad\nwindmill generate: The landing folder is full.\nbye\n")
+    assert last_message(log, 0) == "windmill generate: The landing folder is full."
 
 
 def test_crash_is_restarted_with_backoff_and_recorded(tmp_path):
