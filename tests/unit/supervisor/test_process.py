@@ -58,6 +58,27 @@ def alive(pid: int) -> bool:
     return status != "Z"
 
 
+def killed_in_first_run(tmp_path: Path, ledger_call: str, *, every_run: bool) -> list[str]:
+    """A child that makes `ledger_call` on tmp_path's ledger (in its first run only, or in
+    every run) and is killed -9 right after it in its first run; later runs sleep."""
+    attempts = tmp_path / "attempts"
+    return py(
+        f"""
+        import os, pathlib, signal, time
+        from workloads.ledger import Ledger
+        attempts = pathlib.Path({str(attempts)!r})
+        first = not attempts.exists()
+        attempts.write_text("x")
+        ledger = Ledger({str(tmp_path / "ledger.sqlite")!r})
+        if first or {every_run!r}:
+            {ledger_call}
+        if first:
+            os.kill(os.getpid(), signal.SIGKILL)
+        time.sleep(60)
+        """
+    )
+
+
 def log_text(path: Path) -> str:
     return path.read_text() if path.exists() else ""
 
@@ -272,24 +293,12 @@ def test_a_task_that_keeps_failing_with_restart_never(tmp_path):
 
 
 def test_pipeline_update_left_open_by_a_crash_is_closed(tmp_path):
-    ledger_path = tmp_path / "ledger.sqlite"
-    ledger = Ledger(ledger_path)
-    attempts = tmp_path / "attempts"
+    ledger = Ledger(tmp_path / "ledger.sqlite")
     # First run: starts an update and dies mid-way (as kill -9 would); then behaves.
-    child = py(
-        f"""
-        import os, pathlib, signal, time
-        from workloads.ledger import Ledger
-        attempts = pathlib.Path({str(attempts)!r})
-        first = not attempts.exists()
-        attempts.write_text("x")
-        ledger = Ledger({str(ledger_path)!r})
-        pipeline = ledger.ensure_pipeline("Windmill Test Pipeline")
-        if first:
-            ledger.start_update(pipeline)
-            os.kill(os.getpid(), signal.SIGKILL)
-        time.sleep(60)
-        """
+    child = killed_in_first_run(
+        tmp_path,
+        'ledger.start_update(ledger.ensure_pipeline("Windmill Test Pipeline"))',
+        every_run=False,
     )
     supervisor = Supervisor(
         [Component("pipeline", child, pipeline="Windmill Test Pipeline")],
@@ -338,23 +347,10 @@ def test_children_die_with_a_killed_supervisor(tmp_path):
 
 
 def test_a_run_left_open_by_a_killed_self_recording_command_is_closed(tmp_path):
-    ledger_path = tmp_path / "ledger.sqlite"
-    ledger = Ledger(ledger_path)
-    attempts = tmp_path / "attempts"
+    ledger = Ledger(tmp_path / "ledger.sqlite")
     # Like `windmill generate`: records its own run, and is killed -9 in the middle of it.
-    child = py(
-        f"""
-        import os, pathlib, signal, time
-        from workloads.ledger import Ledger
-        attempts = pathlib.Path({str(attempts)!r})
-        first = not attempts.exists()
-        attempts.write_text("x")
-        ledger = Ledger({str(ledger_path)!r})
-        run = ledger.start_run(ledger.ensure_job("windmill-self-recording"))
-        if first:
-            os.kill(os.getpid(), signal.SIGKILL)
-        time.sleep(60)
-        """
+    child = killed_in_first_run(
+        tmp_path, 'ledger.start_run(ledger.ensure_job("windmill-self-recording"))', every_run=True
     )
     supervisor = Supervisor(
         [Component("gen", child, job="windmill-self-recording", records_own_runs=True)],
