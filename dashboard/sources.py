@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, Protocol
+from urllib.parse import urlparse
 
 import pandas as pd
 import pyarrow as pa
@@ -20,6 +21,7 @@ import pyarrow.dataset as ds
 from dashboard.logbuffer import logger
 from workloads import names
 from workloads.config import Paths
+from workloads.engine.runner import committed_files
 from workloads.ledger import Ledger
 
 # Active-state rules shared with `windmill status` (Databricks API state names).
@@ -39,6 +41,8 @@ GOLD_TABLES = (
     names.GOLD_FAULTS,
     names.GOLD_DISPATCH,
 )
+# Tables the pipeline appends to with a streaming file sink (and its commit log).
+STREAMING_TABLES = frozenset({names.BRONZE, names.SILVER, names.QUARANTINE})
 TREND_COLUMNS = (
     "turbine_id",
     "timestamp",
@@ -249,6 +253,13 @@ class LocalGoldSource:
         if not folder.is_dir():
             return None
         roots = [folder / p for p in partitions] if partitions is not None else [folder]
+        # A streaming table's commit log names its real files; a batch killed mid-write can
+        # leave others in the folder that were never committed.
+        committed = (
+            {Path(urlparse(uri).path).resolve() for uri in committed_files(folder)}
+            if folder.name in STREAMING_TABLES
+            else None
+        )
         files: list[Path] = []
         for root in roots:
             if not root.is_dir():
@@ -261,7 +272,9 @@ class LocalGoldSource:
                         continue
                     if entry.is_dir():
                         stack.append(entry)
-                    elif entry.suffix == ".parquet" or entry.name.startswith("part-"):
+                    elif (entry.suffix == ".parquet" or entry.name.startswith("part-")) and (
+                        committed is None or entry.resolve() in committed
+                    ):
                         files.append(entry)
         return files
 

@@ -44,7 +44,9 @@ def spark(engine_paths):
     session.stop()
 
 
-def run_windmill(*args: str, env: dict[str, str] | None = None, timeout: float = 600, check: bool = True):
+def run_windmill(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 600, check: bool = True
+):
     """Run the real `windmill` CLI in a subprocess; returns the CompletedProcess."""
     full_env = {**os.environ, **(env or {})}
     result = subprocess.run(

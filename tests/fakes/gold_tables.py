@@ -5,6 +5,7 @@ Stand-ins for pipeline output so dashboard tests run fast without a JVM. Fixed i
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pyarrow as pa
@@ -277,9 +278,16 @@ def silver_arrow(days: int = 3) -> dict[str, pa.Table]:
 
 def write_silver(paths: Paths, days: int = 3) -> None:
     """Silver partitioned by reading_date, as the pipeline writes it."""
+    folder = paths.table(names.SILVER)
+    files = []
     for day, table in silver_arrow(days).items():
-        _write(paths.table(names.SILVER) / f"reading_date={day}", table)
-    (paths.table(names.SILVER) / "_spark_metadata").mkdir(exist_ok=True)
+        _write(folder / f"reading_date={day}", table)
+        files.append(folder / f"reading_date={day}" / "part-00000-fixture.parquet")
+    # The streaming sink's commit log: readers trust only the files it lists.
+    log = folder / "_spark_metadata"
+    log.mkdir(exist_ok=True)
+    entries = [json.dumps({"path": f"file://{f.resolve()}", "action": "add"}) for f in files]
+    (log / "0").write_text("\n".join(["v1", *entries]) + "\n")
 
 
 def write_ledger(paths: Paths, job_names: list[str] | None = None) -> None:

@@ -285,8 +285,8 @@ def landing_files(paths: Paths) -> set[str]:
                 for e in entries
                 if e.is_file() and not e.name.startswith((".", "_")) and e.name.endswith(".jsonl")
             }
-    except FileNotFoundError:
-        return set()
+    except (FileNotFoundError, NotADirectoryError):
+        return set()  # no landing folder yet, or something else stands in its place
 
 
 def new_landing_files(paths: Paths, seen: set[str]) -> set[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 import pyarrow.dataset as ds
+import pyarrow.parquet as pq
 import pytest
 
 from dashboard.sources import GOLD_TABLES, LocalGoldSource, LocalStatusSource
@@ -83,6 +84,16 @@ def test_trend_reads_only_recent_partitions_of_one_turbine(home):
     span = trend["timestamp"].max() - trend["timestamp"].min()
     assert span.total_seconds() == 24 * 3600
     assert list(trend.columns)[:2] == ["turbine_id", "timestamp"]
+
+
+def test_trend_ignores_files_the_streaming_commit_log_does_not_list(home):
+    write_silver(home, days=1)
+    [partition] = home.table(names.SILVER).glob("reading_date=*")
+    orphan = partition / "part-00001-killed-batch.parquet"
+    pq.write_table(pa.Table.from_pylist([{"turbine_id": "TURBINE_00003"}]), orphan)
+    trend = LocalGoldSource(home).fetch_trend("TURBINE_00003", hours=24)
+    assert len(trend) > 0
+    assert trend["timestamp"].notna().all()  # the orphan (no timestamp) was never read
 
 
 def test_local_status_shows_pipeline_updates_jobs_and_events(home):
