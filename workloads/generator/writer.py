@@ -14,6 +14,7 @@ import logging
 import os
 import re
 import shutil
+import tempfile
 from datetime import datetime
 from pathlib import Path
 
@@ -90,6 +91,16 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
+def _write_probe(folder: Path) -> OSError | None:
+    """The error writing a small file into `folder` raises, or None if it is writable."""
+    try:
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=TEMP_PREFIX + "probe-"):
+            pass
+    except OSError as exc:
+        return exc
+    return None
+
+
 def write_batch(lines, landing: Path, final_name: str) -> Path:
     """Write the single-column DataFrame `lines` as one JSON-lines file, atomically.
 
@@ -119,6 +130,10 @@ def write_batch(lines, landing: Path, final_name: str) -> Path:
         temp_file.unlink(missing_ok=True)
         if isinstance(exc, OSError) or _disk_full(exc) or "Permission denied" in str(exc):
             raise landing_error(landing, exc) from None
+        # Spark reports a folder it cannot write to as a Java error; ask the folder itself.
+        probe_error = _write_probe(landing)
+        if probe_error is not None:
+            raise landing_error(landing, probe_error) from None
         raise
     finally:
         shutil.rmtree(temp_dir, ignore_errors=True)

@@ -134,3 +134,21 @@ def test_a_full_disk_is_one_clear_error_and_leaves_no_file(tmp_path):
     with pytest.raises(WindmillError, match="is full"):
         writer.write_batch(_FakeLines(['{"a":1}\n'], error=full), tmp_path, "batch-z.jsonl")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_java_error_on_an_unwritable_folder_is_one_clear_error(tmp_path, monkeypatch):
+    java_error = RuntimeError("An error occurred while calling o123.text.")
+    monkeypatch.setattr(
+        writer, "_write_probe", lambda folder: PermissionError(13, "Operation not permitted")
+    )
+    with pytest.raises(
+        WindmillError, match="Cannot write batch files .* \\(Operation not permitted\\)"
+    ):
+        writer.write_batch(_FakeLines(['{"a":1}\n'], error=java_error), tmp_path, "batch-j.jsonl")
+
+
+def test_a_java_error_on_a_writable_folder_is_not_disguised(tmp_path):
+    java_error = RuntimeError("An error occurred while calling o123.text.")
+    with pytest.raises(RuntimeError, match="o123"):
+        writer.write_batch(_FakeLines(['{"a":1}\n'], error=java_error), tmp_path, "batch-k.jsonl")
+    assert list(tmp_path.iterdir()) == []
