@@ -120,7 +120,7 @@ class WindmillJobs(Construct):
             "dispatch",
             DISPATCH_JOB,
             "Plans repair-crew routes over the open maintenance alerts (OR-Tools).",
-            ["dispatch"],
+            ["dispatch", "--catalog", catalog.catalog_name, "--schema", catalog.schema_name],
         )
 
     def _notifications(self) -> JobEmailNotifications | None:

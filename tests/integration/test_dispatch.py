@@ -10,15 +10,9 @@ from workloads.names import DISPATCH_JOB
 pytestmark = pytest.mark.integration
 
 
-def test_replan_writes_the_plan_table_and_records_the_run(spark, tmp_path):
-    from workloads.dispatch.command import replan
-
-    # The alerts live in a tmp home (read with pyarrow); the plan goes to the shared engine.
-    home = Paths(tmp_path / "home")
-    folder = home.table("gold_maintenance_alerts")
-    folder.mkdir(parents=True)
+def alerts_frame() -> pd.DataFrame:
     opened = pd.Timestamp("2026-01-05T06:00:00Z")
-    pd.DataFrame(
+    return pd.DataFrame(
         {
             "turbine_id": ["TURBINE_00001", "TURBINE_00005", "TURBINE_00002", "TURBINE_00009"],
             "fault_code": [
@@ -35,7 +29,17 @@ def test_replan_writes_the_plan_table_and_records_the_run(spark, tmp_path):
             "longitude": [-4.27, -4.27, -100.53, -4.261],
             "maintenance_needed": [True] * 4,
         }
-    ).to_parquet(folder / "part-00000.parquet")
+    )
+
+
+def test_replan_writes_the_plan_table_and_records_the_run(spark, tmp_path):
+    from workloads.dispatch.command import replan
+
+    # The alerts live in a tmp home (read with pyarrow); the plan goes to the shared engine.
+    home = Paths(tmp_path / "home")
+    folder = home.table("gold_maintenance_alerts")
+    folder.mkdir(parents=True)
+    alerts_frame().to_parquet(folder / "part-00000.parquet")
 
     plan = replan(spark, home)
 
@@ -61,3 +65,28 @@ def test_replan_writes_the_plan_table_and_records_the_run(spark, tmp_path):
     assert run["result_state"] == "SUCCESS"
     assert run["metrics"]["tasks"] == 4 and run["metrics"]["routed"] == 4
     assert run["metrics"]["cost"] == pytest.approx(plan.cost, abs=1e-4)
+
+
+def test_workspace_mode_reads_and_writes_catalog_tables(spark):
+    """The Databricks job's path (`--catalog/--schema`), on the local catalog."""
+    from workloads.dispatch.command import run_in_workspace
+
+    spark.sql("CREATE DATABASE IF NOT EXISTS dispatch_workspace")
+    spark.createDataFrame(alerts_frame()).write.mode("overwrite").saveAsTable(
+        "spark_catalog.dispatch_workspace.gold_maintenance_alerts"
+    )
+    plan = run_in_workspace("spark_catalog", "dispatch_workspace")
+
+    rows = spark.table("spark_catalog.dispatch_workspace.gold_dispatch_plan").toPandas()
+    assert len(rows) == 4 and plan.routed == 4
+    assert set(rows["task_id"]) == {
+        "TURBINE_00001:GEARBOX_OVERHEAT",
+        "TURBINE_00005:TOWER_LEAN",
+        "TURBINE_00002:HIGH_VIBRATION",
+        "TURBINE_00009:GENERATOR_OVERHEAT",
+    }
+    spark.sql("DROP TABLE spark_catalog.dispatch_workspace.gold_maintenance_alerts")
+    from workloads.errors import WindmillError
+
+    with pytest.raises(WindmillError, match="no gold_maintenance_alerts table in spark_catalog"):
+        run_in_workspace("spark_catalog", "dispatch_workspace")

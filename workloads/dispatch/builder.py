@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import math
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
@@ -195,14 +195,23 @@ def instance_from_gold(
     paths: Paths, crews: tuple[Crew, ...], now: datetime | None = None
 ) -> Instance:
     """The dispatch instance of this home's gold tables; raises if there are no alerts yet."""
-    alerts = read_table(paths, GOLD_ALERTS)
+    return instance_from_tables(
+        lambda name: read_table(paths, name), crews, now, where=f"under {paths.warehouse}"
+    )
+
+
+def instance_from_tables(
+    read: Callable[[str], Any], crews: tuple[Crew, ...], now: datetime | None, where: str
+) -> Instance:
+    """The dispatch instance from gold tables that `read(name)` returns as pandas (or None)."""
+    alerts = read(GOLD_ALERTS)
     if alerts is None:
         raise WindmillError(
-            f"There is no {GOLD_ALERTS} table under {paths.warehouse} yet; run the pipeline"
+            f"There is no {GOLD_ALERTS} table {where} yet; run the pipeline"
             " first (windmill up, or windmill pipeline run)."
         )
-    risk = read_table(paths, GOLD_RISK)
-    status = read_table(paths, GOLD_STATUS) if risk is not None else None
+    risk = read(GOLD_RISK)
+    status = read(GOLD_STATUS) if risk is not None else None
     moment = now or data_now(alerts) or datetime.now(UTC)
     tasks = tasks_from_gold(alerts, risk, status, moment)
     return Instance(now=moment, crews=crews, tasks=tuple(sorted(tasks, key=lambda t: t.task_id)))

@@ -13,10 +13,12 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
 from workloads.cli_args import non_negative_int, positive_float, utc_timestamp
+from workloads.errors import WindmillError
 
 log = logging.getLogger(__name__)
 
@@ -59,10 +61,40 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="TIME",
         help="plan as of this ISO time (gold tables only; default: the latest alert reading)",
     )
+    parser.add_argument(
+        "--catalog",
+        type=identifier,
+        help="on Databricks: plan from CATALOG.SCHEMA's gold tables with the cluster's Spark "
+        "session and write CATALOG.SCHEMA.gold_dispatch_plan (needs --schema)",
+    )
+    parser.add_argument("--schema", type=identifier, help="on Databricks: see --catalog")
     parser.set_defaults(func=run)
 
 
+def identifier(text: str) -> str:
+    """A Unity Catalog name part: letters, digits and underscores only (never interpolated raw)."""
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", text):
+        raise argparse.ArgumentTypeError(f"expected letters, digits and underscores, got {text!r}")
+    return text
+
+
 def run(args: argparse.Namespace) -> int:
+    if (args.catalog is None) != (args.schema is None):
+        raise WindmillError("--catalog and --schema go together; pass both or neither.")
+    if args.catalog is not None:
+        plan = run_in_workspace(
+            args.catalog,
+            args.schema,
+            args.roster,
+            now=args.now,
+            time_limit_s=args.time_limit,
+            seed=args.seed,
+        )
+        print(
+            f"Planned {plan.routed} tasks (cost {plan.cost:.2f}); wrote "
+            f"{args.catalog}.{args.schema}.gold_dispatch_plan."
+        )
+        return 0
     if args.instance is not None:
         from workloads.dispatch import parse_instance, solve
         from workloads.dispatch.builder import read_json
@@ -96,6 +128,39 @@ def run_dispatch(paths, roster_path=None, *, now=None, time_limit_s=DEFAULT_TIME
     ensure_writable(paths.home)
     with open_engine(paths, app_name="windmill-dispatch") as spark:
         return replan(spark, paths, roster_path, now=now, time_limit_s=time_limit_s, seed=seed)
+
+
+def run_in_workspace(
+    catalog: str,
+    schema: str,
+    roster_path: str | Path | None = None,
+    *,
+    now: datetime | None = None,
+    time_limit_s: float = DEFAULT_TIME_LIMIT_S,
+    seed: int = 0,
+):
+    """The dispatch job on Databricks: Unity Catalog gold tables through the cluster's session.
+
+    The workspace records the job's runs itself, so no local ledger is written.
+    """
+    from pyspark.sql import SparkSession
+
+    from workloads.dispatch import solve
+    from workloads.dispatch.builder import instance_from_tables, load_roster, plan_rows
+    from workloads.names import GOLD_DISPATCH
+
+    crews = load_roster(roster_path)
+    spark = SparkSession.builder.getOrCreate()
+    prefix = f"{catalog}.{schema}"
+
+    def read(name: str):
+        table = f"{prefix}.{name}"
+        return spark.table(table).toPandas() if spark.catalog.tableExists(table) else None
+
+    instance = instance_from_tables(read, crews, now, where=f"in {prefix}")
+    plan = solve(instance, time_limit_s=time_limit_s, seed=seed)
+    write_plan(spark, plan_rows(instance, plan, datetime.now(UTC)), f"{prefix}.{GOLD_DISPATCH}")
+    return plan
 
 
 def replan(
@@ -142,15 +207,15 @@ def replan(
     return plan
 
 
-def write_plan(spark, frame) -> None:
-    """Overwrite windmill.gold_dispatch_plan with `frame` (pandas, PLAN_COLUMNS)."""
+def write_plan(spark, frame, table: str | None = None) -> None:
+    """Overwrite `table` (default windmill.gold_dispatch_plan) with `frame` (pandas, PLAN_COLUMNS)."""
     from workloads.config import LOCAL_DATABASE
     from workloads.dispatch.builder import PLAN_SCHEMA
     from workloads.names import GOLD_DISPATCH
 
-    spark.sql(f"CREATE DATABASE IF NOT EXISTS {LOCAL_DATABASE}")
+    if table is None:
+        spark.sql(f"CREATE DATABASE IF NOT EXISTS {LOCAL_DATABASE}")
+        table = f"{LOCAL_DATABASE}.{GOLD_DISPATCH}"
     frame = frame.astype(object).where(frame.notna(), None)
     records = [tuple(row) for row in frame.itertuples(index=False, name=None)]
-    spark.createDataFrame(records, schema=PLAN_SCHEMA).write.mode("overwrite").saveAsTable(
-        f"{LOCAL_DATABASE}.{GOLD_DISPATCH}"
-    )
+    spark.createDataFrame(records, schema=PLAN_SCHEMA).write.mode("overwrite").saveAsTable(table)

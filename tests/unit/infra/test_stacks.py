@@ -154,7 +154,10 @@ def test_wheel_jobs_run_on_photon_single_user_job_clusters():
         assert new["single_user_name"].endswith(".user_name}")
         assert job["task"][0]["job_cluster_key"] == cluster["job_cluster_key"]
     dispatch = one(dev, "databricks_job", name=names.DISPATCH_JOB)
-    assert dispatch["task"][0]["python_wheel_task"]["parameters"] == ["dispatch"]
+    parameters = dispatch["task"][0]["python_wheel_task"]["parameters"]
+    assert parameters[:2] == ["dispatch", "--catalog"] and parameters[3] == "--schema"
+    # Both name the schema resource, so the job runs only once the schema exists.
+    assert parameters[2].endswith(".catalog_name}") and parameters[4].endswith(".name}")
 
 
 def test_serverless_jobs_use_an_environment_with_the_wheel():
