@@ -12,6 +12,7 @@ from panel.viewable import Viewer
 
 from dashboard.state import Poller, Snapshot
 from workloads import names
+from workloads.pipeline.transforms import ALERT_COLUMNS
 
 LEVEL_COLORS = {"NORMAL": "#2e7d32", "INFO": "#1565c0", "WARNING": "#ef6c00", "CRITICAL": "#c62828"}
 LEVEL_ORDER = ["NORMAL", "INFO", "WARNING", "CRITICAL"]
@@ -325,16 +326,8 @@ class AlertsTable(SnapshotTable):
     """Open maintenance alerts, sortable, with a filter in every header."""
 
     title = "Maintenance alerts"
-    columns = [
-        "turbine_id",
-        "fault_code",
-        "alert_level",
-        "opened_at",
-        "last_seen_at",
-        "readings",
-        "latitude",
-        "longitude",
-    ]
+    # The gold table's columns; maintenance_needed is true on every open alert, so not shown.
+    columns = [c for c in ALERT_COLUMNS if c != "maintenance_needed"]
 
     def options(self):
         return {
