@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import html
+import numbers
+import threading
+from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import panel as pn
 import param
@@ -40,22 +44,30 @@ class DataStore(Viewer):
     data = param.ClassSelector(class_=Snapshot, doc="the latest snapshot whose data changed")
     turbine = param.Selector(default=None, objects=[], label="Turbine")
 
-    def __init__(self, poller: Poller, sync_ms: int = 1000, **params) -> None:
+    def __init__(
+        self, poller: Poller, sync_ms: int = 1000, charts: ChartCache | None = None, **params
+    ) -> None:
         super().__init__(snapshot=poller.snapshot, data=poller.snapshot, **params)
         self.poller = poller
+        self.charts = charts or ChartCache()
         self.sync_ms = sync_ms
         self.callback = None
         self._update_turbines()
 
     def sync(self) -> bool:
-        """Pick up a newer snapshot; returns whether it changed."""
+        """Pick up a newer snapshot; returns whether it changed.
+
+        All the page's changes go to the browser in one message, so it never shows new
+        figures next to the previous "Last refreshed".
+        """
         latest = self.poller.snapshot
         if latest.version == self.snapshot.version:
             return False
-        if latest.data_version != self.data.data_version:
-            self.data = latest
-            self._update_turbines()
-        self.snapshot = latest
+        with pn.io.hold():
+            if latest.data_version != self.data.data_version:
+                self.data = latest
+                self._update_turbines()
+            self.snapshot = latest
         return True
 
     def start(self) -> None:
@@ -193,40 +205,113 @@ class FleetKpis(StoreView):
 
 # Tables ---------------------------------------------------------------------------------------
 
+TABLE_CSS = """
+.wm-scroll { overflow: auto; max-height: 420px; }
+.wm-table { border-collapse: collapse; width: 100%; font-size: 13px; }
+.wm-table th, .wm-table td { border-bottom: 1px solid #e3e3e3; padding: 4px 8px; text-align: left;
+  vertical-align: top; }
+.wm-table th { background: #f0f2f5; position: sticky; top: 0; font-weight: 600; white-space: nowrap; }
+.wm-table td { overflow-wrap: anywhere; }
+.wm-table td.num { text-align: right; white-space: nowrap; }
+.wm-table tr.wm-bad td { color: #c62828; font-weight: 600; }
+.wm-table tr.wm-group td { background: #e8eef6; font-weight: 600; }
+.wm-empty { color: #555; font-size: 13px; }
+"""
+
+
+def _cell(value: Any) -> str:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # an id or count in a column that also holds blanks
+    return str(value)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, numbers.Number) and not isinstance(value, bool | np.bool_)
+
+
+def html_table(
+    frame: pd.DataFrame,
+    *,
+    links: tuple[str, ...] = (),
+    row_class: Callable[[pd.Series], str] | None = None,
+    group_by: str | None = None,
+    empty: str = "None yet.",
+) -> str:
+    """A plain HTML table; every value is escaped, so names show exactly as written."""
+    if frame.empty:
+        return f'<div class="wm-empty">{html.escape(empty)}</div>'
+    columns = [c for c in frame.columns if c != group_by]
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
+    rows, group = [], object()
+    for _, row in frame.iterrows():
+        if group_by is not None and row[group_by] != group:
+            group = row[group_by]
+            rows.append(
+                f'<tr class="wm-group"><td colspan="{len(columns)}">{html.escape(_cell(group))}</td></tr>'
+            )
+        cells = []
+        for column in columns:
+            value = row[column]
+            text = html.escape(_cell(value))
+            if column in links and text:
+                cells.append(f'<td><a href="{text}" target="_blank" rel="noopener">open</a></td>')
+            elif _is_number(value):
+                cells.append(f'<td class="num">{text}</td>')
+            else:
+                cells.append(f"<td>{text}</td>")
+        css = row_class(row) if row_class else ""
+        rows.append(
+            f'<tr class="{css}">' + "".join(cells) + "</tr>"
+            if css
+            else "<tr>" + "".join(cells) + "</tr>"
+        )
+    return (
+        f'<div class="wm-scroll"><table class="wm-table"><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table></div>"
+    )
+
 
 class SnapshotTable(Viewer):
-    """A Tabulator whose rows follow the snapshot (updated in place, never rebuilt)."""
+    """A table whose rows follow the snapshot, drawn as plain HTML (cheap to build and show)."""
 
     title = "table"
+    links: tuple[str, ...] = ()
+    empty = "None yet."
 
     def __init__(self, store: DataStore, **params) -> None:
         super().__init__(**params)
         self.store = store
-        self.table = pn.widgets.Tabulator(
-            self.frame(store.data),
-            disabled=True,
-            show_index=False,
-            sizing_mode="stretch_width",
-            layout="fit_data_stretch",
-            **self.options(),
-        )
-        store.param.watch(self._refresh, "data")
-
-    def options(self) -> dict[str, Any]:
-        return {"pagination": "local", "page_size": 10}
 
     def frame(self, snapshot: Snapshot) -> pd.DataFrame:
         raise NotImplementedError
 
-    def _refresh(self, event: param.parameterized.Event) -> None:
-        self.table.value = self.frame(event.new)
+    def row_class(self, row: pd.Series) -> str:
+        return ""
+
+    def _html(self, snapshot: Snapshot) -> str:
+        return html_table(
+            self.frame(snapshot), links=self.links, row_class=self.row_class, empty=self.empty
+        )
 
     def __panel__(self):
-        return pn.Column(f"### {self.title}", self.table, sizing_mode="stretch_width", styles=CARD)
+        return pn.Column(
+            f"### {self.title}",
+            pn.pane.HTML(
+                pn.bind(self._html, self.store.param.data),
+                sizing_mode="stretch_width",
+                stylesheets=[TABLE_CSS],
+            ),
+            sizing_mode="stretch_width",
+            styles=CARD,
+        )
 
 
 class PipelinesTable(SnapshotTable):
     title = "Pipelines"
+    links = ("link",)
+    empty = "No pipelines yet."
     columns = [
         "name",
         "state",
@@ -238,9 +323,6 @@ class PipelinesTable(SnapshotTable):
         "error",
         "link",
     ]
-
-    def options(self):
-        return {"formatters": {"link": {"type": "link", "label": "open", "target": "_blank"}}}
 
     def frame(self, snapshot):
         rows = []
@@ -264,10 +346,9 @@ class PipelinesTable(SnapshotTable):
 
 class JobsTable(SnapshotTable):
     title = "Jobs"
+    links = ("link",)
+    empty = "No jobs yet."
     columns = ["name", "state", "last_run", "started", "duration_s", "message", "link"]
-
-    def options(self):
-        return {"formatters": {"link": {"type": "link", "label": "open", "target": "_blank"}}}
 
     def frame(self, snapshot):
         rows = []
@@ -289,19 +370,14 @@ class JobsTable(SnapshotTable):
 
 class EventsTable(SnapshotTable):
     title = "Recent events"
+    empty = "No events yet."
     columns = ["at", "level", "source", "message"]
 
-    def __init__(self, store: DataStore, **params) -> None:
-        super().__init__(store, **params)
+    def row_class(self, row):
         # Errors (crashes, a full disk) stand out in red.
-        self.table.style.apply(_error_rows, axis=1)
-
-    def options(self):
-        return {
-            "pagination": "local",
-            "page_size": 8,
-            "formatters": {},
-        }
+        return (
+            "wm-bad" if str(row.get("level", "")).upper() in ("ERROR", "CRITICAL", "FATAL") else ""
+        )
 
     def frame(self, snapshot):
         events = snapshot.status.events if snapshot.status else []
@@ -317,23 +393,26 @@ class EventsTable(SnapshotTable):
         return pd.DataFrame(rows, columns=self.columns)
 
 
-def _error_rows(row: pd.Series) -> list[str]:
-    bad = str(row.get("level", "")).upper() in ("ERROR", "CRITICAL", "FATAL")
-    return ["color: #c62828; font-weight: 600" if bad else "" for _ in row]
-
-
-class AlertsTable(SnapshotTable):
-    """Open maintenance alerts, sortable, with a filter in every header."""
+class AlertsTable(Viewer):
+    """Open maintenance alerts, sortable, with a filter in every header (a Tabulator whose
+    rows follow the snapshot, updated in place, never rebuilt)."""
 
     title = "Maintenance alerts"
     # The gold table's columns; maintenance_needed is true on every open alert, so not shown.
     columns = [c for c in ALERT_COLUMNS if c != "maintenance_needed"]
 
-    def options(self):
-        return {
-            "pagination": "local",
-            "page_size": 10,
-            "header_filters": {
+    def __init__(self, store: DataStore, **params) -> None:
+        super().__init__(**params)
+        self.store = store
+        self.table = pn.widgets.Tabulator(
+            self.frame(store.data),
+            disabled=True,
+            show_index=False,
+            sizing_mode="stretch_width",
+            layout="fit_data_stretch",
+            pagination="local",
+            page_size=10,
+            header_filters={
                 "turbine_id": {"type": "input", "func": "like", "placeholder": "turbine"},
                 "fault_code": {"type": "input", "func": "like", "placeholder": "fault"},
                 "alert_level": {
@@ -342,7 +421,11 @@ class AlertsTable(SnapshotTable):
                     "clearable": True,
                 },
             },
-        }
+        )
+        store.param.watch(self._refresh, "data")
+
+    def _refresh(self, event: param.parameterized.Event) -> None:
+        self.table.value = self.frame(event.new)
 
     def frame(self, snapshot):
         alerts = snapshot.table(names.GOLD_ALERTS)
@@ -359,11 +442,15 @@ class AlertsTable(SnapshotTable):
             .reset_index(drop=True)
         )
 
+    def __panel__(self):
+        return pn.Column(f"### {self.title}", self.table, sizing_mode="stretch_width", styles=CARD)
+
 
 class CrewPlanTable(SnapshotTable):
     """The dispatch plan: one group per crew, each stop with its reason."""
 
     title = "Crew plan"
+    empty = "No dispatch plan yet (`windmill dispatch`)."
     columns = [
         "crew_id",
         "stop",
@@ -378,9 +465,6 @@ class CrewPlanTable(SnapshotTable):
         "km",
     ]
 
-    def options(self):
-        return {"groupby": ["crew_id"], "pagination": "local", "page_size": 15}
-
     def frame(self, snapshot):
         plan = snapshot.table(names.GOLD_DISPATCH)
         if plan is None:
@@ -390,15 +474,11 @@ class CrewPlanTable(SnapshotTable):
             frame[column] = frame[column].map(when)
         return frame.sort_values(["crew_id", "stop"]).reset_index(drop=True)
 
-    def __panel__(self):
-        planned = pn.bind(self._planned, self.store.param.data)
-        return pn.Column(
-            f"### {self.title}",
-            pn.pane.Markdown(planned),
-            self.table,
-            sizing_mode="stretch_width",
-            styles=CARD,
-        )
+    def _html(self, snapshot: Snapshot) -> str:
+        planned = f"<p>{html.escape(self._planned(snapshot))}</p>"
+        if snapshot.table(names.GOLD_DISPATCH) is None:
+            return planned
+        return planned + html_table(self.frame(snapshot), group_by="crew_id")
 
     @staticmethod
     def _planned(snapshot: Snapshot) -> str:
@@ -412,17 +492,101 @@ class CrewPlanTable(SnapshotTable):
 # Charts ---------------------------------------------------------------------------------------
 
 
+class ChartCache:
+    """Bokeh renders of the hvplot charts, made once per data version and shared by sessions.
+
+    Turning a HoloViews object into Bokeh models costs 40-200 ms per chart, too much to
+    repeat for every page load. The first session to need a chart renders it and keeps its
+    serialized form; every session then gets its own copy of the models (a Bokeh model lives
+    in one document), deserialized with fresh ids in a fraction of the render time.
+    """
+
+    def __init__(self, keep_versions: int = 2) -> None:
+        self.keep_versions = keep_versions
+        self.renders = 0  # HoloViews renders done (for tests and logs)
+        self._items: dict[tuple, str | list[dict]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple, data_version: int, build: Callable[[], Any]):
+        """A fresh copy of the chart `key` at `data_version` (a text when there is no chart).
+
+        `build` returns an hvplot/HoloViews object, a list of them, or a placeholder text.
+        """
+        with self._lock:
+            item = self._items.get((data_version, *key))
+            if item is None:
+                item = self._render(build())
+                self._items[(data_version, *key)] = item
+                versions = sorted({k[0] for k in self._items}, reverse=True)
+                for old in [k for k in self._items if k[0] not in versions[: self.keep_versions]]:
+                    del self._items[old]
+        if isinstance(item, str):
+            return _placeholder(item)
+        figures = [_copy_model(rep) for rep in item]
+        if len(figures) == 1:
+            return pn.pane.Bokeh(figures[0], sizing_mode="stretch_width")
+        return pn.Column(
+            *(pn.pane.Bokeh(f, sizing_mode="stretch_width") for f in figures),
+            sizing_mode="stretch_width",
+        )
+
+    def _render(self, obj: Any) -> str | list[dict]:
+        if isinstance(obj, str):
+            return obj
+        import holoviews as hv
+        from bokeh.core.serialization import Serializer
+        from bokeh.models import Plot
+
+        reps = []
+        for element in obj if isinstance(obj, list) else [obj]:
+            figure = hv.render(element, backend="bokeh")
+            # HoloViews asks for WebGL; a few hundred points draw faster on a plain canvas
+            # and the page then does not need BokehJS's GL bundle.
+            for plot in figure.select({"type": Plot}):
+                plot.output_backend = "canvas"
+            reps.append(Serializer(deferred=False).encode(figure))
+        self.renders += 1
+        return reps
+
+
+def _copy_model(rep: dict):
+    """New Bokeh models from a serialized figure, every model with a new id."""
+    from bokeh.core.property.validation import validate
+    from bokeh.core.serialization import Deserializer
+    from bokeh.util.serialization import make_id
+
+    ids: dict[str, str] = {}
+
+    def fresh(node: Any) -> Any:
+        if isinstance(node, dict):
+            out = {k: fresh(v) for k, v in node.items()}
+            if isinstance(node.get("id"), str):
+                out["id"] = ids.setdefault(node["id"], make_id())
+            return out
+        if isinstance(node, list):
+            return [fresh(v) for v in node]
+        return node
+
+    with validate(False):  # the models were validated when first rendered
+        return Deserializer().deserialize(fresh(rep))
+
+
 def _placeholder(text: str = NO_DATA):
     return pn.pane.Markdown(text, sizing_mode="stretch_width")
 
 
 class FleetPowerChart(StoreView):
     def _plot(self, snapshot: Snapshot):
+        return self.store.charts.get(
+            ("FleetPowerChart",), snapshot.data_version, lambda: self._figure(snapshot)
+        )
+
+    def _figure(self, snapshot: Snapshot):
         import hvplot.pandas  # noqa: F401
 
         hourly = snapshot.table(names.GOLD_HOURLY)
         if hourly is None:
-            return _placeholder()
+            return NO_DATA
         frame = hourly.sort_values("hour").assign(mean_power_mw=lambda f: f["mean_power_kw"] / 1000)
         frame["hour"] = frame["hour"].dt.tz_convert(None)
         return frame.hvplot.area(
@@ -439,7 +603,7 @@ class FleetPowerChart(StoreView):
     def __panel__(self):
         return pn.Column(
             "### Fleet power",
-            pn.panel(pn.bind(self._plot, self.store.param.data), defer_load=True),
+            pn.panel(pn.bind(self._plot, self.store.param.data)),
             sizing_mode="stretch_width",
             styles=CARD,
         )
@@ -447,14 +611,19 @@ class FleetPowerChart(StoreView):
 
 class FaultChart(StoreView):
     def _plot(self, snapshot: Snapshot):
+        return self.store.charts.get(
+            ("FaultChart",), snapshot.data_version, lambda: self._figure(snapshot)
+        )
+
+    def _figure(self, snapshot: Snapshot):
         import hvplot.pandas  # noqa: F401
 
         faults = snapshot.table(names.GOLD_FAULTS)
         if faults is None:
-            return _placeholder()
+            return NO_DATA
         frame = faults.dropna(subset=["fault_code"])
         if frame.empty:
-            return _placeholder("No faults recorded.")
+            return "No faults recorded."
         pivot = frame.pivot_table(
             index="fault_code",
             columns="alert_level",
@@ -476,7 +645,7 @@ class FaultChart(StoreView):
     def __panel__(self):
         return pn.Column(
             "### Faults by code and level",
-            pn.panel(pn.bind(self._plot, self.store.param.data), defer_load=True),
+            pn.panel(pn.bind(self._plot, self.store.param.data)),
             sizing_mode="stretch_width",
             styles=CARD,
         )
@@ -486,13 +655,18 @@ class TurbineTrend(StoreView):
     """Temperatures and vibration of the chosen turbine (silver, last 24 h)."""
 
     def _plot(self, turbine: str | None, snapshot: Snapshot):
+        return self.store.charts.get(
+            ("TurbineTrend", turbine), snapshot.data_version, lambda: self._figure(turbine)
+        )
+
+    def _figure(self, turbine: str | None):
         import hvplot.pandas  # noqa: F401
 
         if not turbine:
-            return _placeholder()
+            return NO_DATA
         trend = self.store.poller.trend(turbine)
         if trend is None or trend.empty:
-            return _placeholder(f"No recent readings for {turbine}.")
+            return f"No recent readings for {turbine}."
         frame = trend.assign(timestamp=trend["timestamp"].dt.tz_convert(None))
         temps = frame.hvplot.line(
             x="timestamp",
@@ -512,7 +686,7 @@ class TurbineTrend(StoreView):
             height=200,
             color="#6a1b9a",
         )
-        return pn.Column(temps, vibration, sizing_mode="stretch_width")
+        return [temps, vibration]
 
     def __panel__(self):
         select = pn.widgets.Select.from_param(self.store.param.turbine, sizing_mode="stretch_width")
@@ -520,7 +694,7 @@ class TurbineTrend(StoreView):
         return pn.Column(
             "### Turbine trend",
             select,
-            pn.panel(plot, defer_load=True),
+            pn.panel(plot),
             sizing_mode="stretch_width",
             styles=CARD,
         )
@@ -530,12 +704,17 @@ class TurbineMap(StoreView):
     """Turbines by position, coloured by alert level, with crew routes (no map tiles)."""
 
     def _plot(self, snapshot: Snapshot):
+        return self.store.charts.get(
+            ("TurbineMap",), snapshot.data_version, lambda: self._figure(snapshot)
+        )
+
+    def _figure(self, snapshot: Snapshot):
         import holoviews as hv
         import hvplot.pandas  # noqa: F401
 
         status = snapshot.table(names.GOLD_STATUS)
         if status is None:
-            return _placeholder()
+            return NO_DATA
         frame = status[
             ["turbine_id", "latitude", "longitude", "alert_level", "fault_code", "power_output"]
         ].copy()
@@ -577,7 +756,7 @@ class TurbineMap(StoreView):
     def __panel__(self):
         return pn.Column(
             "### Turbine map",
-            pn.panel(pn.bind(self._plot, self.store.param.data), defer_load=True),
+            pn.panel(pn.bind(self._plot, self.store.param.data)),
             sizing_mode="stretch_width",
             styles=CARD,
         )
