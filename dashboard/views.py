@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import json
 import numbers
 import threading
 from collections.abc import Callable
@@ -492,23 +493,49 @@ class CrewPlanTable(SnapshotTable):
 # Charts ---------------------------------------------------------------------------------------
 
 
+class BokehItem(pn.custom.JSComponent):
+    """A Bokeh figure shipped as its serialized JSON and drawn by BokehJS in the browser.
+
+    The server builds no Bokeh models for it: the session only carries one string, made
+    once per data version for every session (see ChartCache).
+    """
+
+    item = param.String(doc="a bokeh.embed.json_item, as JSON text")
+
+    _esm = """
+    export function render({ model, el }) {
+      const target = document.createElement("div")
+      let views = null
+      async function draw() {
+        if (views !== null) { for (const view of views.roots) view.remove() }
+        target.replaceChildren()
+        views = await window.Bokeh.embed.embed_item(JSON.parse(model.item), target)
+      }
+      model.on("item", draw)
+      model.on("after_render", draw)
+      model.on("remove", () => { if (views !== null) { for (const view of views.roots) view.remove() } })
+      return target
+    }
+    """
+
+
 class ChartCache:
     """Bokeh renders of the hvplot charts, made once per data version and shared by sessions.
 
-    Turning a HoloViews object into Bokeh models costs 40-200 ms per chart, too much to
-    repeat for every page load. The first session to need a chart renders it and keeps its
-    serialized form; every session then gets its own copy of the models (a Bokeh model lives
-    in one document), deserialized with fresh ids in a fraction of the render time.
+    Turning a HoloViews object into Bokeh models costs 40-200 ms per chart, and building
+    and sending those models for every session about as much again. The first session to
+    need a chart renders it and keeps it as `bokeh.embed.json_item` JSON; every session
+    then shows that text with BokehItem, and BokehJS builds the figure in the browser.
     """
 
     def __init__(self, keep_versions: int = 2) -> None:
         self.keep_versions = keep_versions
         self.renders = 0  # HoloViews renders done (for tests and logs)
-        self._items: dict[tuple, str | list[dict]] = {}
+        self._items: dict[tuple, str | list[str]] = {}
         self._lock = threading.Lock()
 
     def get(self, key: tuple, data_version: int, build: Callable[[], Any]):
-        """A fresh copy of the chart `key` at `data_version` (a text when there is no chart).
+        """The chart `key` at `data_version` for one session (a text when there is no chart).
 
         `build` returns an hvplot/HoloViews object, a list of them, or a placeholder text.
         """
@@ -522,53 +549,26 @@ class ChartCache:
                     del self._items[old]
         if isinstance(item, str):
             return _placeholder(item)
-        figures = [_copy_model(rep) for rep in item]
-        if len(figures) == 1:
-            return pn.pane.Bokeh(figures[0], sizing_mode="stretch_width")
-        return pn.Column(
-            *(pn.pane.Bokeh(f, sizing_mode="stretch_width") for f in figures),
-            sizing_mode="stretch_width",
-        )
+        charts = [BokehItem(item=text, sizing_mode="stretch_width") for text in item]
+        return charts[0] if len(charts) == 1 else pn.Column(*charts, sizing_mode="stretch_width")
 
-    def _render(self, obj: Any) -> str | list[dict]:
+    def _render(self, obj: Any) -> str | list[str]:
         if isinstance(obj, str):
             return obj
         import holoviews as hv
-        from bokeh.core.serialization import Serializer
+        from bokeh.embed import json_item
         from bokeh.models import Plot
 
-        reps = []
+        items = []
         for element in obj if isinstance(obj, list) else [obj]:
             figure = hv.render(element, backend="bokeh")
             # HoloViews asks for WebGL; a few hundred points draw faster on a plain canvas
             # and the page then does not need BokehJS's GL bundle.
             for plot in figure.select({"type": Plot}):
                 plot.output_backend = "canvas"
-            reps.append(Serializer(deferred=False).encode(figure))
+            items.append(json.dumps(json_item(figure)))
         self.renders += 1
-        return reps
-
-
-def _copy_model(rep: dict):
-    """New Bokeh models from a serialized figure, every model with a new id."""
-    from bokeh.core.property.validation import validate
-    from bokeh.core.serialization import Deserializer
-    from bokeh.util.serialization import make_id
-
-    ids: dict[str, str] = {}
-
-    def fresh(node: Any) -> Any:
-        if isinstance(node, dict):
-            out = {k: fresh(v) for k, v in node.items()}
-            if isinstance(node.get("id"), str):
-                out["id"] = ids.setdefault(node["id"], make_id())
-            return out
-        if isinstance(node, list):
-            return [fresh(v) for v in node]
-        return node
-
-    with validate(False):  # the models were validated when first rendered
-        return Deserializer().deserialize(fresh(rep))
+        return items
 
 
 def _placeholder(text: str = NO_DATA):

@@ -1,0 +1,75 @@
+"""Page pieces without a browser: charts rendered once per data version, escaped tables."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import panel as pn
+import pytest
+
+from dashboard.views import BokehItem, ChartCache, html_table
+
+pytestmark = pytest.mark.unit
+
+
+def line():
+    import hvplot.pandas  # noqa: F401
+
+    return pd.DataFrame({"x": [1, 2, 3], "y": [4, 5, 6]}).hvplot.line(x="x", y="y")
+
+
+def test_a_chart_is_rendered_once_per_data_version_for_every_session():
+    charts = ChartCache()
+    first = charts.get(("power",), 1, line)
+    second = charts.get(("power",), 1, lambda: pytest.fail("rendered twice"))
+    assert charts.renders == 1
+    assert isinstance(first, BokehItem) and first is not second
+    assert first.item == second.item
+    item = json.loads(first.item)
+    assert {"doc", "root_id"} <= set(item)
+    # Drawn on a canvas, never WebGL (the page does not load BokehJS's GL bundle).
+    assert '"webgl"' not in first.item
+    charts.get(("power",), 2, line)
+    assert charts.renders == 2
+
+
+def test_old_data_versions_are_forgotten():
+    charts = ChartCache(keep_versions=2)
+    for version in (1, 2, 3):
+        charts.get(("power",), version, line)
+    charts.get(("power",), 3, lambda: pytest.fail("version 3 is kept"))
+    charts.get(("power",), 1, line)  # version 1 was dropped: rendered again
+    assert charts.renders == 4
+
+
+def test_no_data_is_a_text_and_several_figures_stack():
+    charts = ChartCache()
+    placeholder = charts.get(("map",), 1, lambda: "No data yet.")
+    assert isinstance(placeholder, pn.pane.Markdown) and placeholder.object == "No data yet."
+    both = charts.get(("trend", "T1"), 1, lambda: [line(), line()])
+    assert isinstance(both, pn.Column) and len(both) == 2
+    assert all(isinstance(chart, BokehItem) for chart in both)
+
+
+def test_html_table_escapes_every_value_and_links():
+    frame = pd.DataFrame(
+        [
+            {"name": "<script>x()</script> 100% _a_", "runs": 3.0, "link": "https://h/?a=1&b=2"},
+            {"name": "plain", "runs": None, "link": ""},
+        ]
+    )
+    out = html_table(frame, links=("link",))
+    assert "<script>" not in out
+    assert "&lt;script&gt;x()&lt;/script&gt; 100% _a_" in out
+    assert '<td class="num">3</td>' in out  # a count, not 3.0
+    assert 'href="https://h/?a=1&amp;b=2"' in out
+    assert out.count(">open</a>") == 1  # no link for an empty one
+    assert "No rows" in html_table(frame.iloc[0:0], empty="No rows")
+
+
+def test_html_table_groups_rows():
+    frame = pd.DataFrame({"crew_id": ["C1", "C1", "C2"], "stop": [1, 2, 1]})
+    out = html_table(frame, group_by="crew_id")
+    assert out.count('class="wm-group"') == 2
+    assert "<th>crew_id</th>" not in out
