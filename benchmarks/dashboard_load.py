@@ -8,8 +8,10 @@
   `--home` to use real pipeline output, e.g. after `windmill generate --backfill-hours 24`
   and `windmill pipeline run`);
 - api: /api/status p50/p99 with 50 concurrent keep-alive clients for 30 s, and errors;
-- workspace: calls per minute the dashboard makes to a fake Databricks workspace with 1
-  and with 50 open sessions (server-side Bokeh sessions opened with `pull_session`).
+- workspace: calls the dashboard makes to a fake Databricks workspace per refresh cycle
+  (and per minute) with 1 and with 50 open sessions (server-side Bokeh sessions opened
+  with `pull_session`). Calls are counted between two completed refreshes (seen in
+  `/api/status`), over whole cycles, so a window never cuts a refresh in half.
 """
 
 from __future__ import annotations
@@ -104,8 +106,19 @@ def api_load(base: str, clients: int, seconds: float) -> tuple[list[float], list
     return latencies, errors
 
 
-def workspace_calls(sessions: int, window: float, refresh: float) -> float:
-    """Workspace API calls per minute with `sessions` open sessions."""
+def _next_refresh(base: str, after: str | None, timeout: float) -> str:
+    """Wait until /api/status shows a refresh completed after `after`; returns its time."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        status = json.loads(urllib.request.urlopen(f"{base}/api/status", timeout=10).read())
+        if status["refreshed_at"] and status["refreshed_at"] != after and not status["stale"]:
+            return status["refreshed_at"]
+        time.sleep(0.05)
+    raise RuntimeError(f"no refresh completed within {timeout:.0f} s")
+
+
+def workspace_calls(sessions: int, cycles: int, refresh: float) -> float:
+    """Workspace API calls per refresh cycle with `sessions` open sessions."""
     import importlib
     import pkgutil
 
@@ -132,18 +145,21 @@ def workspace_calls(sessions: int, window: float, refresh: float) -> float:
         "--refresh-seconds",
         str(refresh),
     )
+    wait = refresh * 3 + 30
     try:
         with served_dashboard(*args, env=env) as base:
             opened = [pull_session(url=base) for _ in range(sessions)]
-            time.sleep(refresh)  # let the sessions settle
+            # One whole cycle with every session open before counting.
+            stamp = _next_refresh(base, _next_refresh(base, None, wait), wait)
             before = ws.api_calls()
-            time.sleep(window)
+            for _ in range(cycles):
+                stamp = _next_refresh(base, stamp, wait)
             calls = ws.api_calls() - before
             for session in opened:
                 session.close()
     finally:
         ws.stop()
-    return calls * 60 / window
+    return calls / cycles
 
 
 def pct(values: list[float], q: float) -> float:
@@ -159,7 +175,9 @@ def main() -> int:
     parser.add_argument("--loads", type=int, default=5)
     parser.add_argument("--api-seconds", type=float, default=30)
     parser.add_argument("--clients", type=int, default=50)
-    parser.add_argument("--window", type=float, default=60, help="seconds to count workspace calls")
+    parser.add_argument(
+        "--cycles", type=int, default=6, help="refresh cycles to count workspace calls over"
+    )
     parser.add_argument(
         "--refresh", type=float, default=10, help="--refresh-seconds for the call count"
     )
@@ -203,11 +221,13 @@ def main() -> int:
         status = json.loads(urllib.request.urlopen(f"{base}/api/status").read())
         results["fleet"] = status["fleet"]
     for sessions in (1, 50) if "workspace" in parts else ():
-        per_minute = workspace_calls(sessions, args.window, args.refresh)
-        results[f"workspace_calls_per_min_{sessions}"] = per_minute
+        per_cycle = workspace_calls(sessions, args.cycles, args.refresh)
+        results[f"workspace_calls_per_refresh_{sessions}"] = per_cycle
+        results[f"workspace_calls_per_min_{sessions}"] = per_cycle * 60 / args.refresh
         print(
-            f"workspace calls/min with {sessions} session(s): {per_minute:.0f} "
-            f"(refresh every {args.refresh:.0f} s; target: equal)",
+            f"workspace calls with {sessions} session(s): {per_cycle:g} per refresh, "
+            f"{per_cycle * 60 / args.refresh:g}/min (refresh every {args.refresh:g} s, "
+            f"{args.cycles} whole cycles counted; target: equal)",
             flush=True,
         )
     print(json.dumps(results, indent=2, default=str))
