@@ -43,7 +43,7 @@ CHARTS_DRAWN = """() => {
     for (const el of root.querySelectorAll('*')) {
       if (el.shadowRoot) roots.push(el.shadowRoot);
       if (el.tagName === 'CANVAS') canvases++;
-      if (el.classList && el.classList.contains('tabulator-row')) rows++;
+      if (el.classList && el.classList.contains('wm-row')) rows++;
     }
   }
   return canvases >= %d && rows > 0;

@@ -206,14 +206,16 @@ class FleetKpis(StoreView):
 
 # Tables ---------------------------------------------------------------------------------------
 
+LONG_TEXT = 40  # characters; longer cell texts wrap, shorter ones stay on one line
 TABLE_CSS = """
 .wm-scroll { overflow: auto; max-height: 420px; }
 .wm-table { border-collapse: collapse; width: 100%; font-size: 13px; }
 .wm-table th, .wm-table td { border-bottom: 1px solid #e3e3e3; padding: 4px 8px; text-align: left;
   vertical-align: top; }
 .wm-table th { background: #f0f2f5; position: sticky; top: 0; font-weight: 600; white-space: nowrap; }
-.wm-table td { overflow-wrap: anywhere; }
-.wm-table td.num { text-align: right; white-space: nowrap; }
+.wm-table td { white-space: nowrap; }
+.wm-table td.long { white-space: normal; min-width: 220px; overflow-wrap: break-word; }
+.wm-table td.num { text-align: right; }
 .wm-table tr.wm-bad td { color: #c62828; font-weight: 600; }
 .wm-table tr.wm-group td { background: #e8eef6; font-weight: 600; }
 .wm-empty { color: #555; font-size: 13px; }
@@ -260,6 +262,8 @@ def html_table(
                 cells.append(f'<td><a href="{text}" target="_blank" rel="noopener">open</a></td>')
             elif _is_number(value):
                 cells.append(f'<td class="num">{text}</td>')
+            elif len(text) > LONG_TEXT:
+                cells.append(f'<td class="long">{text}</td>')
             else:
                 cells.append(f"<td>{text}</td>")
         css = row_class(row) if row_class else ""
@@ -394,9 +398,136 @@ class EventsTable(SnapshotTable):
         return pd.DataFrame(rows, columns=self.columns)
 
 
+class SortableTable(pn.custom.JSComponent):
+    """A plain HTML table the browser sorts (click a header) and filters (header inputs).
+
+    Values are set as text, never as HTML. Much lighter than a Tabulator: no table library
+    to load, parse and lay out on every page load.
+    """
+
+    data = param.String(default='{"columns": [], "data": []}', doc="DataFrame.to_json(split)")
+    filters = param.Dict(default={}, doc="column -> 'text' or a list of choices")
+    order = param.Dict(default={}, doc="column -> list of values in sort order")
+    empty = param.String(default="No rows.")
+
+    _esm = """
+    export function render({ model, el }) {
+      const root = document.createElement("div")
+      const count = document.createElement("div")
+      count.className = "wm-count"
+      const scroll = document.createElement("div")
+      scroll.className = "wm-scroll"
+      const table = document.createElement("table")
+      table.className = "wm-table"
+      const thead = table.createTHead()
+      const tbody = table.createTBody()
+      scroll.append(table)
+      root.append(count, scroll)
+      let frame = {columns: [], data: []}
+      const wanted = {}
+      let sortBy = null, ascending = true
+
+      function rank(column, value) {
+        const order = model.order[column]
+        if (order) { const i = order.indexOf(value); return i < 0 ? -1 : i }
+        return value
+      }
+      function compare(a, b) {
+        if (a === b) return 0
+        if (a === null || a === undefined || a === "") return 1
+        if (b === null || b === undefined || b === "") return -1
+        return a < b ? -1 : 1
+      }
+      function header() {
+        thead.replaceChildren()
+        const names = thead.insertRow(), inputs = thead.insertRow()
+        inputs.className = "wm-filters"
+        for (const column of frame.columns) {
+          const th = document.createElement("th")
+          th.textContent = column + (sortBy === column ? (ascending ? " ▲" : " ▼") : "")
+          th.className = "wm-sort"
+          th.addEventListener("click", () => {
+            ascending = sortBy === column ? !ascending : true
+            sortBy = column
+            header(); body()
+          })
+          names.append(th)
+          const cell = document.createElement("th")
+          const filter = model.filters[column]
+          if (filter === "text") {
+            const input = document.createElement("input")
+            input.placeholder = column
+            input.value = wanted[column] || ""
+            input.addEventListener("input", () => { wanted[column] = input.value; body() })
+            cell.append(input)
+          } else if (Array.isArray(filter)) {
+            const select = document.createElement("select")
+            for (const choice of ["", ...filter]) {
+              const option = document.createElement("option")
+              option.value = choice
+              option.textContent = choice || "all"
+              select.append(option)
+            }
+            select.value = wanted[column] || ""
+            select.addEventListener("change", () => { wanted[column] = select.value; body() })
+            cell.append(select)
+          }
+          inputs.append(cell)
+        }
+      }
+      function body() {
+        const index = Object.fromEntries(frame.columns.map((c, i) => [c, i]))
+        let rows = frame.data.filter((row) => Object.entries(wanted).every(([column, text]) => {
+          if (!text) return true
+          const value = String(row[index[column]] ?? "")
+          return Array.isArray(model.filters[column])
+            ? value === text : value.toLowerCase().includes(text.toLowerCase())
+        }))
+        if (sortBy !== null) {
+          const i = index[sortBy]
+          rows = rows.slice().sort((a, b) => {
+            const c = compare(rank(sortBy, a[i]), rank(sortBy, b[i]))
+            return ascending ? c : -c
+          })
+        }
+        tbody.replaceChildren()
+        for (const row of rows) {
+          const tr = tbody.insertRow()
+          tr.className = "wm-row"
+          for (const value of row) {
+            const td = tr.insertCell()
+            td.textContent = value === null ? "" : String(value)
+            if (typeof value === "number") td.className = "num"
+            else if (td.textContent.length > LONG_TEXT) td.className = "long"
+          }
+        }
+        count.textContent = frame.data.length === 0
+          ? model.empty : `${rows.length} of ${frame.data.length} shown`
+      }
+      function load() {
+        frame = JSON.parse(model.data)
+        header(); body()
+      }
+      model.on("data", load)
+      load()
+      return root
+    }
+    """.replace("LONG_TEXT", str(LONG_TEXT))
+
+    _stylesheets = [
+        TABLE_CSS
+        + """
+.wm-sort { cursor: pointer; user-select: none; }
+.wm-filters th { background: #f7f8fa; padding: 2px 4px; }
+.wm-filters input, .wm-filters select { width: 100%; min-width: 60px; box-sizing: border-box;
+  font-size: 12px; }
+.wm-count { font-size: 13px; color: #555; margin-bottom: 4px; }
+"""
+    ]
+
+
 class AlertsTable(Viewer):
-    """Open maintenance alerts, sortable, with a filter in every header (a Tabulator whose
-    rows follow the snapshot, updated in place, never rebuilt)."""
+    """Open maintenance alerts, sortable (click a header), with filters in the headers."""
 
     title = "Maintenance alerts"
     # The gold table's columns; maintenance_needed is true on every open alert, so not shown.
@@ -405,28 +536,24 @@ class AlertsTable(Viewer):
     def __init__(self, store: DataStore, **params) -> None:
         super().__init__(**params)
         self.store = store
-        self.table = pn.widgets.Tabulator(
-            self.frame(store.data),
-            disabled=True,
-            show_index=False,
-            sizing_mode="stretch_width",
-            layout="fit_data_stretch",
-            pagination="local",
-            page_size=10,
-            header_filters={
-                "turbine_id": {"type": "input", "func": "like", "placeholder": "turbine"},
-                "fault_code": {"type": "input", "func": "like", "placeholder": "fault"},
-                "alert_level": {
-                    "type": "list",
-                    "values": ["CRITICAL", "WARNING", "INFO"],
-                    "clearable": True,
-                },
+        self.table = SortableTable(
+            data=self._json(store.data),
+            filters={
+                "turbine_id": "text",
+                "fault_code": "text",
+                "alert_level": ["CRITICAL", "WARNING", "INFO"],
             },
+            order={"alert_level": LEVEL_ORDER},
+            empty="No open maintenance alerts.",
+            sizing_mode="stretch_width",
         )
         store.param.watch(self._refresh, "data")
 
     def _refresh(self, event: param.parameterized.Event) -> None:
-        self.table.value = self.frame(event.new)
+        self.table.data = self._json(event.new)
+
+    def _json(self, snapshot: Snapshot) -> str:
+        return self.frame(snapshot).to_json(orient="split", index=False)
 
     def frame(self, snapshot):
         alerts = snapshot.table(names.GOLD_ALERTS)

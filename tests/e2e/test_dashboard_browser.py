@@ -81,6 +81,35 @@ def test_tricky_names_are_shown_as_text_never_run(server, browser):
     page.close()
 
 
+def test_alerts_table_sorts_and_filters_in_the_browser(server, browser):
+    page = open_page(browser, server)
+    alerts = page.locator("table", has=page.locator("tr.wm-filters"))
+    rows = alerts.locator("tr.wm-row")
+    rows.first.wait_for(timeout=30_000)
+
+    def turbines() -> list[str]:
+        return [row.locator("td").first.inner_text() for row in rows.all()]
+
+    assert turbines() == ["TURBINE_00002", "TURBINE_00003"]  # CRITICAL first
+    level = alerts.locator("tr.wm-filters select")
+    level.select_option("WARNING")
+    assert turbines() == ["TURBINE_00003"]
+    assert page.get_by_text("1 of 2 shown").count() == 1
+    level.select_option("")
+    fault = alerts.locator("tr.wm-filters input[placeholder=fault_code]")
+    fault.fill("gear")  # case-insensitive, part of the code
+    assert turbines() == ["TURBINE_00002"]
+    fault.fill("")
+    header = alerts.locator("th.wm-sort", has_text="turbine_id")
+    header.click()
+    assert turbines() == ["TURBINE_00002", "TURBINE_00003"]
+    header.click()
+    assert turbines() == ["TURBINE_00003", "TURBINE_00002"]
+    alerts.locator("th.wm-sort", has_text="alert_level").click()  # by severity, mildest first
+    assert turbines() == ["TURBINE_00003", "TURBINE_00002"]
+    page.close()
+
+
 def test_a_refresh_updates_the_open_page(server, browser, home):
     page = open_page(browser, server)
     before = page.locator("#wm-refreshed").inner_text()
