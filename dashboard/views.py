@@ -208,6 +208,7 @@ class FleetKpis(StoreView):
 
 LONG_TEXT = 40  # characters; longer cell texts wrap, shorter ones stay on one line
 TABLE_CSS = """
+h3 { font-size: 17px; margin: 12px 0 8px; }
 .wm-scroll { overflow: auto; max-height: 420px; }
 .wm-table { border-collapse: collapse; width: 100%; font-size: 13px; }
 .wm-table th, .wm-table td { border-bottom: 1px solid #e3e3e3; padding: 4px 8px; text-align: left;
@@ -300,16 +301,16 @@ class SnapshotTable(Viewer):
             self.frame(snapshot), links=self.links, row_class=self.row_class, empty=self.empty
         )
 
+    def _card(self, snapshot: Snapshot) -> str:
+        return f"<h3>{html.escape(self.title)}</h3>{self._html(snapshot)}"
+
     def __panel__(self):
-        return pn.Column(
-            f"### {self.title}",
-            pn.pane.HTML(
-                pn.bind(self._html, self.store.param.data),
-                sizing_mode="stretch_width",
-                stylesheets=[TABLE_CSS],
-            ),
+        # One pane for the title and the table: every pane costs the server and the browser.
+        return pn.pane.HTML(
+            pn.bind(self._card, self.store.param.data),
             sizing_mode="stretch_width",
             styles=CARD,
+            stylesheets=[TABLE_CSS],
         )
 
 
@@ -571,7 +572,7 @@ class AlertsTable(Viewer):
         )
 
     def __panel__(self):
-        return pn.Column(f"### {self.title}", self.table, sizing_mode="stretch_width", styles=CARD)
+        return pn.Column(_title(self.title), self.table, sizing_mode="stretch_width", styles=CARD)
 
 
 class CrewPlanTable(SnapshotTable):
@@ -702,6 +703,16 @@ def _placeholder(text: str = NO_DATA):
     return pn.pane.Markdown(text, sizing_mode="stretch_width")
 
 
+def _title(text: str):
+    """A card's title (plain HTML: no Markdown to parse for every session)."""
+    return pn.pane.HTML(
+        f"<h3>{html.escape(text)}</h3>", sizing_mode="stretch_width", stylesheets=[TITLE_CSS]
+    )
+
+
+TITLE_CSS = "h3 { font-size: 17px; margin: 12px 0 0; }"
+
+
 class FleetPowerChart(StoreView):
     def _plot(self, snapshot: Snapshot):
         return self.store.charts.get(
@@ -729,7 +740,7 @@ class FleetPowerChart(StoreView):
 
     def __panel__(self):
         return pn.Column(
-            "### Fleet power",
+            _title("Fleet power"),
             pn.panel(pn.bind(self._plot, self.store.param.data)),
             sizing_mode="stretch_width",
             styles=CARD,
@@ -771,7 +782,7 @@ class FaultChart(StoreView):
 
     def __panel__(self):
         return pn.Column(
-            "### Faults by code and level",
+            _title("Faults by code and level"),
             pn.panel(pn.bind(self._plot, self.store.param.data)),
             sizing_mode="stretch_width",
             styles=CARD,
@@ -819,7 +830,7 @@ class TurbineTrend(StoreView):
         select = pn.widgets.Select.from_param(self.store.param.turbine, sizing_mode="stretch_width")
         plot = pn.bind(self._plot, self.store.param.turbine, self.store.param.data)
         return pn.Column(
-            "### Turbine trend",
+            _title("Turbine trend"),
             select,
             pn.panel(plot),
             sizing_mode="stretch_width",
@@ -882,7 +893,7 @@ class TurbineMap(StoreView):
 
     def __panel__(self):
         return pn.Column(
-            "### Turbine map",
+            _title("Turbine map"),
             pn.panel(pn.bind(self._plot, self.store.param.data)),
             sizing_mode="stretch_width",
             styles=CARD,
