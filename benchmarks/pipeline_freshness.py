@@ -5,7 +5,10 @@ files arrive) while the real generator (`windmill generate`, its own classic-Spa
 process) writes 10 readings every 2 s. After each update, every landing file whose
 readings all show in gold_turbine_status (the turbine's latest timestamp is at or
 after the reading's) gets its delay = update end - file landing time (its mtime).
-Prints p50/p95 (target p95 <= 10 s on the 2-core machine).
+Prints p50/p95 (target p95 <= 10 s on the 2-core machine) for the steady state: files
+that landed after the first update that ingested readings had finished (until then the
+generator's JVM is starting next to the engine and the streams run their first batch);
+the warm-up files' delays are printed on their own line.
 
     .venv/bin/python benchmarks/pipeline_freshness.py [--batches 60]
 """
@@ -57,6 +60,8 @@ def main() -> int:
     env = {**os.environ, "WINDMILL_HOME": str(home.home)}
     home.landing.mkdir(parents=True, exist_ok=True)
     delays: dict[str, float] = {}
+    landed_at: dict[str, float] = {}
+    warm_since: list[float] = []  # end of the first update that ingested readings
     pending: dict[str, tuple[float, list]] = {}
     stop = threading.Event()
     generator: subprocess.Popen | None = None
@@ -86,6 +91,9 @@ def main() -> int:
                 stderr=subprocess.DEVNULL,
             )
             return
+        bronze = result.metrics.get("tables", {}).get("bronze_sensor_data", {})
+        if not warm_since and bronze.get("rows_written", 0) > 0:
+            warm_since.append(ended)
         latest = {
             r.turbine_id: r.timestamp
             for r in spark.read.table("windmill.gold_turbine_status").collect()
@@ -98,6 +106,7 @@ def main() -> int:
             landed, readings = pending[path.name]
             if all(latest.get(t) is not None and latest[t] >= ts for t, ts in readings):
                 delays[path.name] = ended - landed
+                landed_at[path.name] = landed
                 del pending[path.name]
         if generator.poll() is not None and not pending:
             stop.set()
@@ -111,15 +120,30 @@ def main() -> int:
         if generator is not None and generator.poll() is None:
             generator.terminate()
             generator.wait(timeout=60)
-    values = list(delays.values())
-    if not values:
-        print("pipeline_freshness: no landing file reached gold_turbine_status")
+    warm = warm_since[0] if warm_since else float("inf")
+    steady = [d for name, d in delays.items() if landed_at[name] >= warm]
+    warmup = [d for name, d in delays.items() if landed_at[name] < warm]
+    if not steady:
+        print("pipeline_freshness: no landing file reached gold_turbine_status after warm-up")
         return 1
     print(
-        f"pipeline_freshness: {len(values)} landing files, {updates} updates in "
-        f"{time.monotonic() - began:.0f} s; landing -> gold_turbine_status delay "
-        f"p50 {statistics.median(values):.1f} s, p95 {percentile(values, 0.95):.1f} s, "
-        f"max {max(values):.1f} s (target p95 <= 10 s)"
+        f"pipeline_freshness: {len(delays)} landing files, {updates} updates in "
+        f"{time.monotonic() - began:.0f} s"
+    )
+    print(
+        f"  steady state ({len(steady)} files): landing -> gold_turbine_status delay "
+        f"p50 {statistics.median(steady):.1f} s, p95 {percentile(steady, 0.95):.1f} s, "
+        f"max {max(steady):.1f} s (target p95 <= 10 s)"
+    )
+    if warmup:
+        print(
+            f"  warm-up ({len(warmup)} files landing before the first update with data "
+            f"ended): p50 {statistics.median(warmup):.1f} s, max {max(warmup):.1f} s"
+        )
+    everything = list(delays.values())
+    print(
+        f"  all files: p50 {statistics.median(everything):.1f} s, "
+        f"p95 {percentile(everything, 0.95):.1f} s"
     )
     return 0
 

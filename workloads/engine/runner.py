@@ -134,6 +134,7 @@ def _run_graph(spark, spec) -> list[str]:
     spec_path = pipeline_settings.transformations_dir() / "pipeline.yml"
     messages: list[str] = []
     for stage in STAGES:
+        stage_started = time.monotonic()
         stage_spec = replace(spec, libraries=[LibrariesGlob(include=f"{t}.py") for t in stage])
         graph_id = create_dataflow_graph(
             spark,
@@ -166,6 +167,7 @@ def _run_graph(spark, spec) -> list[str]:
                 failures.append(message)
         if failures:
             raise UpdateFailed(failures[-1])
+        log.debug("%s ran in %.2f s", " + ".join(stage), time.monotonic() - stage_started)
     return messages
 
 
