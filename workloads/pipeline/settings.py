@@ -135,5 +135,18 @@ def settings_from(get) -> Settings:
 
 
 def read_settings(spark) -> Settings:
-    """Settings from a Spark session's conf (pipeline configuration is set there)."""
-    return settings_from(spark.conf.get)
+    """Settings from a Spark session's conf (pipeline configuration is set there).
+
+    Every dataset definition calls this while the update registers it; over Spark Connect
+    each `conf.get` is a round trip, so the whole conf is fetched once (`getAll`, Spark 4)
+    and only keys it does not hold are asked for one by one.
+    """
+    try:
+        known = dict(spark.conf.getAll)
+    except Exception:  # a runtime without RuntimeConfig.getAll
+        known = {}
+
+    def get(key: str, default: str) -> str:
+        return known[key] if key in known else spark.conf.get(key, default)
+
+    return settings_from(get)

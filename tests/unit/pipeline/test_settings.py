@@ -63,3 +63,43 @@ def test_expectations_apply_only_where_the_runtime_has_them(monkeypatch):
     )
     sources.expectations(sources.BRONZE_EXPECTATIONS)
     assert seen["rules"] == sources.BRONZE_EXPECTATIONS
+
+
+class _Conf:
+    """A session conf that counts round trips; `getAll` only if `bulk`."""
+
+    def __init__(self, values: dict[str, str], bulk: bool) -> None:
+        self.values = values
+        self.gets: list[str] = []
+        self.bulk = bulk
+
+    def get(self, key, default=None):
+        self.gets.append(key)
+        return self.values.get(key, default)
+
+    def __getattr__(self, name):
+        if name == "getAll" and self.bulk:
+            return dict(self.values)
+        raise AttributeError(name)
+
+
+class _Session:
+    def __init__(self, conf: _Conf) -> None:
+        self.conf = conf
+
+
+@pytest.mark.parametrize("bulk", [True, False])
+def test_read_settings_fetches_the_conf_once_and_asks_only_for_missing_keys(bulk):
+    values = settings.pipeline_configuration("/landing", alert_window_hours=6)
+    del values[settings.PREFIX + settings.FAULT_WINDOW_HOURS]  # not set: default applies
+    conf = _Conf(values, bulk=bulk)
+
+    read = settings.read_settings(_Session(conf))
+
+    assert read.landing_path == "/landing"
+    assert read.alert_window_hours == 6.0
+    assert read.fault_window_hours == float(settings.DEFAULTS[settings.FAULT_WINDOW_HOURS])
+    if bulk:
+        assert conf.gets == [settings.PREFIX + settings.FAULT_WINDOW_HOURS]
+    else:
+        assert len(conf.gets) == len(settings.DEFAULTS)
