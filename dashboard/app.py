@@ -83,11 +83,12 @@ def serve(
     sync_ms: int = 1000,
 ) -> None:
     """Start the poller (once) and serve the page and /api/* until interrupted."""
-    poller.start()
     # Import the plotting stack now, not during the first visitor's page load.
     import hvplot.pandas  # noqa: F401
 
     charts = ChartCache()  # one per process, like the poller
+    poller.on_new_data.append(lambda snapshot: charts.warm(poller, snapshot))
+    poller.start()
     origins = websocket_origins or [f"{address}:{port}", f"localhost:{port}", f"127.0.0.1:{port}"]
     log.info("serving on http://%s:%d (refresh every %s s)", address, port, poller.refresh_seconds)
     pn.serve(

@@ -141,6 +141,9 @@ class Poller:
         self._thread: threading.Thread | None = None
         self._trends: dict[tuple[str, int], pd.DataFrame | None] = {}
         self._trend_lock = threading.Lock()
+        # Called in the poller's thread with each snapshot whose data changed (e.g. to
+        # render the charts once before any session asks for them).
+        self.on_new_data: list[Callable[[Snapshot], None]] = []
 
     # One refresh --------------------------------------------------------------------------
 
@@ -193,6 +196,12 @@ class Poller:
                 len(status.jobs),
                 status.filter_path,
             )
+            if changed:
+                for callback in self.on_new_data:
+                    try:
+                        callback(self.snapshot)
+                    except Exception:  # a page helper never breaks the refresh
+                        log.exception("handling new data failed")
             return True
 
     def next_delay(self) -> float:

@@ -6,6 +6,7 @@ import html
 import json
 import numbers
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -15,12 +16,14 @@ import panel as pn
 import param
 from panel.viewable import Viewer
 
+from dashboard.logbuffer import logger
 from dashboard.state import Poller, Snapshot
 from workloads import names
 from workloads.pipeline.transforms import ALERT_COLUMNS
 
 LEVEL_COLORS = {"NORMAL": "#2e7d32", "INFO": "#1565c0", "WARNING": "#ef6c00", "CRITICAL": "#c62828"}
 LEVEL_ORDER = ["NORMAL", "INFO", "WARNING", "CRITICAL"]
+log = logger("views")
 NO_DATA = "No data yet: run `windmill generate` and `windmill pipeline run`."
 CARD = {"flex": "1 1 420px", "min-width": "280px"}
 
@@ -82,22 +85,29 @@ class DataStore(Viewer):
             self.callback = None
 
     def _update_turbines(self) -> None:
-        status = self.data.table(names.GOLD_STATUS)
-        if status is None:
+        ordered = turbines_by_severity(self.data)
+        if ordered is None:
             return
-        severity = status["alert_level"].map({lvl: i for i, lvl in enumerate(LEVEL_ORDER)})
-        ordered = (
-            status.assign(_sev=severity.fillna(0))
-            .sort_values(["_sev", "turbine_id"], ascending=[False, True])["turbine_id"]
-            .astype(str)
-            .tolist()
-        )
         self.param.turbine.objects = ordered
         if self.turbine not in ordered:
             self.turbine = ordered[0] if ordered else None
 
     def __panel__(self):
         return pn.pane.Str("")
+
+
+def turbines_by_severity(snapshot: Snapshot) -> list[str] | None:
+    """Turbine ids, worst alert level first (None before the status table has data)."""
+    status = snapshot.table(names.GOLD_STATUS)
+    if status is None:
+        return None
+    severity = status["alert_level"].map({lvl: i for i, lvl in enumerate(LEVEL_ORDER)})
+    return (
+        status.assign(_sev=severity.fillna(0))
+        .sort_values(["_sev", "turbine_id"], ascending=[False, True])["turbine_id"]
+        .astype(str)
+        .tolist()
+    )
 
 
 class StoreView(Viewer):
@@ -667,6 +677,14 @@ class ChartCache:
 
         `build` returns an hvplot/HoloViews object, a list of them, or a placeholder text.
         """
+        item = self.item(key, data_version, build)
+        if isinstance(item, str):
+            return _placeholder(item)
+        charts = [BokehItem(item=text, sizing_mode="stretch_width") for text in item]
+        return charts[0] if len(charts) == 1 else pn.Column(*charts, sizing_mode="stretch_width")
+
+    def item(self, key: tuple, data_version: int, build: Callable[[], Any]) -> str | list[str]:
+        """The cached placeholder text or json_item texts, rendered now if missing."""
         with self._lock:
             item = self._items.get((data_version, *key))
             if item is None:
@@ -675,10 +693,28 @@ class ChartCache:
                 versions = sorted({k[0] for k in self._items}, reverse=True)
                 for old in [k for k in self._items if k[0] not in versions[: self.keep_versions]]:
                     del self._items[old]
-        if isinstance(item, str):
-            return _placeholder(item)
-        charts = [BokehItem(item=text, sizing_mode="stretch_width") for text in item]
-        return charts[0] if len(charts) == 1 else pn.Column(*charts, sizing_mode="stretch_width")
+            return item
+
+    def warm(self, poller: Poller, snapshot: Snapshot) -> None:
+        """Render a new data version's charts (and the first turbine's trend) right away.
+
+        Runs in the poller's thread after a refresh that changed the data, so the first
+        page after a change, and the open pages re-drawing, find the charts ready instead
+        of rendering them on the server's event loop.
+        """
+        started = time.perf_counter()
+        version = snapshot.data_version
+        for view in (FleetPowerChart, FaultChart, TurbineMap):
+            self.item((view.__name__,), version, lambda view=view: view.figure(snapshot))
+        turbines = turbines_by_severity(snapshot)
+        if turbines:
+            first = turbines[0]
+            self.item(("TurbineTrend", first), version, lambda: TurbineTrend.figure(poller, first))
+        log.info(
+            "charts of data version %d ready in %.1f ms",
+            version,
+            (time.perf_counter() - started) * 1000,
+        )
 
     def _render(self, obj: Any) -> str | list[str]:
         if isinstance(obj, str):
@@ -716,10 +752,11 @@ TITLE_CSS = "h3 { font-size: 17px; margin: 12px 0 0; }"
 class FleetPowerChart(StoreView):
     def _plot(self, snapshot: Snapshot):
         return self.store.charts.get(
-            ("FleetPowerChart",), snapshot.data_version, lambda: self._figure(snapshot)
+            ("FleetPowerChart",), snapshot.data_version, lambda: self.figure(snapshot)
         )
 
-    def _figure(self, snapshot: Snapshot):
+    @staticmethod
+    def figure(snapshot: Snapshot):
         import hvplot.pandas  # noqa: F401
 
         hourly = snapshot.table(names.GOLD_HOURLY)
@@ -750,10 +787,11 @@ class FleetPowerChart(StoreView):
 class FaultChart(StoreView):
     def _plot(self, snapshot: Snapshot):
         return self.store.charts.get(
-            ("FaultChart",), snapshot.data_version, lambda: self._figure(snapshot)
+            ("FaultChart",), snapshot.data_version, lambda: self.figure(snapshot)
         )
 
-    def _figure(self, snapshot: Snapshot):
+    @staticmethod
+    def figure(snapshot: Snapshot):
         import hvplot.pandas  # noqa: F401
 
         faults = snapshot.table(names.GOLD_FAULTS)
@@ -793,16 +831,18 @@ class TurbineTrend(StoreView):
     """Temperatures and vibration of the chosen turbine (silver, last 24 h)."""
 
     def _plot(self, turbine: str | None, snapshot: Snapshot):
+        poller = self.store.poller
         return self.store.charts.get(
-            ("TurbineTrend", turbine), snapshot.data_version, lambda: self._figure(turbine)
+            ("TurbineTrend", turbine), snapshot.data_version, lambda: self.figure(poller, turbine)
         )
 
-    def _figure(self, turbine: str | None):
+    @staticmethod
+    def figure(poller: Poller, turbine: str | None):
         import hvplot.pandas  # noqa: F401
 
         if not turbine:
             return NO_DATA
-        trend = self.store.poller.trend(turbine)
+        trend = poller.trend(turbine)
         if trend is None or trend.empty:
             return f"No recent readings for {turbine}."
         frame = trend.assign(timestamp=trend["timestamp"].dt.tz_convert(None))
@@ -843,10 +883,11 @@ class TurbineMap(StoreView):
 
     def _plot(self, snapshot: Snapshot):
         return self.store.charts.get(
-            ("TurbineMap",), snapshot.data_version, lambda: self._figure(snapshot)
+            ("TurbineMap",), snapshot.data_version, lambda: self.figure(snapshot)
         )
 
-    def _figure(self, snapshot: Snapshot):
+    @staticmethod
+    def figure(snapshot: Snapshot):
         import holoviews as hv
         import hvplot.pandas  # noqa: F401
 

@@ -8,7 +8,11 @@ import pandas as pd
 import panel as pn
 import pytest
 
+from dashboard.sources import LocalGoldSource, LocalStatusSource
+from dashboard.state import Poller
 from dashboard.views import BokehItem, ChartCache, html_table
+from tests.fakes.gold_tables import write_all, write_gold
+from workloads.config import Paths
 
 pytestmark = pytest.mark.unit
 
@@ -73,3 +77,35 @@ def test_html_table_groups_rows():
     out = html_table(frame, group_by="crew_id")
     assert out.count('class="wm-group"') == 2
     assert "<th>crew_id</th>" not in out
+
+
+def test_new_data_is_charted_in_the_poller_before_any_session_asks(tmp_path):
+    home = Paths(tmp_path / "home")
+    write_all(home)
+    poller = Poller(LocalStatusSource(home), LocalGoldSource(home))
+    charts = ChartCache()
+    poller.on_new_data.append(lambda snapshot: charts.warm(poller, snapshot))
+    poller.refresh()
+    assert charts.renders == 4  # fleet power, faults, map, trend of the worst turbine
+    version = poller.snapshot.data_version
+    for key in [
+        ("FleetPowerChart",),
+        ("FaultChart",),
+        ("TurbineMap",),
+        ("TurbineTrend", "TURBINE_00002"),
+    ]:
+        charts.get(key, version, lambda key=key: pytest.fail(f"{key} not ready"))
+    poller.refresh()  # same data: nothing to render
+    assert charts.renders == 4
+    write_gold(home, power_bump=1000.0)
+    poller.refresh()
+    assert charts.renders == 8
+
+
+def test_a_failing_new_data_handler_does_not_break_the_refresh(tmp_path):
+    home = Paths(tmp_path / "home")
+    write_all(home)
+    poller = Poller(LocalStatusSource(home), LocalGoldSource(home))
+    poller.on_new_data.append(lambda snapshot: 1 / 0)
+    assert poller.refresh() is True
+    assert not poller.snapshot.stale
