@@ -41,12 +41,6 @@ log = logging.getLogger(__name__)
 STREAMING_TABLES = (BRONZE, SILVER, QUARANTINE)
 # Which table each streaming table reads from (rows read = rows its source gained).
 UPSTREAM = {SILVER: BRONZE, QUARANTINE: BRONZE}
-# Layers run one after the other within an update.
-STAGES: tuple[tuple[str, ...], ...] = (
-    (BRONZE,),
-    (SILVER, QUARANTINE),
-    tuple(t for t in PIPELINE_TABLES if t not in (BRONZE, SILVER, QUARANTINE)),
-)
 
 
 @dataclass
@@ -60,6 +54,7 @@ class UpdateResult:
     error: str | None = None
     metrics: dict[str, Any] = field(default_factory=dict)
     landing_files: int = 0
+    events: list[str] = field(default_factory=list)  # the engine's event messages, in order
 
     @property
     def ok(self) -> bool:
@@ -112,62 +107,65 @@ def reset_tables(spark, paths: Paths, database: str = LOCAL_DATABASE) -> None:
 
 
 def _run_graph(spark, spec) -> list[str]:
-    """Register the dataset files and run one update, layer by layer; returns event messages.
+    """Register the dataset files as one dataflow graph and run one update; returns its events.
 
-    Each layer (bronze; silver and quarantine; gold) is its own dataflow graph run in
-    order: once the tables exist, the open-source engine does not always hold a
-    streaming flow until its upstream flow finished, and a flow that starts early
-    misses the rows its upstream is writing (they would show up one update later).
-    Tables of earlier layers are read as existing catalog tables.
+    The engine runs each flow once its upstream flows finished (bronze, then silver and
+    quarantine, then the gold views), so a landing file reaches gold in one update. It
+    knows a flow's upstream only if the flow's query still names the pipeline table when
+    the graph is resolved: over Spark Connect, `DataFrame.withColumn` and `withWatermark`
+    analyze their input at once, which turns an existing table into a plain catalog read
+    and silently drops the dependency. The transforms therefore use `select("*", ...)`
+    and a SQL WATERMARK clause instead.
     """
-    from dataclasses import replace
-
-    from pyspark.pipelines.cli import LibrariesGlob, register_definitions
+    from pyspark.pipelines.cli import register_definitions
     from pyspark.pipelines.spark_connect_graph_element_registry import (
         SparkConnectGraphElementRegistry,
     )
     from pyspark.pipelines.spark_connect_pipeline import create_dataflow_graph, start_run
 
+    started = time.monotonic()
     # Definitions read the configuration with spark.conf.get at registration time.
     for key, value in spec.configuration.items():
         spark.conf.set(key, value)
-    spec_path = pipeline_settings.transformations_dir() / "pipeline.yml"
-    messages: list[str] = []
-    for stage in STAGES:
-        stage_started = time.monotonic()
-        stage_spec = replace(spec, libraries=[LibrariesGlob(include=f"{t}.py") for t in stage])
-        graph_id = create_dataflow_graph(
-            spark,
-            default_catalog=spec.catalog,
-            default_database=spec.database,
-            sql_conf=spec.configuration,
-        )
-        registry = SparkConnectGraphElementRegistry(spark, graph_id)
-        chatter = io.StringIO()  # the engine prints a line per file it loads
-        with contextlib.redirect_stdout(chatter):
-            register_definitions(spec_path, registry, stage_spec, spark, graph_id)
-        log.debug("registered %s: %s", stage, chatter.getvalue().strip())
-        events = start_run(
+    graph_id = create_dataflow_graph(
+        spark,
+        default_catalog=spec.catalog,
+        default_database=spec.database,
+        sql_conf=spec.configuration,
+    )
+    registry = SparkConnectGraphElementRegistry(spark, graph_id)
+    chatter = io.StringIO()  # the engine prints a line per file it loads
+    with contextlib.redirect_stdout(chatter):
+        register_definitions(
+            pipeline_settings.transformations_dir() / "pipeline.yml",
+            registry,
+            spec,
             spark,
             graph_id,
-            full_refresh=[],
-            full_refresh_all=False,
-            refresh=[],
-            dry=False,
-            storage=spec.storage,
         )
-        failures: list[str] = []
-        for result in events:
-            if "pipeline_event_result" not in result:
-                continue
-            message = result["pipeline_event_result"].event.message
-            messages.append(message)
-            log.debug("engine: %s", message)
-            if "FAILED" in message or "has failed" in message:
-                failures.append(message)
-        if failures:
-            raise UpdateFailed(failures[-1])
-        log.debug("%s ran in %.2f s", " + ".join(stage), time.monotonic() - stage_started)
+    log.debug("registered in %.2f s: %s", time.monotonic() - started, chatter.getvalue().strip())
+    events = start_run(
+        spark,
+        graph_id,
+        full_refresh=[],
+        full_refresh_all=False,
+        refresh=[],
+        dry=False,
+        storage=spec.storage,
+    )
+    messages: list[str] = []
+    failures: list[str] = []
+    for result in events:
+        if "pipeline_event_result" not in result:
+            continue
+        message = result["pipeline_event_result"].event.message
+        messages.append(message)
+        log.debug("engine: %s", message)
+        if "FAILED" in message or "has failed" in message:
+            failures.append(message)
+    if failures:
+        raise UpdateFailed(failures[-1])
+    log.debug("graph ran in %.2f s", time.monotonic() - started)
     return messages
 
 
@@ -326,7 +324,7 @@ def run_update(
         if full_refresh:
             reset_tables(spark, paths, database)
             before = snapshot(dirs)
-        _run_graph(spark, spec)
+        events = _run_graph(spark, spec)
     except KeyboardInterrupt:
         duration = time.monotonic() - started
         ledger.finish_update(update_id, "CANCELED", error="interrupted")
@@ -347,7 +345,13 @@ def run_update(
     metrics["landing_files"] = len(files)
     ledger.finish_update(update_id, "COMPLETED", metrics=metrics)
     return UpdateResult(
-        update_id, "COMPLETED", duration, full_refresh, metrics=metrics, landing_files=len(files)
+        update_id,
+        "COMPLETED",
+        duration,
+        full_refresh,
+        metrics=metrics,
+        landing_files=len(files),
+        events=events,
     )
 
 

@@ -47,9 +47,10 @@ def landing_lines(spark, settings: Settings):
 def bronze_with_watermark(spark, settings: Settings):
     """The bronze stream with a watermark on its own ingestion time.
 
-    Written as a SQL WATERMARK clause: `DataFrame.withWatermark` on a stream read
-    from another table of the same pipeline fails at registration on a first run
-    (the table does not exist yet), while the SQL form is resolved lazily.
+    Written as a SQL WATERMARK clause: over Spark Connect `DataFrame.withWatermark`
+    analyzes its input at once, so on a first run it fails (the table does not exist
+    yet) and later it turns bronze into a plain catalog read, hiding from the engine
+    that silver must wait for bronze; the SQL form is resolved with the graph.
     """
     delay_seconds = max(1, round(settings.dedup_window_hours * 3600))
     return spark.sql(

@@ -123,7 +123,7 @@ def validate(bronze, thresholds: Mapping[str, float] | None, future_tolerance_mi
     """Parsed bronze rows with `rejection_reasons` (empty array = valid)."""
     parsed = parse_lines(bronze)
     reasons = rules.rejection_reasons(thresholds, future_tolerance_minutes, _INPUTS)
-    return parsed.withColumn("rejection_reasons", reasons)
+    return parsed.select("*", reasons.alias("rejection_reasons"))
 
 
 def silver_readings(
@@ -214,10 +214,10 @@ def maintenance_alerts(silver, as_of, window_hours: float):
         .rowsBetween(Window.unboundedPreceding, Window.currentRow)
     )
     whole = Window.partitionBy("turbine_id")
-    marked = (
-        recent(silver, as_of, window_hours)
-        .withColumn("_healthy_before", F.max(healthy_ts).over(running))
-        .withColumn("_last_healthy", F.max(healthy_ts).over(whole))
+    marked = recent(silver, as_of, window_hours).select(
+        "*",
+        F.max(healthy_ts).over(running).alias("_healthy_before"),
+        F.max(healthy_ts).over(whole).alias("_last_healthy"),
     )
     open_rows = marked.filter(
         F.col("alert_level").isin("WARNING", "CRITICAL")
@@ -262,7 +262,7 @@ def fleet_hourly(silver, as_of, window_hours: float):
     available = (F.col("power_output") > 0) & (F.col("alert_level") != "CRITICAL")
     per_turbine = (
         recent(silver, as_of, window_hours)
-        .withColumn("hour", F.date_trunc("hour", F.col("timestamp")))
+        .select("*", F.date_trunc("hour", F.col("timestamp")).alias("hour"))
         .groupBy("hour", "turbine_id")
         .agg(
             F.count(F.lit(1)).alias("readings"),

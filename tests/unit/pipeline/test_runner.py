@@ -48,7 +48,7 @@ def test_spec_puts_storage_under_home_and_lists_every_dataset(tmp_path):
     assert spec.configuration["windmill.landing_path"].endswith("landing/raw_sensor_data")
     assert spec.configuration["windmill.dedup_window_hours"] == "6"
     assert len(spec.libraries) == len(DATASET_FILES)
-    assert [t for stage in runner.STAGES for t in stage] == [
+    assert [lib.include.removesuffix(".py") for lib in spec.libraries] == [
         "bronze_sensor_data",
         "silver_sensor_data",
         "silver_quarantine",
