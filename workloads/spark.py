@@ -42,9 +42,6 @@ BASE_CONF: dict[str, str] = {
     "spark.sql.streaming.stateStore.providerClass": (
         "org.apache.spark.sql.execution.streaming.state.RocksDBStateStoreProvider"
     ),
-    # Each batch commits only the changed keys instead of copying a RocksDB snapshot into the
-    # checkpoint (snapshots are still taken in the background every few batches).
-    "spark.sql.streaming.stateStore.rocksdb.changelogCheckpointing.enabled": "true",
 }
 
 

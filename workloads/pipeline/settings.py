@@ -44,10 +44,12 @@ DEFAULTS: dict[str, str] = {
     MAX_FILES_PER_TRIGGER: "1000",
     FUTURE_TOLERANCE_MINUTES: "10",
     DEDUP_WINDOW_HOURS: "24",
+    # Gold views read only these windows of silver (what the dashboard shows), so an
+    # update's cost does not grow with the history kept in silver.
     ALERT_WINDOW_HOURS: "24",
-    STATUS_WINDOW_HOURS: "168",
-    HOURLY_WINDOW_HOURS: "168",
-    FAULT_WINDOW_HOURS: "720",
+    STATUS_WINDOW_HOURS: "24",
+    HOURLY_WINDOW_HOURS: "48",
+    FAULT_WINDOW_HOURS: "24",
     AS_OF: "",
     **{f"{THRESHOLD_PREFIX}{code}": repr(float(v)) for code, v in DEFAULT_THRESHOLDS.items()},
 }
@@ -100,9 +102,9 @@ class Settings:
     future_tolerance_minutes: float = 10.0
     dedup_window_hours: float = 24.0
     alert_window_hours: float = 24.0
-    status_window_hours: float = 168.0
-    hourly_window_hours: float = 168.0
-    fault_window_hours: float = 720.0
+    status_window_hours: float = 24.0
+    hourly_window_hours: float = 48.0
+    fault_window_hours: float = 24.0
     as_of: str = ""
     thresholds: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_THRESHOLDS))
 
