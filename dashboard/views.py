@@ -677,7 +677,11 @@ class ChartCache:
 
         `build` returns an hvplot/HoloViews object, a list of them, or a placeholder text.
         """
-        item = self.item(key, data_version, build)
+        return self.view(self.item(key, data_version, build))
+
+    @staticmethod
+    def view(item: str | list[str]):
+        """What a session shows for a cached item: the placeholder text or the charts."""
         if isinstance(item, str):
             return _placeholder(item)
         charts = [BokehItem(item=text, sizing_mode="stretch_width") for text in item]
@@ -704,12 +708,11 @@ class ChartCache:
         """
         started = time.perf_counter()
         version = snapshot.data_version
-        for view in (FleetPowerChart, FaultChart, TurbineMap):
-            self.item((view.__name__,), version, lambda view=view: view.figure(snapshot))
+        for chart in (FleetPowerChart, FaultChart, TurbineMap):
+            chart.item(self, snapshot)
         turbines = turbines_by_severity(snapshot)
         if turbines:
-            first = turbines[0]
-            self.item(("TurbineTrend", first), version, lambda: TurbineTrend.figure(poller, first))
+            TurbineTrend.item(self, poller, turbines[0], version)
         log.info(
             "charts of data version %d ready in %.1f ms",
             version,
@@ -749,11 +752,34 @@ def _title(text: str):
 TITLE_CSS = "h3 { font-size: 17px; margin: 12px 0 0; }"
 
 
-class FleetPowerChart(StoreView):
+class SnapshotChart(StoreView):
+    """A card with one chart drawn from the data snapshot (`figure`), cached per data version."""
+
+    title = "chart"
+
+    @staticmethod
+    def figure(snapshot: Snapshot):
+        """An hvplot/HoloViews object, or a placeholder text."""
+        raise NotImplementedError
+
+    @classmethod
+    def item(cls, charts: ChartCache, snapshot: Snapshot) -> str | list[str]:
+        return charts.item((cls.__name__,), snapshot.data_version, lambda: cls.figure(snapshot))
+
     def _plot(self, snapshot: Snapshot):
-        return self.store.charts.get(
-            ("FleetPowerChart",), snapshot.data_version, lambda: self.figure(snapshot)
+        return ChartCache.view(self.item(self.store.charts, snapshot))
+
+    def __panel__(self):
+        return pn.Column(
+            _title(self.title),
+            pn.panel(pn.bind(self._plot, self.store.param.data)),
+            sizing_mode="stretch_width",
+            styles=CARD,
         )
+
+
+class FleetPowerChart(SnapshotChart):
+    title = "Fleet power"
 
     @staticmethod
     def figure(snapshot: Snapshot):
@@ -775,20 +801,9 @@ class FleetPowerChart(StoreView):
             alpha=0.6,
         )
 
-    def __panel__(self):
-        return pn.Column(
-            _title("Fleet power"),
-            pn.panel(pn.bind(self._plot, self.store.param.data)),
-            sizing_mode="stretch_width",
-            styles=CARD,
-        )
 
-
-class FaultChart(StoreView):
-    def _plot(self, snapshot: Snapshot):
-        return self.store.charts.get(
-            ("FaultChart",), snapshot.data_version, lambda: self.figure(snapshot)
-        )
+class FaultChart(SnapshotChart):
+    title = "Faults by code and level"
 
     @staticmethod
     def figure(snapshot: Snapshot):
@@ -818,23 +833,21 @@ class FaultChart(StoreView):
             legend="bottom_right",
         )
 
-    def __panel__(self):
-        return pn.Column(
-            _title("Faults by code and level"),
-            pn.panel(pn.bind(self._plot, self.store.param.data)),
-            sizing_mode="stretch_width",
-            styles=CARD,
-        )
-
 
 class TurbineTrend(StoreView):
     """Temperatures and vibration of the chosen turbine (silver, last 24 h)."""
 
-    def _plot(self, turbine: str | None, snapshot: Snapshot):
-        poller = self.store.poller
-        return self.store.charts.get(
-            ("TurbineTrend", turbine), snapshot.data_version, lambda: self.figure(poller, turbine)
+    @classmethod
+    def item(
+        cls, charts: ChartCache, poller: Poller, turbine: str | None, data_version: int
+    ) -> str | list[str]:
+        return charts.item(
+            (cls.__name__, turbine), data_version, lambda: cls.figure(poller, turbine)
         )
+
+    def _plot(self, turbine: str | None, snapshot: Snapshot):
+        item = self.item(self.store.charts, self.store.poller, turbine, snapshot.data_version)
+        return ChartCache.view(item)
 
     @staticmethod
     def figure(poller: Poller, turbine: str | None):
@@ -878,13 +891,10 @@ class TurbineTrend(StoreView):
         )
 
 
-class TurbineMap(StoreView):
+class TurbineMap(SnapshotChart):
     """Turbines by position, coloured by alert level, with crew routes (no map tiles)."""
 
-    def _plot(self, snapshot: Snapshot):
-        return self.store.charts.get(
-            ("TurbineMap",), snapshot.data_version, lambda: self.figure(snapshot)
-        )
+    title = "Turbine map"
 
     @staticmethod
     def figure(snapshot: Snapshot):
@@ -930,12 +940,4 @@ class TurbineMap(StoreView):
             legend_position="right",
             xlabel="longitude",
             ylabel="latitude",
-        )
-
-    def __panel__(self):
-        return pn.Column(
-            _title("Turbine map"),
-            pn.panel(pn.bind(self._plot, self.store.param.data)),
-            sizing_mode="stretch_width",
-            styles=CARD,
         )
