@@ -21,7 +21,7 @@ import pyarrow.dataset as ds
 from dashboard.logbuffer import logger
 from workloads import names
 from workloads.config import Paths
-from workloads.engine.runner import committed_files
+from workloads.engine.runner import STREAMING_TABLES, committed_files
 from workloads.ledger import Ledger
 
 # Active-state rules shared with `windmill status` (Databricks API state names).
@@ -41,8 +41,6 @@ GOLD_TABLES = (
     names.GOLD_FAULTS,
     names.GOLD_DISPATCH,
 )
-# Tables the pipeline appends to with a streaming file sink (and its commit log).
-STREAMING_TABLES = frozenset({names.BRONZE, names.SILVER, names.QUARANTINE})
 TREND_COLUMNS = (
     "turbine_id",
     "timestamp",
