@@ -124,9 +124,12 @@ def _run_graph(spark, spec) -> list[str]:
     from pyspark.pipelines.spark_connect_pipeline import create_dataflow_graph, start_run
 
     started = time.monotonic()
-    # Definitions read the configuration with spark.conf.get at registration time.
+    # Definitions read the configuration from the session's conf at registration time; a
+    # warm engine already holds it from the previous update, so only changes are sent.
+    current = spark.conf.getAll
     for key, value in spec.configuration.items():
-        spark.conf.set(key, value)
+        if current.get(key) != value:
+            spark.conf.set(key, value)
     graph_id = create_dataflow_graph(
         spark,
         default_catalog=spec.catalog,
