@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -283,7 +284,11 @@ def write_silver(paths: Paths, days: int = 3) -> None:
     for day, table in silver_arrow(days).items():
         _write(folder / f"reading_date={day}", table)
         files.append(folder / f"reading_date={day}" / "part-00000-fixture.parquet")
-    # The streaming sink's commit log: readers trust only the files it lists.
+    write_commit_log(folder, files)
+
+
+def write_commit_log(folder: Path, files: list[Path]) -> None:
+    """The streaming sink's commit log: readers trust only the files it lists."""
     log = folder / "_spark_metadata"
     log.mkdir(exist_ok=True)
     entries = [json.dumps({"path": f"file://{f.resolve()}", "action": "add"}) for f in files]
@@ -420,4 +425,8 @@ def write_fleet_day(
             schema=schema,
         )
         _write(paths.table(names.SILVER) / f"reading_date={day.isoformat()}", table)
+    write_commit_log(
+        paths.table(names.SILVER),
+        sorted(paths.table(names.SILVER).glob("reading_date=*/*.parquet")),
+    )
     write_ledger(paths)
