@@ -54,9 +54,15 @@ PAGE = """{% extends base %}
 """
 
 
-def create_page(
-    poller: Poller, sync_ms: int = 1000, charts: ChartCache | None = None
-) -> pn.Template:
+class Page(pn.Template):
+    """The page template. Its repr (Panel rebuilds it for notebooks on every added item,
+    walking every child's parameters) is skipped: it cost ~50 ms of each session's build."""
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(main)"
+
+
+def create_page(poller: Poller, sync_ms: int = 1000, charts: ChartCache | None = None) -> Page:
     """The page of one browser session; it only reads the shared poller (and chart cache)."""
     store = DataStore(poller, sync_ms=sync_ms, charts=charts)
     store.start()
@@ -70,7 +76,7 @@ def create_page(
         pn.FlexBox(PipelinesTable(store), JobsTable(store), EventsTable(store), **FLEX),
         sizing_mode="stretch_width",
     )
-    return pn.Template(PAGE, items={"main": main})
+    return Page(PAGE, items={"main": main})
 
 
 def serve(

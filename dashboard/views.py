@@ -8,6 +8,7 @@ import numbers
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -26,6 +27,7 @@ LEVEL_ORDER = ["NORMAL", "INFO", "WARNING", "CRITICAL"]
 log = logger("views")
 NO_DATA = "No data yet: run `windmill generate` and `windmill pipeline run`."
 CARD = {"flex": "1 1 420px", "min-width": "280px"}
+COMPONENTS = Path(__file__).parent / "components"  # the browser side of our JS components
 
 
 def when(value: Any) -> str:
@@ -56,7 +58,7 @@ class DataStore(Viewer):
         self.charts = charts or ChartCache()
         self.sync_ms = sync_ms
         self.callback = None
-        self._update_turbines()
+        self.param.update(**self._turbine_choice(self.data))
 
     def sync(self) -> bool:
         """Pick up a newer snapshot; returns whether it changed.
@@ -69,8 +71,8 @@ class DataStore(Viewer):
             return False
         with pn.io.hold():
             if latest.data_version != self.data.data_version:
-                self.data = latest
-                self._update_turbines()
+                # One update: views watching both see the new data with its turbine choice.
+                self.param.update(data=latest, **self._turbine_choice(latest))
             self.snapshot = latest
         return True
 
@@ -84,13 +86,15 @@ class DataStore(Viewer):
             self.callback.stop()
             self.callback = None
 
-    def _update_turbines(self) -> None:
-        ordered = turbines_by_severity(self.data)
+    def _turbine_choice(self, snapshot: Snapshot) -> dict[str, str | None]:
+        """Offer the snapshot's turbines (worst first); a new choice if the current one left."""
+        ordered = turbines_by_severity(snapshot)
         if ordered is None:
-            return
+            return {}
         self.param.turbine.objects = ordered
-        if self.turbine not in ordered:
-            self.turbine = ordered[0] if ordered else None
+        if self.turbine in ordered:
+            return {}
+        return {"turbine": ordered[0] if ordered else None}
 
     def __panel__(self):
         return pn.pane.Str("")
@@ -111,46 +115,55 @@ def turbines_by_severity(snapshot: Snapshot) -> list[str] | None:
 
 
 class StoreView(Viewer):
-    """A small view over the session's DataStore."""
+    """A piece of the page over the session's DataStore, redrawn in place when it changes.
+
+    `build` makes the piece's Panel object once per session; a watcher on the store's
+    `watch` parameters calls `update` when they change. (No `pn.bind` wrappers: each
+    one adds Panel and Bokeh objects that every session builds and every browser lays out.)
+    """
+
+    # The store's parameters to follow; the first is the snapshot given to build/update.
+    # "data" changes when the data did; "snapshot" after every refresh.
+    watch: tuple[str, ...] = ("data",)
 
     def __init__(self, store: DataStore, **params) -> None:
         super().__init__(**params)
         self.store = store
+        self.view = self.build(getattr(store, self.watch[0]))
+        store.param.watch(lambda *_events: self.update(getattr(store, self.watch[0])), self.watch)
+
+    def build(self, snapshot: Snapshot):
+        raise NotImplementedError
+
+    def update(self, snapshot: Snapshot) -> None:
+        raise NotImplementedError
+
+    def __panel__(self):
+        return self.view
+
+
+class HtmlView(StoreView):
+    """A piece of the page drawn as one HTML pane (`html`), styled by `css`."""
+
+    css = ""
+    styles: dict[str, str] = {}
+
+    def html(self, snapshot: Snapshot) -> str:
+        raise NotImplementedError
+
+    def build(self, snapshot: Snapshot):
+        return pn.pane.HTML(
+            self.html(snapshot),
+            sizing_mode="stretch_width",
+            styles=self.styles,
+            stylesheets=[self.css],
+        )
+
+    def update(self, snapshot: Snapshot) -> None:
+        self.view.object = self.html(snapshot)
 
 
 # Header and KPIs ------------------------------------------------------------------------------
-
-
-class RefreshBadge(StoreView):
-    """'Last refreshed' time, source and the stale badge with the error."""
-
-    def _html(self, snapshot: Snapshot) -> str:
-        parts = [
-            f'<span class="wm-refreshed" id="wm-refreshed">Last refreshed: '
-            f"{html.escape(when(snapshot.refreshed_at) or 'not yet')}</span>",
-            f'<span class="wm-source">source: {html.escape(snapshot.source)}'
-            + (
-                f" ({html.escape(snapshot.status.filter_path)})"
-                if snapshot.status and snapshot.source != "local"
-                else ""
-            )
-            + "</span>",
-        ]
-        if snapshot.stale:
-            parts.append(
-                f'<span class="wm-stale" id="wm-stale">stale since {html.escape(when(snapshot.stale_since))}</span>'
-                f'<span class="wm-error">{html.escape(snapshot.error or "")}</span>'
-            )
-        elif snapshot.error:
-            parts.append(f'<span class="wm-error">{html.escape(snapshot.error)}</span>')
-        return '<div class="wm-badges">' + " ".join(parts) + "</div>"
-
-    def __panel__(self):
-        return pn.pane.HTML(
-            pn.bind(self._html, self.store.param.snapshot),
-            sizing_mode="stretch_width",
-            stylesheets=[BADGE_CSS],
-        )
 
 
 BADGE_CSS = """
@@ -172,16 +185,46 @@ KPI_CSS = """
 """
 
 
+class RefreshBadge(HtmlView):
+    """'Last refreshed' time, source and the stale badge with the error."""
+
+    watch = ("snapshot",)
+    css = BADGE_CSS
+
+    def html(self, snapshot: Snapshot) -> str:
+        parts = [
+            f'<span class="wm-refreshed" id="wm-refreshed">Last refreshed: '
+            f"{html.escape(when(snapshot.refreshed_at) or 'not yet')}</span>",
+            f'<span class="wm-source">source: {html.escape(snapshot.source)}'
+            + (
+                f" ({html.escape(snapshot.status.filter_path)})"
+                if snapshot.status and snapshot.source != "local"
+                else ""
+            )
+            + "</span>",
+        ]
+        if snapshot.stale:
+            parts.append(
+                f'<span class="wm-stale" id="wm-stale">stale since {html.escape(when(snapshot.stale_since))}</span>'
+                f'<span class="wm-error">{html.escape(snapshot.error or "")}</span>'
+            )
+        elif snapshot.error:
+            parts.append(f'<span class="wm-error">{html.escape(snapshot.error)}</span>')
+        return '<div class="wm-badges">' + " ".join(parts) + "</div>"
+
+
 def _fmt(value: Any, unit: str = "") -> str:
     if value is None:
         return "–"
     return f"{value}{unit}"
 
 
-class FleetKpis(StoreView):
+class FleetKpis(HtmlView):
     """Turbines reporting, fleet power now, energy today, open CRITICAL/WARNING alerts."""
 
-    def _html(self, snapshot: Snapshot) -> str:
+    css = KPI_CSS
+
+    def html(self, snapshot: Snapshot) -> str:
         fleet = snapshot.fleet()
         pipelines = snapshot.counts("pipelines")
         jobs = snapshot.counts("jobs")
@@ -205,13 +248,6 @@ class FleetKpis(StoreView):
             f'<b id="jobs-idle">{jobs["idle"]}</b> idle</div>'
         )
         return f'<div class="wm-kpis">{body}</div>{platform}'
-
-    def __panel__(self):
-        return pn.pane.HTML(
-            pn.bind(self._html, self.store.param.data),
-            sizing_mode="stretch_width",
-            stylesheets=[KPI_CSS],
-        )
 
 
 # Tables ---------------------------------------------------------------------------------------
@@ -289,16 +325,14 @@ def html_table(
     )
 
 
-class SnapshotTable(Viewer):
-    """A table whose rows follow the snapshot, drawn as plain HTML (cheap to build and show)."""
+class SnapshotTable(HtmlView):
+    """A card with a title and a table whose rows follow the data, as plain HTML."""
 
     title = "table"
     links: tuple[str, ...] = ()
     empty = "None yet."
-
-    def __init__(self, store: DataStore, **params) -> None:
-        super().__init__(**params)
-        self.store = store
+    css = TABLE_CSS
+    styles = CARD
 
     def frame(self, snapshot: Snapshot) -> pd.DataFrame:
         raise NotImplementedError
@@ -306,22 +340,14 @@ class SnapshotTable(Viewer):
     def row_class(self, row: pd.Series) -> str:
         return ""
 
-    def _html(self, snapshot: Snapshot) -> str:
+    def table(self, snapshot: Snapshot) -> str:
         return html_table(
             self.frame(snapshot), links=self.links, row_class=self.row_class, empty=self.empty
         )
 
-    def _card(self, snapshot: Snapshot) -> str:
-        return f"<h3>{html.escape(self.title)}</h3>{self._html(snapshot)}"
-
-    def __panel__(self):
+    def html(self, snapshot: Snapshot) -> str:
         # One pane for the title and the table: every pane costs the server and the browser.
-        return pn.pane.HTML(
-            pn.bind(self._card, self.store.param.data),
-            sizing_mode="stretch_width",
-            styles=CARD,
-            stylesheets=[TABLE_CSS],
-        )
+        return f"<h3>{html.escape(self.title)}</h3>{self.table(snapshot)}"
 
 
 class PipelinesTable(SnapshotTable):
@@ -410,120 +436,23 @@ class EventsTable(SnapshotTable):
 
 
 class SortableTable(pn.custom.JSComponent):
-    """A plain HTML table the browser sorts (click a header) and filters (header inputs).
+    """A card with a plain HTML table the browser sorts (click a header) and filters.
 
     Values are set as text, never as HTML. Much lighter than a Tabulator: no table library
     to load, parse and lay out on every page load.
     """
 
+    title = param.String(default="")
     data = param.String(default='{"columns": [], "data": []}', doc="DataFrame.to_json(split)")
     filters = param.Dict(default={}, doc="column -> 'text' or a list of choices")
     order = param.Dict(default={}, doc="column -> list of values in sort order")
     empty = param.String(default="No rows.")
+    long_text = param.Integer(default=LONG_TEXT, doc="cells with longer texts wrap")
 
-    _esm = """
-    export function render({ model, el }) {
-      const root = document.createElement("div")
-      const count = document.createElement("div")
-      count.className = "wm-count"
-      const scroll = document.createElement("div")
-      scroll.className = "wm-scroll"
-      const table = document.createElement("table")
-      table.className = "wm-table"
-      const thead = table.createTHead()
-      const tbody = table.createTBody()
-      scroll.append(table)
-      root.append(count, scroll)
-      let frame = {columns: [], data: []}
-      const wanted = {}
-      let sortBy = null, ascending = true
-
-      function rank(column, value) {
-        const order = model.order[column]
-        if (order) { const i = order.indexOf(value); return i < 0 ? -1 : i }
-        return value
-      }
-      function compare(a, b) {
-        if (a === b) return 0
-        if (a === null || a === undefined || a === "") return 1
-        if (b === null || b === undefined || b === "") return -1
-        return a < b ? -1 : 1
-      }
-      function header() {
-        thead.replaceChildren()
-        const names = thead.insertRow(), inputs = thead.insertRow()
-        inputs.className = "wm-filters"
-        for (const column of frame.columns) {
-          const th = document.createElement("th")
-          th.textContent = column + (sortBy === column ? (ascending ? " ▲" : " ▼") : "")
-          th.className = "wm-sort"
-          th.addEventListener("click", () => {
-            ascending = sortBy === column ? !ascending : true
-            sortBy = column
-            header(); body()
-          })
-          names.append(th)
-          const cell = document.createElement("th")
-          const filter = model.filters[column]
-          if (filter === "text") {
-            const input = document.createElement("input")
-            input.placeholder = column
-            input.value = wanted[column] || ""
-            input.addEventListener("input", () => { wanted[column] = input.value; body() })
-            cell.append(input)
-          } else if (Array.isArray(filter)) {
-            const select = document.createElement("select")
-            for (const choice of ["", ...filter]) {
-              const option = document.createElement("option")
-              option.value = choice
-              option.textContent = choice || "all"
-              select.append(option)
-            }
-            select.value = wanted[column] || ""
-            select.addEventListener("change", () => { wanted[column] = select.value; body() })
-            cell.append(select)
-          }
-          inputs.append(cell)
-        }
-      }
-      function body() {
-        const index = Object.fromEntries(frame.columns.map((c, i) => [c, i]))
-        let rows = frame.data.filter((row) => Object.entries(wanted).every(([column, text]) => {
-          if (!text) return true
-          const value = String(row[index[column]] ?? "")
-          return Array.isArray(model.filters[column])
-            ? value === text : value.toLowerCase().includes(text.toLowerCase())
-        }))
-        if (sortBy !== null) {
-          const i = index[sortBy]
-          rows = rows.slice().sort((a, b) => {
-            const c = compare(rank(sortBy, a[i]), rank(sortBy, b[i]))
-            return ascending ? c : -c
-          })
-        }
-        tbody.replaceChildren()
-        for (const row of rows) {
-          const tr = tbody.insertRow()
-          tr.className = "wm-row"
-          for (const value of row) {
-            const td = tr.insertCell()
-            td.textContent = value === null ? "" : String(value)
-            if (typeof value === "number") td.className = "num"
-            else if (td.textContent.length > LONG_TEXT) td.className = "long"
-          }
-        }
-        count.textContent = frame.data.length === 0
-          ? model.empty : `${rows.length} of ${frame.data.length} shown`
-      }
-      function load() {
-        frame = JSON.parse(model.data)
-        header(); body()
-      }
-      model.on("data", load)
-      load()
-      return root
-    }
-    """.replace("LONG_TEXT", str(LONG_TEXT))
+    # A file served as is: the browser imports it without compiling it (as it would an
+    # inline `_esm`, for every instance on every page load).
+    _esm = COMPONENTS / "sortable_table.js"
+    _bundle = _esm
 
     _stylesheets = [
         TABLE_CSS
@@ -537,18 +466,17 @@ class SortableTable(pn.custom.JSComponent):
     ]
 
 
-class AlertsTable(Viewer):
+class AlertsTable(StoreView):
     """Open maintenance alerts, sortable (click a header), with filters in the headers."""
 
     title = "Maintenance alerts"
     # The gold table's columns; maintenance_needed is true on every open alert, so not shown.
     columns = [c for c in ALERT_COLUMNS if c != "maintenance_needed"]
 
-    def __init__(self, store: DataStore, **params) -> None:
-        super().__init__(**params)
-        self.store = store
-        self.table = SortableTable(
-            data=self._json(store.data),
+    def build(self, snapshot: Snapshot):
+        return SortableTable(
+            title=self.title,
+            data=self._json(snapshot),
             filters={
                 "turbine_id": "text",
                 "fault_code": "text",
@@ -557,11 +485,11 @@ class AlertsTable(Viewer):
             order={"alert_level": LEVEL_ORDER},
             empty="No open maintenance alerts.",
             sizing_mode="stretch_width",
+            styles=CARD,
         )
-        store.param.watch(self._refresh, "data")
 
-    def _refresh(self, event: param.parameterized.Event) -> None:
-        self.table.data = self._json(event.new)
+    def update(self, snapshot: Snapshot) -> None:
+        self.view.data = self._json(snapshot)
 
     def _json(self, snapshot: Snapshot) -> str:
         return self.frame(snapshot).to_json(orient="split", index=False)
@@ -580,9 +508,6 @@ class AlertsTable(Viewer):
             .drop(columns="_sev")
             .reset_index(drop=True)
         )
-
-    def __panel__(self):
-        return pn.Column(_title(self.title), self.table, sizing_mode="stretch_width", styles=CARD)
 
 
 class CrewPlanTable(SnapshotTable):
@@ -613,7 +538,7 @@ class CrewPlanTable(SnapshotTable):
             frame[column] = frame[column].map(when)
         return frame.sort_values(["crew_id", "stop"]).reset_index(drop=True)
 
-    def _html(self, snapshot: Snapshot) -> str:
+    def table(self, snapshot: Snapshot) -> str:
         planned = f"<p>{html.escape(self._planned(snapshot))}</p>"
         if snapshot.table(names.GOLD_DISPATCH) is None:
             return planned
@@ -631,30 +556,23 @@ class CrewPlanTable(SnapshotTable):
 # Charts ---------------------------------------------------------------------------------------
 
 
-class BokehItem(pn.custom.JSComponent):
-    """A Bokeh figure shipped as its serialized JSON and drawn by BokehJS in the browser.
+class ChartCard(pn.custom.JSComponent):
+    """A card with a title and Bokeh figures shipped as serialized JSON, drawn by BokehJS.
 
-    The server builds no Bokeh models for it: the session only carries one string, made
-    once per data version for every session (see ChartCache).
+    The server builds no Bokeh models for the figures: the session only carries their
+    `bokeh.embed.json_item` texts, made once per data version for every session (see
+    ChartCache). With no figures, the card shows `message` (`code` spans as code).
     """
 
-    item = param.String(doc="a bokeh.embed.json_item, as JSON text")
+    title = param.String(default="")
+    items = param.List(default=[], item_type=str, doc="bokeh.embed.json_item texts")
+    message = param.String(default="", doc="shown instead of the figures when there are none")
 
-    _esm = """
-    export function render({ model, el }) {
-      const target = document.createElement("div")
-      let views = null
-      async function draw() {
-        if (views !== null) { for (const view of views.roots) view.remove() }
-        target.replaceChildren()
-        views = await window.Bokeh.embed.embed_item(JSON.parse(model.item), target)
-      }
-      model.on("item", draw)
-      model.on("after_render", draw)
-      model.on("remove", () => { if (views !== null) { for (const view of views.roots) view.remove() } })
-      return target
-    }
-    """
+    _esm = COMPONENTS / "chart_card.js"  # served as is (see SortableTable)
+    _bundle = _esm
+    _stylesheets = [
+        "h3 { font-size: 17px; margin: 12px 0 0; } .wm-empty { color: #555; font-size: 14px; }"
+    ]
 
 
 class ChartCache:
@@ -663,7 +581,7 @@ class ChartCache:
     Turning a HoloViews object into Bokeh models costs 40-200 ms per chart, and building
     and sending those models for every session about as much again. The first session to
     need a chart renders it and keeps it as `bokeh.embed.json_item` JSON; every session
-    then shows that text with BokehItem, and BokehJS builds the figure in the browser.
+    then shows that text in a ChartCard, and BokehJS builds the figure in the browser.
     """
 
     def __init__(self, keep_versions: int = 2) -> None:
@@ -672,20 +590,19 @@ class ChartCache:
         self._items: dict[tuple, str | list[str]] = {}
         self._lock = threading.Lock()
 
-    def get(self, key: tuple, data_version: int, build: Callable[[], Any]):
-        """The chart `key` at `data_version` for one session (a text when there is no chart).
+    def get(self, key: tuple, data_version: int, build: Callable[[], Any]) -> dict[str, Any]:
+        """ChartCard contents for chart `key` at `data_version` (a message when no chart).
 
         `build` returns an hvplot/HoloViews object, a list of them, or a placeholder text.
         """
-        return self.view(self.item(key, data_version, build))
+        return self.content(self.item(key, data_version, build))
 
     @staticmethod
-    def view(item: str | list[str]):
-        """What a session shows for a cached item: the placeholder text or the charts."""
+    def content(item: str | list[str]) -> dict[str, Any]:
+        """ChartCard parameters for a cached item: the figures, or the placeholder text."""
         if isinstance(item, str):
-            return _placeholder(item)
-        charts = [BokehItem(item=text, sizing_mode="stretch_width") for text in item]
-        return charts[0] if len(charts) == 1 else pn.Column(*charts, sizing_mode="stretch_width")
+            return {"items": [], "message": item}
+        return {"items": item, "message": ""}
 
     def item(self, key: tuple, data_version: int, build: Callable[[], Any]) -> str | list[str]:
         """The cached placeholder text or json_item texts, rendered now if missing."""
@@ -738,10 +655,6 @@ class ChartCache:
         return items
 
 
-def _placeholder(text: str = NO_DATA):
-    return pn.pane.Markdown(text, sizing_mode="stretch_width")
-
-
 def _title(text: str):
     """A card's title (plain HTML: no Markdown to parse for every session)."""
     return pn.pane.HTML(
@@ -753,7 +666,7 @@ TITLE_CSS = "h3 { font-size: 17px; margin: 12px 0 0; }"
 
 
 class SnapshotChart(StoreView):
-    """A card with one chart drawn from the data snapshot (`figure`), cached per data version."""
+    """A card with a chart of the data snapshot (`figure`), rendered once per data version."""
 
     title = "chart"
 
@@ -766,16 +679,16 @@ class SnapshotChart(StoreView):
     def item(cls, charts: ChartCache, snapshot: Snapshot) -> str | list[str]:
         return charts.item((cls.__name__,), snapshot.data_version, lambda: cls.figure(snapshot))
 
-    def _plot(self, snapshot: Snapshot):
-        return ChartCache.view(self.item(self.store.charts, snapshot))
+    def _content(self, snapshot: Snapshot) -> dict[str, Any]:
+        return ChartCache.content(self.item(self.store.charts, snapshot))
 
-    def __panel__(self):
-        return pn.Column(
-            _title(self.title),
-            pn.panel(pn.bind(self._plot, self.store.param.data)),
-            sizing_mode="stretch_width",
-            styles=CARD,
+    def build(self, snapshot: Snapshot):
+        return ChartCard(
+            title=self.title, sizing_mode="stretch_width", styles=CARD, **self._content(snapshot)
         )
+
+    def update(self, snapshot: Snapshot) -> None:
+        self.view.param.update(**self._content(snapshot))
 
 
 class FleetPowerChart(SnapshotChart):
@@ -837,6 +750,8 @@ class FaultChart(SnapshotChart):
 class TurbineTrend(StoreView):
     """Temperatures and vibration of the chosen turbine (silver, last 24 h)."""
 
+    watch = ("data", "turbine")
+
     @classmethod
     def item(
         cls, charts: ChartCache, poller: Poller, turbine: str | None, data_version: int
@@ -845,9 +760,10 @@ class TurbineTrend(StoreView):
             (cls.__name__, turbine), data_version, lambda: cls.figure(poller, turbine)
         )
 
-    def _plot(self, turbine: str | None, snapshot: Snapshot):
-        item = self.item(self.store.charts, self.store.poller, turbine, snapshot.data_version)
-        return ChartCache.view(item)
+    def _content(self) -> dict[str, Any]:
+        store = self.store
+        item = self.item(store.charts, store.poller, store.turbine, store.data.data_version)
+        return ChartCache.content(item)
 
     @staticmethod
     def figure(poller: Poller, turbine: str | None):
@@ -879,16 +795,15 @@ class TurbineTrend(StoreView):
         )
         return [temps, vibration]
 
-    def __panel__(self):
+    def build(self, snapshot: Snapshot):
+        self.chart = ChartCard(sizing_mode="stretch_width", **self._content())
         select = pn.widgets.Select.from_param(self.store.param.turbine, sizing_mode="stretch_width")
-        plot = pn.bind(self._plot, self.store.param.turbine, self.store.param.data)
         return pn.Column(
-            _title("Turbine trend"),
-            select,
-            pn.panel(plot),
-            sizing_mode="stretch_width",
-            styles=CARD,
+            _title("Turbine trend"), select, self.chart, sizing_mode="stretch_width", styles=CARD
         )
+
+    def update(self, snapshot: Snapshot) -> None:
+        self.chart.param.update(**self._content())
 
 
 class TurbineMap(SnapshotChart):

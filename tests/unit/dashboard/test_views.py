@@ -5,12 +5,11 @@ from __future__ import annotations
 import json
 
 import pandas as pd
-import panel as pn
 import pytest
 
 from dashboard.sources import LocalGoldSource, LocalStatusSource
 from dashboard.state import Poller
-from dashboard.views import BokehItem, ChartCache, html_table
+from dashboard.views import ChartCache, html_table
 from tests.fakes.gold_tables import write_all, write_gold
 from workloads.config import Paths
 
@@ -28,12 +27,11 @@ def test_a_chart_is_rendered_once_per_data_version_for_every_session():
     first = charts.get(("power",), 1, line)
     second = charts.get(("power",), 1, lambda: pytest.fail("rendered twice"))
     assert charts.renders == 1
-    assert isinstance(first, BokehItem) and first is not second
-    assert first.item == second.item
-    item = json.loads(first.item)
+    assert first == second and first["message"] == "" and len(first["items"]) == 1
+    item = json.loads(first["items"][0])
     assert {"doc", "root_id"} <= set(item)
     # Drawn on a canvas, never WebGL (the page does not load BokehJS's GL bundle).
-    assert '"webgl"' not in first.item
+    assert '"webgl"' not in first["items"][0]
     charts.get(("power",), 2, line)
     assert charts.renders == 2
 
@@ -49,11 +47,13 @@ def test_old_data_versions_are_forgotten():
 
 def test_no_data_is_a_text_and_several_figures_stack():
     charts = ChartCache()
-    placeholder = charts.get(("map",), 1, lambda: "No data yet.")
-    assert isinstance(placeholder, pn.pane.Markdown) and placeholder.object == "No data yet."
+    assert charts.get(("map",), 1, lambda: "No data yet.") == {
+        "items": [],
+        "message": "No data yet.",
+    }
     both = charts.get(("trend", "T1"), 1, lambda: [line(), line()])
-    assert isinstance(both, pn.Column) and len(both) == 2
-    assert all(isinstance(chart, BokehItem) for chart in both)
+    assert both["message"] == "" and len(both["items"]) == 2
+    assert len({json.loads(text)["root_id"] for text in both["items"]}) == 2  # two figures
 
 
 def test_html_table_escapes_every_value_and_links():
