@@ -557,31 +557,47 @@ class CrewPlanTable(SnapshotTable):
 
 
 class ChartCard(pn.custom.JSComponent):
-    """A card with a title and Bokeh figures shipped as serialized JSON, drawn by BokehJS.
+    """A card with a title and a chart: pictures first, Bokeh figures when asked for.
 
-    The server builds no Bokeh models for the figures: the session only carries their
-    `bokeh.embed.json_item` texts, made once per data version for every session (see
-    ChartCache). With no figures, the card shows `message` (`code` spans as code).
+    `images` are the chart's figures as SVG documents, drawn by the browser as images in a
+    few milliseconds. The card's "Interactive" button sets `interactive`; the server then
+    sends `items`, the same figures as `bokeh.embed.json_item` texts, and BokehJS draws
+    them with zoom, pan and hover. With no figures the card shows `message` (`code` spans
+    as code). The figures are rendered once per data version for every session (ChartCache).
     """
 
     title = param.String(default="")
-    items = param.List(default=[], item_type=str, doc="bokeh.embed.json_item texts")
+    images = param.List(default=[], item_type=str, doc="the figures as SVG documents")
+    items = param.List(default=[], item_type=str, doc="the figures as json_item texts")
     message = param.String(default="", doc="shown instead of the figures when there are none")
+    interactive = param.Boolean(default=False, doc="set by the card's button in the browser")
 
     _esm = COMPONENTS / "chart_card.js"  # served as is (see SortableTable)
     _bundle = _esm
     _stylesheets = [
-        "h3 { font-size: 17px; margin: 12px 0 0; } .wm-empty { color: #555; font-size: 14px; }"
+        """
+.wm-head { display: flex; align-items: baseline; gap: 12px; }
+h3 { font-size: 17px; margin: 12px 0 0; }
+.wm-empty { color: #555; font-size: 14px; }
+.wm-chart { display: block; width: 100%; height: auto; }
+.wm-explore { font-size: 12px; padding: 2px 8px; border: 1px solid #b0b7c3; border-radius: 4px;
+  background: white; cursor: pointer; }
+"""
     ]
 
 
-class ChartCache:
-    """Bokeh renders of the hvplot charts, made once per data version and shared by sessions.
+STATIC, INTERACTIVE = "svg", "bokeh"  # the two renders of a chart (see ChartCard)
 
-    Turning a HoloViews object into Bokeh models costs 40-200 ms per chart, and building
-    and sending those models for every session about as much again. The first session to
-    need a chart renders it and keeps it as `bokeh.embed.json_item` JSON; every session
-    then shows that text in a ChartCard, and BokehJS builds the figure in the browser.
+
+class ChartCache:
+    """Renders of the hvplot charts, made once per data version and shared by sessions.
+
+    Each chart is an hvplot object rendered two ways: by HoloViews' matplotlib backend to
+    SVG (STATIC, what every page shows first), and on demand by its Bokeh backend to
+    `bokeh.embed.json_item` JSON (INTERACTIVE). In a fresh browser BokehJS needs 100-200 ms
+    of the page's one main thread per figure to build, lay out and paint it, which is most
+    of a page load with five figures; an SVG picture takes a few milliseconds. A render
+    costs the server 50-400 ms, so it is made once per data version and kept as text.
     """
 
     def __init__(self, keep_versions: int = 2) -> None:
@@ -590,34 +606,40 @@ class ChartCache:
         self._items: dict[tuple, str | list[str]] = {}
         self._lock = threading.Lock()
 
-    def get(self, key: tuple, data_version: int, build: Callable[[], Any]) -> dict[str, Any]:
+    def get(
+        self, key: tuple, data_version: int, build: Callable[[], Any], kind: str = STATIC
+    ) -> dict[str, Any]:
         """ChartCard contents for chart `key` at `data_version` (a message when no chart).
 
         `build` returns an hvplot/HoloViews object, a list of them, or a placeholder text.
         """
-        return self.content(self.item(key, data_version, build))
+        return self.content(self.item(key, data_version, build, kind), kind)
 
     @staticmethod
-    def content(item: str | list[str]) -> dict[str, Any]:
+    def content(item: str | list[str], kind: str = STATIC) -> dict[str, Any]:
         """ChartCard parameters for a cached item: the figures, or the placeholder text."""
+        figures = "images" if kind == STATIC else "items"
         if isinstance(item, str):
-            return {"items": [], "message": item}
-        return {"items": item, "message": ""}
+            return {figures: [], "message": item}
+        return {figures: item, "message": ""}
 
-    def item(self, key: tuple, data_version: int, build: Callable[[], Any]) -> str | list[str]:
-        """The cached placeholder text or json_item texts, rendered now if missing."""
+    def item(
+        self, key: tuple, data_version: int, build: Callable[[], Any], kind: str = STATIC
+    ) -> str | list[str]:
+        """The cached placeholder text or figure texts, rendered now if missing."""
         with self._lock:
-            item = self._items.get((data_version, *key))
+            item = self._items.get((data_version, kind, *key))
             if item is None:
-                item = self._render(build())
-                self._items[(data_version, *key)] = item
+                item = render_chart(build, kind)
+                self.renders += not isinstance(item, str)
+                self._items[(data_version, kind, *key)] = item
                 versions = sorted({k[0] for k in self._items}, reverse=True)
                 for old in [k for k in self._items if k[0] not in versions[: self.keep_versions]]:
                     del self._items[old]
             return item
 
     def warm(self, poller: Poller, snapshot: Snapshot) -> None:
-        """Render a new data version's charts (and the first turbine's trend) right away.
+        """Render a new data version's pictures (and the first turbine's trend) right away.
 
         Runs in the poller's thread after a refresh that changed the data, so the first
         page after a change, and the open pages re-drawing, find the charts ready instead
@@ -636,23 +658,80 @@ class ChartCache:
             (time.perf_counter() - started) * 1000,
         )
 
-    def _render(self, obj: Any) -> str | list[str]:
-        if isinstance(obj, str):
-            return obj
-        import holoviews as hv
-        from bokeh.embed import json_item
-        from bokeh.models import Plot
 
-        items = []
-        for element in obj if isinstance(obj, list) else [obj]:
-            figure = hv.render(element, backend="bokeh")
-            # HoloViews asks for WebGL; a few hundred points draw faster on a plain canvas
-            # and the page then does not need BokehJS's GL bundle.
-            for plot in figure.select({"type": Plot}):
-                plot.output_backend = "canvas"
-            items.append(json.dumps(json_item(figure)))
-        self.renders += 1
-        return items
+# hvplot turns its keywords into options of HoloViews' current backend when a chart is made,
+# and that backend is process-wide: a chart is made and rendered with its backend current,
+# one at a time.
+_RENDERING = threading.Lock()
+# Pictures are drawn for a card about 620 px wide, at the height hvplot was given (which it
+# passes to matplotlib as `fig_size`, percent of 300 px); the page scales them to the card.
+STATIC_WIDTH_INCHES, CARD_WIDTH_PX = 8.0, 620
+
+
+def render_chart(build: Callable[[], Any], kind: str) -> str | list[str]:
+    """Make a chart with `build` under backend `kind`; its placeholder text or figure texts."""
+    import holoviews as hv
+
+    with _RENDERING:
+        backend = "matplotlib" if kind == STATIC else "bokeh"
+        _load_matplotlib()  # charts may set options for both backends
+        previous = hv.Store.current_backend
+        hv.Store.set_current_backend(backend)
+        try:
+            obj = build()
+            if isinstance(obj, str):
+                return obj
+            render = _svg if kind == STATIC else _json_item
+            return [render(element) for element in (obj if isinstance(obj, list) else [obj])]
+        finally:
+            hv.Store.set_current_backend(previous)
+
+
+def _load_matplotlib() -> None:
+    import matplotlib
+
+    matplotlib.use("agg")  # no display: draw to files only
+    matplotlib.rcParams["svg.fonttype"] = "none"  # text as text: small, in the page's font
+    matplotlib.rcParams["svg.hashsalt"] = "windmill"  # the same chart, the same SVG
+    import holoviews.plotting.mpl  # noqa: F401  (registers the backend's plots)
+
+
+def _svg(element: Any) -> str:
+    import io
+
+    import holoviews as hv
+    import matplotlib.dates as mdates
+    import matplotlib.pyplot as plt
+
+    height_px = (
+        hv.Store.lookup_options("matplotlib", element, "plot").kwargs.get("fig_size", 100) * 3
+    )
+    size = (STATIC_WIDTH_INCHES, STATIC_WIDTH_INCHES * height_px / CARD_WIDTH_PX)
+    element = element.opts(fig_inches=size, fig_size=100, aspect="auto", backend="matplotlib")
+    figure = hv.render(element, backend="matplotlib")
+    try:
+        for axes in figure.axes:
+            locator = axes.xaxis.get_major_locator()
+            if isinstance(locator, mdates.DateLocator):  # "Jan 05 06:00", not full stamps
+                axes.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+        out = io.StringIO()
+        figure.savefig(out, format="svg", bbox_inches="tight", metadata={"Date": None})
+        return out.getvalue()
+    finally:
+        plt.close(figure)
+
+
+def _json_item(element: Any) -> str:
+    import holoviews as hv
+    from bokeh.embed import json_item
+    from bokeh.models import Plot
+
+    figure = hv.render(element, backend="bokeh")
+    # HoloViews asks for WebGL; a few hundred points draw faster on a plain canvas and the
+    # page then does not need BokehJS's GL bundle.
+    for plot in figure.select({"type": Plot}):
+        plot.output_backend = "canvas"
+    return json.dumps(json_item(figure))
 
 
 def _title(text: str):
@@ -676,19 +755,26 @@ class SnapshotChart(StoreView):
         raise NotImplementedError
 
     @classmethod
-    def item(cls, charts: ChartCache, snapshot: Snapshot) -> str | list[str]:
-        return charts.item((cls.__name__,), snapshot.data_version, lambda: cls.figure(snapshot))
-
-    def _content(self, snapshot: Snapshot) -> dict[str, Any]:
-        return ChartCache.content(self.item(self.store.charts, snapshot))
-
-    def build(self, snapshot: Snapshot):
-        return ChartCard(
-            title=self.title, sizing_mode="stretch_width", styles=CARD, **self._content(snapshot)
+    def item(cls, charts: ChartCache, snapshot: Snapshot, kind: str = STATIC) -> str | list[str]:
+        return charts.item(
+            (cls.__name__,), snapshot.data_version, lambda: cls.figure(snapshot), kind
         )
 
+    def build(self, snapshot: Snapshot):
+        card = ChartCard(title=self.title, sizing_mode="stretch_width", styles=CARD)
+        card.param.update(**self._content(snapshot, interactive=False))
+        card.param.watch(lambda _event: self.update(self.store.data), "interactive")
+        return card
+
     def update(self, snapshot: Snapshot) -> None:
-        self.view.param.update(**self._content(snapshot))
+        self.view.param.update(**self._content(snapshot, self.view.interactive))
+
+    def _content(self, snapshot: Snapshot, interactive: bool) -> dict[str, Any]:
+        content = ChartCache.content(self.item(self.store.charts, snapshot))
+        if interactive:
+            item = self.item(self.store.charts, snapshot, INTERACTIVE)
+            content.update(ChartCache.content(item, INTERACTIVE))
+        return content
 
 
 class FleetPowerChart(SnapshotChart):
@@ -754,16 +840,24 @@ class TurbineTrend(StoreView):
 
     @classmethod
     def item(
-        cls, charts: ChartCache, poller: Poller, turbine: str | None, data_version: int
+        cls,
+        charts: ChartCache,
+        poller: Poller,
+        turbine: str | None,
+        data_version: int,
+        kind: str = STATIC,
     ) -> str | list[str]:
         return charts.item(
-            (cls.__name__, turbine), data_version, lambda: cls.figure(poller, turbine)
+            (cls.__name__, turbine), data_version, lambda: cls.figure(poller, turbine), kind
         )
 
-    def _content(self) -> dict[str, Any]:
+    def _content(self, interactive: bool) -> dict[str, Any]:
         store = self.store
-        item = self.item(store.charts, store.poller, store.turbine, store.data.data_version)
-        return ChartCache.content(item)
+        args = (store.charts, store.poller, store.turbine, store.data.data_version)
+        content = ChartCache.content(self.item(*args))
+        if interactive:
+            content.update(ChartCache.content(self.item(*args, INTERACTIVE), INTERACTIVE))
+        return content
 
     @staticmethod
     def figure(poller: Poller, turbine: str | None):
@@ -796,14 +890,15 @@ class TurbineTrend(StoreView):
         return [temps, vibration]
 
     def build(self, snapshot: Snapshot):
-        self.chart = ChartCard(sizing_mode="stretch_width", **self._content())
+        self.chart = ChartCard(sizing_mode="stretch_width", **self._content(interactive=False))
+        self.chart.param.watch(lambda _event: self.update(self.store.data), "interactive")
         select = pn.widgets.Select.from_param(self.store.param.turbine, sizing_mode="stretch_width")
         return pn.Column(
             _title("Turbine trend"), select, self.chart, sizing_mode="stretch_width", styles=CARD
         )
 
     def update(self, snapshot: Snapshot) -> None:
-        self.chart.param.update(**self._content())
+        self.chart.param.update(**self._content(self.chart.interactive))
 
 
 class TurbineMap(SnapshotChart):
@@ -825,7 +920,8 @@ class TurbineMap(SnapshotChart):
         frame["alert_level"] = frame["alert_level"].fillna("NORMAL")
         # One layer per level so each keeps its fixed colour.
         layers = [
-            frame[frame["alert_level"] == level].hvplot.points(
+            frame[frame["alert_level"] == level]
+            .hvplot.points(
                 x="longitude",
                 y="latitude",
                 label=level,
@@ -834,6 +930,7 @@ class TurbineMap(SnapshotChart):
                 responsive=True,
                 hover_cols=["turbine_id", "fault_code", "power_output"],
             )
+            .opts(s=40, backend="matplotlib")  # hvplot's size is Bokeh's; as an area in pt²
             for level in LEVEL_ORDER
             if (frame["alert_level"] == level).any()
         ]
@@ -846,13 +943,14 @@ class TurbineMap(SnapshotChart):
                     crew.sort_values("stop")[["longitude", "latitude"]].to_numpy(),
                     kdims=["longitude", "latitude"],
                     label=f"route {crew_id}",
-                ).opts(line_width=2, alpha=0.7)
+                )
+                .opts(line_width=2, alpha=0.7, backend="bokeh")
+                .opts(linewidth=2, alpha=0.7, backend="matplotlib")
                 for crew_id, crew in plan.groupby("crew_id")
             ]
-        return hv.Overlay([*routes, *layers]).opts(
-            responsive=True,
-            height=360,
-            legend_position="right",
-            xlabel="longitude",
-            ylabel="latitude",
+        return (
+            hv.Overlay([*routes, *layers])
+            .opts(legend_position="right", xlabel="longitude", ylabel="latitude")
+            .opts(responsive=True, height=360, backend="bokeh")
+            .opts(fig_size=120, backend="matplotlib")  # 360 px high, as in hvplot's terms
         )

@@ -25,7 +25,16 @@ GENIE_TITLE = "Windmill maintenance alerts"
 DASHBOARD_DIR = REPO_ROOT / "dashboard"
 APP_PACKAGES = ("dashboard", "workloads")
 # Installed into the App from constraints.txt pins (the dashboard's imports).
-APP_REQUIREMENTS = ("panel", "hvplot", "bokeh", "holoviews", "pandas", "pyarrow", "databricks-sdk")
+APP_REQUIREMENTS = (
+    "panel",
+    "hvplot",
+    "bokeh",
+    "holoviews",
+    "matplotlib",
+    "pandas",
+    "pyarrow",
+    "databricks-sdk",
+)
 PIPELINE_DONE = {"COMPLETED", "FAILED", "CANCELED"}
 
 
@@ -143,10 +152,10 @@ def app_yaml(outputs: dict[str, Any], source: Path = DASHBOARD_DIR / "app.yaml")
 
 
 def app_source_files() -> Iterator[tuple[str, Path]]:
-    """(relative path, local file) of every Python source the App imports."""
+    """(relative path, local file) of every source the App imports or serves."""
     for package in APP_PACKAGES:
         for path in sorted((REPO_ROOT / package).rglob("*")):
-            wanted = path.suffix in (".py", ".css", ".json", ".properties", ".yaml")
+            wanted = path.suffix in (".py", ".js", ".css", ".json", ".properties", ".yaml")
             if path.is_file() and wanted and "__pycache__" not in path.parts:
                 yield str(path.relative_to(REPO_ROOT)), path
 

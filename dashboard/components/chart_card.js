@@ -1,5 +1,7 @@
-// A card with a title and one or more Bokeh figures, each shipped as bokeh.embed.json_item
-// text and drawn by BokehJS; or a message (e.g. "No data yet") when there is no chart.
+// A card with a title and a chart. It shows the chart's figures as SVG pictures
+// (`model.images`), which the browser draws at once. Its "Interactive" button asks the server
+// for the same figures as bokeh.embed.json_item texts (`model.items`), which BokehJS then
+// draws with zoom, pan and hover. With no figures it shows `model.message`.
 // Served as a file (ChartCard._bundle), so the browser runs it without compiling it first.
 
 function message(text) {
@@ -20,8 +22,20 @@ function message(text) {
 
 export function render({ model }) {
   const title = document.createElement("h3")
+  const button = document.createElement("button")
+  button.className = "wm-explore"
+  button.title = "Zoom, pan and hover over the chart"
+  button.addEventListener("click", () => {
+    button.disabled = true
+    button.textContent = "Loading…"
+    model.interactive = true
+  })
+  const head = document.createElement("div")
+  head.className = "wm-head"
+  head.append(title, button)
   const body = document.createElement("div")
-  let drawn = []
+  let drawn = []  // Bokeh views on the page
+  let urls = []  // object URLs of the pictures on the page
   let generation = 0  // a newer draw makes an older one, still waiting on BokehJS, stop
 
   function clear() {
@@ -29,18 +43,25 @@ export function render({ model }) {
       for (const view of views.roots) view.remove()
     }
     drawn = []
+    for (const url of urls) URL.revokeObjectURL(url)
+    urls = []
     body.replaceChildren()
   }
 
-  async function draw() {
-    const mine = ++generation
-    title.textContent = model.title
-    title.hidden = !model.title
-    clear()
-    if (model.items.length === 0) {
-      body.append(message(model.message))
-      return
+  function pictures() {
+    for (const svg of model.images) {
+      // An <img> never runs anything inside the SVG; the picture scales to the card.
+      const url = URL.createObjectURL(new Blob([svg], { type: "image/svg+xml" }))
+      const img = document.createElement("img")
+      img.className = "wm-chart"
+      img.alt = model.title || "chart"
+      img.src = url
+      urls.push(url)
+      body.append(img)
     }
+  }
+
+  async function figures(mine) {
     for (const item of model.items) {
       const target = document.createElement("div")
       body.append(target)
@@ -53,10 +74,27 @@ export function render({ model }) {
     }
   }
 
-  model.on(["items", "message", "title"], draw)
+  async function draw() {
+    const mine = ++generation
+    title.textContent = model.title
+    title.hidden = !model.title
+    button.hidden = model.images.length === 0 || model.items.length > 0
+    button.disabled = model.interactive
+    button.textContent = model.interactive ? "Loading…" : "Interactive"
+    clear()
+    if (model.items.length > 0) {
+      await figures(mine)
+    } else if (model.images.length > 0) {
+      pictures()
+    } else {
+      body.append(message(model.message))
+    }
+  }
+
+  model.on(["images", "items", "message", "title", "interactive"], draw)
   model.on("after_render", draw)  // Bokeh lays a figure out once it is in the page
   model.on("remove", clear)
   const card = document.createElement("div")
-  card.append(title, body)
+  card.append(head, body)
   return card
 }

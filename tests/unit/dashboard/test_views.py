@@ -9,7 +9,7 @@ import pytest
 
 from dashboard.sources import LocalGoldSource, LocalStatusSource
 from dashboard.state import Poller
-from dashboard.views import ChartCache, html_table
+from dashboard.views import INTERACTIVE, ChartCache, html_table
 from tests.fakes.gold_tables import write_all, write_gold
 from workloads.config import Paths
 
@@ -27,13 +27,33 @@ def test_a_chart_is_rendered_once_per_data_version_for_every_session():
     first = charts.get(("power",), 1, line)
     second = charts.get(("power",), 1, lambda: pytest.fail("rendered twice"))
     assert charts.renders == 1
-    assert first == second and first["message"] == "" and len(first["items"]) == 1
-    item = json.loads(first["items"][0])
-    assert {"doc", "root_id"} <= set(item)
-    # Drawn on a canvas, never WebGL (the page does not load BokehJS's GL bundle).
-    assert '"webgl"' not in first["items"][0]
+    assert first == second and first["message"] == "" and len(first["images"]) == 1
+    assert first["images"][0].startswith("<?xml") and "<svg" in first["images"][0]
     charts.get(("power",), 2, line)
     assert charts.renders == 2
+
+
+def test_the_interactive_render_is_a_bokeh_item_made_on_demand_and_kept():
+    charts = ChartCache()
+    charts.get(("power",), 1, line)
+    interactive = charts.get(("power",), 1, line, INTERACTIVE)
+    again = charts.get(("power",), 1, lambda: pytest.fail("rendered twice"), INTERACTIVE)
+    assert charts.renders == 2 and interactive == again
+    assert interactive["message"] == "" and len(interactive["items"]) == 1
+    item = json.loads(interactive["items"][0])
+    assert {"doc", "root_id"} <= set(item)
+    # Drawn on a canvas, never WebGL (the page does not load BokehJS's GL bundle).
+    assert '"webgl"' not in interactive["items"][0]
+
+
+def test_the_picture_follows_the_charts_colours_and_is_the_same_every_time():
+    import hvplot.pandas  # noqa: F401
+
+    frame = pd.DataFrame({"x": [1, 2, 3], "y": [4, 5, 6]})
+    chart = lambda: frame.hvplot.line(x="x", y="y", color="#c62828")  # noqa: E731
+    first = ChartCache().get(("line",), 1, chart)["images"][0]
+    assert "#c62828" in first  # hvplot's options reach the matplotlib render
+    assert ChartCache().get(("line",), 1, chart)["images"][0] == first
 
 
 def test_old_data_versions_are_forgotten():
@@ -48,11 +68,13 @@ def test_old_data_versions_are_forgotten():
 def test_no_data_is_a_text_and_several_figures_stack():
     charts = ChartCache()
     assert charts.get(("map",), 1, lambda: "No data yet.") == {
-        "items": [],
+        "images": [],
         "message": "No data yet.",
     }
+    assert charts.get(("map",), 1, lambda: "No data yet.", INTERACTIVE)["items"] == []
     both = charts.get(("trend", "T1"), 1, lambda: [line(), line()])
-    assert both["message"] == "" and len(both["items"]) == 2
+    assert both["message"] == "" and len(both["images"]) == 2
+    both = charts.get(("trend", "T1"), 1, lambda: [line(), line()], INTERACTIVE)
     assert len({json.loads(text)["root_id"] for text in both["items"]}) == 2  # two figures
 
 

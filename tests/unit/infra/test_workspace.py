@@ -65,10 +65,12 @@ def test_app_sources_and_requirements():
     files = dict(workspace.app_source_files())
     assert "workloads/__init__.py" in files
     assert "dashboard/__init__.py" in files
+    assert "dashboard/components/chart_card.js" in files  # the page's JS components
     assert all("__pycache__" not in name for name in files)
     requirements = workspace.app_requirements()
     assert any(r.startswith("panel==") for r in requirements)
     assert any(r.startswith("databricks-sdk==") for r in requirements)
+    assert any(r.startswith("matplotlib==") for r in requirements)  # the chart pictures
     assert not any(r.startswith("pyspark") for r in requirements)
 
 
