@@ -25,6 +25,27 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+
+# Fully rendered: the KPIs filled, the five chart figures (fleet power, faults, map, and the
+# trend's temperatures and vibration) drawn as pictures, the alerts table's rows in place,
+# and the page's Bokeh document done drawing. One check in the page: Playwright's own
+# locators, walking every shadow root on each poll, would slow the load they measure.
+FULLY_RENDERED = """() => {
+  const roots = [document];
+  let figures = 0, rows = 0, kpis = false;
+  while (roots.length) {
+    const root = roots.pop();
+    for (const el of root.querySelectorAll('*')) {
+      if (el.shadowRoot) roots.push(el.shadowRoot);
+      if (el.classList.contains('wm-chart') && el.complete && el.naturalWidth > 0) figures++;
+      if (el.classList.contains('wm-row')) rows++;
+      if (el.id === 'kpi-turbines' && el.textContent.trim()) kpis = true;
+    }
+  }
+  const docs = window.Bokeh ? window.Bokeh.documents : [];
+  return kpis && figures >= %d && rows > 0 && docs.length > 0 && docs.every((d) => d.is_idle);
+}"""
+
 LAPTOP = {"width": 1366, "height": 900}
 PHONE = {"width": 390, "height": 844}
 
@@ -72,13 +93,44 @@ def served_dashboard(*args: str, env: dict[str, str] | None = None, ready_timeou
         log.close()
 
 
+# Headless Chromium 15x still builds the omnibox's WebUI popup for every new tab, which has
+# no omnibox: two renderers and ~0.9 s of CPU per tab (psutil), competing with the page under
+# test on a two-core machine. Those features are switched off. Chromium honours only the last
+# --disable-features switch and Playwright passes its own list, so ours extends Playwright's.
+OFF_FEATURES = ("WebUIOmniboxPopup", "WebUIOmniboxAimPopup")
+
+
+def browser_switches(name: str) -> list[str]:
+    """The values of switch `name` (e.g. --disable-features) of this process's Chromium."""
+    import psutil
+
+    values = []
+    for process in psutil.Process().children(recursive=True):
+        try:
+            args = process.cmdline()
+        except psutil.Error:
+            continue
+        # The browser process: started with the DevTools pipe, not a --type=renderer etc.
+        if "--remote-debugging-pipe" in args and not any(a.startswith("--type=") for a in args):
+            values += [a.split("=", 1)[1] for a in args if a.startswith(f"{name}=")]
+    return values
+
+
 @contextmanager
-def chromium():
+def chromium(off_features: tuple[str, ...] = OFF_FEATURES):
     """Debian's Chromium driven by Playwright (never `playwright install`)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        probe = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        defaults = browser_switches("--disable-features")
+        probe.close()
+        features = ",".join([*defaults, *off_features])
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[*CHROMIUM_ARGS, f"--disable-features={features}"],
+            ignore_default_args=[f"--disable-features={value}" for value in defaults],
+        )
         try:
             yield browser
         finally:

@@ -5,8 +5,19 @@ from __future__ import annotations
 import shutil
 
 import pytest
+from playwright.sync_api import expect
 
-from tests.e2e.browser import ARTIFACTS, LAPTOP, PHONE, chromium, get_json, served_dashboard
+from tests.e2e.browser import (
+    ARTIFACTS,
+    FULLY_RENDERED,
+    LAPTOP,
+    OFF_FEATURES,
+    PHONE,
+    browser_switches,
+    chromium,
+    get_json,
+    served_dashboard,
+)
 from tests.fakes.gold_tables import write_all, write_gold
 from workloads.config import Paths
 from workloads.ledger import Ledger
@@ -53,7 +64,9 @@ def kpi(page, key: str) -> str:
 
 def test_page_renders_and_kpis_match_api_status(server, browser):
     page = open_page(browser, server)
-    page.locator("canvas").first.wait_for(timeout=60_000)  # charts drawn
+    # Fleet power, faults, map, and the trend's temperatures and vibration, as pictures.
+    page.wait_for_function(FULLY_RENDERED % 5, timeout=60_000)
+    expect(page.locator("img.wm-chart")).to_have_count(5)
     status = get_json(f"{server}/api/status")
     fleet = status["fleet"]
     assert kpi(page, "turbines") == str(fleet["turbines_reporting"]) == "5"
@@ -71,6 +84,28 @@ def test_page_renders_and_kpis_match_api_status(server, browser):
     page.wait_for_timeout(500)
     page.screenshot(path=str(ARTIFACTS / "dashboard-laptop.png"))
     page.close()
+
+
+def test_a_chart_turns_interactive_on_request(server, browser):
+    page = open_page(browser, server)
+    head = page.locator(".wm-head", has_text="Turbine map")
+    card = head.locator("xpath=..")
+    expect(card.locator("img.wm-chart")).to_have_count(1, timeout=60_000)
+    head.get_by_role("button", name="Interactive").click()
+    # The server sends the map as a Bokeh figure; BokehJS draws it in place of the picture.
+    card.locator(".bk-Figure").wait_for(timeout=30_000)
+    expect(card.locator("img.wm-chart")).to_have_count(0)
+    expect(head.get_by_role("button")).to_be_hidden()
+    assert page.locator(".bk-Figure").count() == 1  # the other charts stay pictures
+    expect(page.locator("img.wm-chart")).to_have_count(4)
+    page.close()
+
+
+def test_the_browser_keeps_playwrights_switches_and_drops_the_omnibox_popup(browser):
+    (switch,) = browser_switches("--disable-features")  # Chromium reads only the last one
+    features = switch.split(",")
+    assert set(OFF_FEATURES) <= set(features)
+    assert len(features) > len(OFF_FEATURES)  # Playwright's own list is still there
 
 
 def test_tricky_names_are_shown_as_text_never_run(server, browser):
