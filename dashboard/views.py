@@ -39,6 +39,27 @@ def when(value: Any) -> str:
     return stamp.strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
+_SHARED: dict[tuple[str, int], tuple[Snapshot, Any]] = {}
+_SHARED_SIZE = 64
+
+
+def per_snapshot(name: str, snapshot: Snapshot, make: Callable[[], Any]) -> Any:
+    """`make()` once per snapshot for every session: views draw the same snapshot alike.
+
+    Keyed by the snapshot object (its id, checked by identity), so 50 open pages cost one
+    table render per refresh, not 50. Only the newest entries are kept.
+    """
+    key = (name, id(snapshot))
+    entry = _SHARED.get(key)
+    if entry is not None and entry[0] is snapshot:
+        return entry[1]
+    value = make()
+    _SHARED[key] = (snapshot, value)
+    while len(_SHARED) > _SHARED_SIZE:
+        del _SHARED[next(iter(_SHARED))]
+    return value
+
+
 class DataStore(Viewer):
     """One per browser session: mirrors the process-wide poller's snapshot.
 
@@ -88,7 +109,7 @@ class DataStore(Viewer):
 
     def _turbine_choice(self, snapshot: Snapshot) -> dict[str, str | None]:
         """Offer the snapshot's turbines (worst first); a new choice if the current one left."""
-        ordered = turbines_by_severity(snapshot)
+        ordered = per_snapshot("turbines", snapshot, lambda: turbines_by_severity(snapshot))
         if ordered is None:
             return {}
         self.param.turbine.objects = ordered
@@ -153,14 +174,17 @@ class HtmlView(StoreView):
 
     def build(self, snapshot: Snapshot):
         return pn.pane.HTML(
-            self.html(snapshot),
+            self._shared_html(snapshot),
             sizing_mode="stretch_width",
             styles=self.styles,
             stylesheets=[self.css],
         )
 
     def update(self, snapshot: Snapshot) -> None:
-        self.view.object = self.html(snapshot)
+        self.view.object = self._shared_html(snapshot)
+
+    def _shared_html(self, snapshot: Snapshot) -> str:
+        return per_snapshot(type(self).__name__, snapshot, lambda: self.html(snapshot))
 
 
 # Header and KPIs ------------------------------------------------------------------------------
@@ -492,7 +516,11 @@ class AlertsTable(StoreView):
         self.view.data = self._json(snapshot)
 
     def _json(self, snapshot: Snapshot) -> str:
-        return self.frame(snapshot).to_json(orient="split", index=False)
+        return per_snapshot(
+            type(self).__name__,
+            snapshot,
+            lambda: self.frame(snapshot).to_json(orient="split", index=False),
+        )
 
     def frame(self, snapshot):
         alerts = snapshot.table(names.GOLD_ALERTS)

@@ -9,7 +9,7 @@ import pytest
 
 from dashboard.sources import LocalGoldSource, LocalStatusSource
 from dashboard.state import Poller
-from dashboard.views import INTERACTIVE, ChartCache, html_table
+from dashboard.views import INTERACTIVE, ChartCache, DataStore, PipelinesTable, html_table
 from tests.fakes.gold_tables import write_all, write_gold
 from workloads.config import Paths
 
@@ -131,3 +131,25 @@ def test_a_failing_new_data_handler_does_not_break_the_refresh(tmp_path):
     poller.on_new_data.append(lambda snapshot: 1 / 0)
     assert poller.refresh() is True
     assert not poller.snapshot.stale
+
+
+def test_open_pages_share_one_render_of_each_snapshot(tmp_path):
+    home = Paths(tmp_path / "home")
+    write_all(home)
+    poller = Poller(LocalStatusSource(home), LocalGoldSource(home))
+    poller.refresh()
+    renders = []
+
+    class CountingTable(PipelinesTable):
+        def html(self, snapshot):
+            renders.append(snapshot.version)
+            return super().html(snapshot)
+
+    first, second = (CountingTable(DataStore(poller)) for _ in range(2))
+    assert renders == [poller.snapshot.version]
+    assert first.view.object == second.view.object and "Windmill IoT" in first.view.object
+    write_gold(home, power_bump=1000.0)
+    poller.refresh()  # new data: each page's store picks it up, one render for both
+    for page in (first, second):
+        page.store.sync()
+    assert renders == [1, poller.snapshot.version] and poller.snapshot.version == 2
