@@ -29,12 +29,19 @@ log = logger("databricks")
 NAME_FILTER = "windmill"
 LIKE_FILTER = f"name LIKE '%{NAME_FILTER}%'"
 RUNS_PER_JOB = 5
+FINISHED_UPDATE_STATES = {"COMPLETED", "FAILED", "CANCELED"}
+EVENTS_SCANNED = 50  # newest pipeline events read to find how an update ended
 
 
 def _iso_ms(epoch_ms: int | None) -> str | None:
     if not epoch_ms:
         return None
     return datetime.fromtimestamp(epoch_ms / 1000, UTC).isoformat(timespec="milliseconds")
+
+
+def _seconds(start: str, end: str) -> float:
+    """Seconds between two ISO 8601 times."""
+    return round((datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds(), 3)
 
 
 def _enum(value: Any) -> str | None:
@@ -91,6 +98,8 @@ class DatabricksStatusSource:
         self.client = client
         self.host = (client.config.host or "").rstrip("/")
         self.filter_path = "server-side filter"
+        # (pipeline id, update id) -> how a finished update ended; it never changes.
+        self._endings: dict[tuple[str, str], dict[str, Any]] = {}
 
     def fetch_status(self) -> PlatformStatus:
         pipelines, path = self.list_pipelines()
@@ -128,19 +137,17 @@ class DatabricksStatusSource:
             update = updates[0]
             state = _enum(update.state)
             started = _iso_ms(_creation_ms(update.creation_time))
-            duration = None
+            ending = {"ended_at": None, "duration_s": None, "error": None}
             if state in ACTIVE_UPDATE_STATES and started:
-                duration = round(
-                    (datetime.now(UTC) - datetime.fromisoformat(started)).total_seconds(), 3
-                )
+                ending["duration_s"] = _seconds(started, datetime.now(UTC).isoformat())
+            elif state in FINISHED_UPDATE_STATES and started:
+                ending = self._ending(info.pipeline_id, update.update_id, started)
             latest = {
                 "update_id": update.update_id,
                 "state": state,
                 "started_at": started,
-                "ended_at": None,
-                "duration_s": duration,
                 "rows": None,
-                "error": None,
+                **ending,
             }
         state = _enum(info.state) or "UNKNOWN"
         return {
@@ -153,6 +160,45 @@ class DatabricksStatusSource:
             "health": _enum(info.health),
             "link": f"{self.host}/pipelines/{info.pipeline_id}" if self.host else None,
         }
+
+    def _ending(self, pipeline_id: str, update_id: str, started: str) -> dict[str, Any]:
+        """When a finished update ended, its duration and error, from the pipeline's events.
+
+        The update listing has no end time. The newest `update_progress` event of the update
+        is its last state change; an ERROR event of the update says why it failed. Read once
+        per update (newest events first, stopping at the update's start); if the events
+        cannot be read, the next refresh tries again.
+        """
+        from databricks.sdk.errors import DatabricksError
+
+        key = (pipeline_id, update_id)
+        if key in self._endings:
+            return self._endings[key]
+        ended = error = None
+        try:
+            events = self.client.pipelines.list_pipeline_events(pipeline_id, max_results=25)
+            since = datetime.fromisoformat(started)
+            for event in islice(events, EVENTS_SCANNED):
+                if not event.timestamp or datetime.fromisoformat(event.timestamp) < since:
+                    break  # older than the update
+                if event.origin is None or event.origin.update_id != update_id:
+                    continue
+                if ended is None and event.event_type == "update_progress":
+                    ended = event.timestamp
+                if error is None and _enum(event.level) == "ERROR":
+                    error = event.message
+        except DatabricksError as exc:
+            log.warning(
+                "events of pipeline %s unreadable (%s); retrying next refresh", pipeline_id, exc
+            )
+            return {"ended_at": None, "duration_s": None, "error": None}
+        ending = {
+            "ended_at": ended and datetime.fromisoformat(ended).isoformat(timespec="milliseconds"),
+            "duration_s": _seconds(started, ended) if ended else None,
+            "error": error,
+        }
+        self._endings[key] = ending
+        return ending
 
     def list_jobs(self) -> list[dict[str, Any]]:
         started = time.perf_counter()

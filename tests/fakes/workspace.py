@@ -1,7 +1,8 @@
 """A local HTTP server that speaks the Databricks REST API calls the dashboard uses.
 
 The only simulation in the dashboard's tests: the real databricks-sdk talks to it.
-Endpoints: pipelines list/get, jobs list, runs list, SQL statement execution (+ chunks).
+Endpoints: pipelines list/get, pipeline events, jobs list, runs list, SQL statement
+execution (+ chunks).
 Faults are injected through attributes (in-process) or `POST /fake/control` (from
 another process): reject the LIKE filter, fail with a status (429, 500, 401), delay.
 
@@ -42,10 +43,12 @@ class FakeWorkspace:
         self.pipelines: list[dict[str, Any]] = []
         self.jobs: list[dict[str, Any]] = []
         self.runs: dict[int, list[dict[str, Any]]] = {}
+        self.events: dict[str, list[dict[str, Any]]] = {}  # pipeline id -> events, newest first
         self.tables: dict[str, pd.DataFrame] = {}
         self.reject_filter = False
         self.fail_status: int | None = None  # every API call fails with this status
         self.fail_next: list[int] = []  # the next calls fail with these statuses, in order
+        self.fail_on: dict[str, int] = {}  # calls to this path fail with this status
         self.delay = 0.0
         self.calls: Counter[str] = Counter()
         self.requests: list[tuple[str, str]] = []
@@ -55,8 +58,43 @@ class FakeWorkspace:
 
     # Content ---------------------------------------------------------------------------
 
-    def add_pipeline(self, name: str, state: str = "IDLE", update_state: str = "COMPLETED") -> str:
+    def add_pipeline(
+        self, name: str, state: str = "IDLE", update_state: str = "COMPLETED", error: str = ""
+    ) -> str:
+        """A pipeline whose latest update is in `update_state`; a finished one ran 95 s."""
         pipeline_id = f"p-{len(self.pipelines):04d}"
+        update_id = f"u-{pipeline_id}"
+        states = ["CREATED", "INITIALIZING", "RUNNING"]
+        if update_state in ("COMPLETED", "FAILED", "CANCELED"):
+            states.append(update_state)
+        events = [
+            _event(
+                pipeline_id,
+                update_id,
+                BASE_MS + step * 5_000,
+                "INFO",
+                f"Update {update_id} is {s}.",
+            )
+            for step, s in enumerate(states[:-1])
+        ]
+        end_ms = BASE_MS + 95_000 if len(states) == 4 else BASE_MS + 10_000
+        if error:
+            events.append(_event(pipeline_id, update_id, end_ms - 1_000, "ERROR", error))
+        events.append(
+            _event(pipeline_id, update_id, end_ms, "INFO", f"Update {update_id} is {states[-1]}.")
+        )
+        # Later events of the pipeline that are not about the update's progress.
+        events.append(
+            _event(
+                pipeline_id,
+                None,
+                end_ms + 60_000,
+                "INFO",
+                "Cluster terminated.",
+                "cluster_resources",
+            )
+        )
+        self.events[pipeline_id] = events[::-1]
         self.pipelines.append(
             {
                 "pipeline_id": pipeline_id,
@@ -66,7 +104,7 @@ class FakeWorkspace:
                 "creator_user_name": "someone@example.com",
                 "latest_updates": [
                     {
-                        "update_id": f"u-{pipeline_id}",
+                        "update_id": update_id,
                         "state": update_state,
                         "creation_time": str(BASE_MS),
                     }
@@ -209,6 +247,10 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(404, {"error_code": "NOT_FOUND", "message": url.path})
         if self._fault():
             return None
+        if url.path in ws.fail_on:
+            return self._send(
+                ws.fail_on[url.path], {"error_code": "PERMISSION_DENIED", "message": "injected"}
+            )
         if url.path == "/api/2.0/pipelines":
             items = ws.pipelines
             if "filter" in query:
@@ -230,6 +272,18 @@ class _Handler(BaseHTTPRequestHandler):
             size = min(int(query.get("max_results", 25)), ws.page_size)
             page, token = _page(items, query.get("page_token"), size)
             body = {"statuses": page}
+            if token:
+                body["next_page_token"] = token
+            return self._send(200, body)
+        if url.path.startswith("/api/2.0/pipelines/") and url.path.endswith("/events"):
+            pipeline_id = url.path.split("/")[4]
+            if pipeline_id not in ws.events:
+                return self._send(
+                    404, {"error_code": "RESOURCE_DOES_NOT_EXIST", "message": "no such pipeline"}
+                )
+            size = min(int(query.get("max_results", 25)), ws.page_size)
+            page, token = _page(ws.events[pipeline_id], query.get("page_token"), size)
+            body = {"events": page}
             if token:
                 body["next_page_token"] = token
             return self._send(200, body)
@@ -341,6 +395,27 @@ TRICKY_NAMES = [
     'Windmill\'s "quoted" pipeline',
     "<script>window.__pwned=1</script> windmill",
 ]
+
+
+def _event(
+    pipeline_id: str,
+    update_id: str | None,
+    at_ms: int,
+    level: str,
+    message: str,
+    event_type: str = "update_progress",
+) -> dict[str, Any]:
+    """A pipeline event as the events API returns it (timestamps are ISO 8601 UTC)."""
+    at = pd.Timestamp(at_ms, unit="ms", tz="UTC").strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    origin = {"pipeline_id": pipeline_id, **({"update_id": update_id} if update_id else {})}
+    return {
+        "id": f"e-{pipeline_id}-{at_ms}-{level}",
+        "event_type": "flow_progress" if level == "ERROR" else event_type,
+        "level": level,
+        "message": message,
+        "origin": origin,
+        "timestamp": at,
+    }
 
 
 def populate(ws: FakeWorkspace, extra_jobs: int = 0) -> None:

@@ -95,6 +95,41 @@ def test_pipelines_and_jobs_across_pages_with_tricky_names(workspace, poller):
     assert counts == {"total": 4, "active": 1, "idle": 3}
 
 
+def test_finished_updates_show_when_they_ended_how_long_and_why_they_failed(workspace, poller):
+    failed = workspace.add_pipeline(
+        "windmill backfill", update_state="FAILED", error="Table gold_x: disk quota exceeded"
+    )
+    assert poller.refresh(), poller.snapshot.error
+    pipelines = {p["name"]: p for p in poller.snapshot.status.pipelines}
+    done = pipelines[TRICKY_NAMES[0]]["latest_update"]
+    assert done["state"] == "COMPLETED" and done["error"] is None
+    assert done["ended_at"] == "2026-01-05T00:01:35.000+00:00" and done["duration_s"] == 95.0
+    broken = pipelines["windmill backfill"]["latest_update"]
+    assert broken["state"] == "FAILED" and broken["duration_s"] == 95.0
+    assert broken["error"] == "Table gold_x: disk quota exceeded"
+    running = pipelines[names.PIPELINE_NAME]["latest_update"]
+    assert running["ended_at"] is None and running["duration_s"] > 0  # still going
+    # A finished update's events are read once: the next refresh makes no such call.
+    reads = workspace.calls[f"/api/2.0/pipelines/{failed}/events"]
+    assert reads >= 1
+    assert poller.refresh()
+    assert workspace.calls[f"/api/2.0/pipelines/{failed}/events"] == reads
+
+
+def test_unreadable_events_leave_the_duration_blank_and_are_read_again(workspace, poller):
+    pipeline = workspace.add_pipeline("windmill nightly")
+    path = f"/api/2.0/pipelines/{pipeline}/events"
+    workspace.fail_on[path] = 403
+    assert poller.refresh(), poller.snapshot.error  # the refresh itself succeeds
+    nightly = next(p for p in poller.snapshot.status.pipelines if p["name"] == "windmill nightly")
+    assert nightly["latest_update"]["state"] == "COMPLETED"
+    assert nightly["latest_update"]["duration_s"] is None
+    del workspace.fail_on[path]
+    assert poller.refresh()
+    nightly = next(p for p in poller.snapshot.status.pipelines if p["name"] == "windmill nightly")
+    assert nightly["latest_update"]["duration_s"] == 95.0
+
+
 def test_rejected_like_filter_falls_back_and_logs_the_path_with_timing(
     workspace, poller, log_lines
 ):
