@@ -599,6 +599,7 @@ class ChartCard(pn.custom.JSComponent):
     items = param.List(default=[], item_type=str, doc="the figures as json_item texts")
     message = param.String(default="", doc="shown instead of the figures when there are none")
     interactive = param.Boolean(default=False, doc="set by the card's button in the browser")
+    alt = param.String(default="", doc="the pictures' text alternative (default: the title)")
 
     _esm = COMPONENTS / "chart_card.js"  # served as is (see SortableTable)
     _bundle = _esm
@@ -918,7 +919,9 @@ class TurbineTrend(StoreView):
         return [temps, vibration]
 
     def build(self, snapshot: Snapshot):
-        self.chart = ChartCard(sizing_mode="stretch_width", **self._content(interactive=False))
+        self.chart = ChartCard(
+            alt="Turbine trend", sizing_mode="stretch_width", **self._content(interactive=False)
+        )
         self.chart.param.watch(lambda _event: self.update(self.store.data), "interactive")
         select = pn.widgets.Select.from_param(self.store.param.turbine, sizing_mode="stretch_width")
         return pn.Column(

@@ -54,7 +54,7 @@ export function render({ model }) {
       const url = URL.createObjectURL(new Blob([svg], { type: "image/svg+xml" }))
       const img = document.createElement("img")
       img.className = "wm-chart"
-      img.alt = model.title || "chart"
+      img.alt = model.alt || model.title || "chart"
       img.src = url
       urls.push(url)
       body.append(img)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import time
 
 import pytest
 from playwright.sync_api import expect
@@ -98,6 +99,26 @@ def test_a_chart_turns_interactive_on_request(server, browser):
     expect(head.get_by_role("button")).to_be_hidden()
     assert page.locator(".bk-Figure").count() == 1  # the other charts stay pictures
     expect(page.locator("img.wm-chart")).to_have_count(4)
+    page.close()
+
+
+def test_choosing_a_turbine_redraws_its_trend(server, browser):
+    page = open_page(browser, server)
+    trend = page.get_by_role("img", name="Turbine trend")
+    expect(trend).to_have_count(2, timeout=60_000)  # temperatures and vibration
+    # The SVG behind the first picture (null while the card swaps its pictures).
+    picture = "async (img) => { try { return await (await fetch(img.src)).text() } catch { return null } }"
+    before = trend.first.evaluate(picture)
+    assert "<svg" in before
+    page.get_by_role("combobox", name="Turbine").select_option("TURBINE_00004")
+    deadline = time.monotonic() + 30
+    while (after := trend.first.evaluate(picture)) in (
+        before,
+        None,
+    ) and time.monotonic() < deadline:
+        page.wait_for_timeout(100)
+    assert "<svg" in after and after != before  # another turbine's readings
+    expect(trend).to_have_count(2)
     page.close()
 
 
