@@ -27,6 +27,7 @@ LEVEL_ORDER = ["NORMAL", "INFO", "WARNING", "CRITICAL"]
 log = logger("views")
 NO_DATA = "No data yet: run `windmill generate` and `windmill pipeline run`."
 CARD = {"flex": "1 1 420px", "min-width": "280px"}
+TITLE_CSS = "h3 { font-size: 17px; margin: 12px 0 0; }"  # a card's title
 COMPONENTS = Path(__file__).parent / "components"  # the browser side of our JS components
 
 
@@ -604,9 +605,9 @@ class ChartCard(pn.custom.JSComponent):
     _esm = COMPONENTS / "chart_card.js"  # served as is (see SortableTable)
     _bundle = _esm
     _stylesheets = [
-        """
+        TITLE_CSS
+        + """
 .wm-head { display: flex; align-items: baseline; gap: 12px; }
-h3 { font-size: 17px; margin: 12px 0 0; }
 .wm-empty { color: #555; font-size: 14px; }
 .wm-chart { display: block; width: 100%; height: auto; }
 .wm-explore { font-size: 12px; padding: 2px 8px; border: 1px solid #b0b7c3; border-radius: 4px;
@@ -768,9 +769,6 @@ def _title(text: str):
     return pn.pane.HTML(
         f"<h3>{html.escape(text)}</h3>", sizing_mode="stretch_width", stylesheets=[TITLE_CSS]
     )
-
-
-TITLE_CSS = "h3 { font-size: 17px; margin: 12px 0 0; }"
 
 
 class SnapshotChart(StoreView):
