@@ -24,6 +24,7 @@ from workloads.pipeline.transforms import ALERT_COLUMNS
 
 LEVEL_COLORS = {"NORMAL": "#2e7d32", "INFO": "#1565c0", "WARNING": "#ef6c00", "CRITICAL": "#c62828"}
 LEVEL_ORDER = ["NORMAL", "INFO", "WARNING", "CRITICAL"]
+SEVERITY = {level: rank for rank, level in enumerate(LEVEL_ORDER)}  # higher is worse
 log = logger("views")
 NO_DATA = "No data yet: run `windmill generate` and `windmill pipeline run`."
 CARD = {"flex": "1 1 420px", "min-width": "280px"}
@@ -61,7 +62,7 @@ def per_snapshot(name: str, snapshot: Snapshot, make: Callable[[], Any]) -> Any:
     return value
 
 
-class DataStore(Viewer):
+class DataStore(param.Parameterized):
     """One per browser session: mirrors the process-wide poller's snapshot.
 
     Syncing is a cheap in-memory check (no workspace calls), so many open sessions
@@ -118,16 +119,13 @@ class DataStore(Viewer):
             return {}
         return {"turbine": ordered[0] if ordered else None}
 
-    def __panel__(self):
-        return pn.pane.Str("")
-
 
 def turbines_by_severity(snapshot: Snapshot) -> list[str] | None:
     """Turbine ids, worst alert level first (None before the status table has data)."""
     status = snapshot.table(names.GOLD_STATUS)
     if status is None:
         return None
-    severity = status["alert_level"].map({lvl: i for i, lvl in enumerate(LEVEL_ORDER)})
+    severity = status["alert_level"].map(SEVERITY)
     return (
         status.assign(_sev=severity.fillna(0))
         .sort_values(["_sev", "turbine_id"], ascending=[False, True])["turbine_id"]
@@ -530,7 +528,7 @@ class AlertsTable(StoreView):
         frame = alerts.reindex(columns=self.columns).copy()
         for column in ("opened_at", "last_seen_at"):
             frame[column] = frame[column].map(when)
-        severity = frame["alert_level"].map({lvl: i for i, lvl in enumerate(LEVEL_ORDER)}).fillna(0)
+        severity = frame["alert_level"].map(SEVERITY).fillna(0)
         return (
             frame.assign(_sev=severity)
             .sort_values(["_sev", "opened_at"], ascending=[False, True])
@@ -764,6 +762,15 @@ def _json_item(element: Any) -> str:
     return json.dumps(json_item(figure))
 
 
+def card_content(item: Callable[[str], str | list[str]], interactive: bool) -> dict[str, Any]:
+    """ChartCard parameters from a chart's cached `item(kind)`: its pictures (or message),
+    and its Bokeh figures too once the card was made interactive."""
+    content = ChartCache.content(item(STATIC))
+    if interactive:
+        content.update(ChartCache.content(item(INTERACTIVE), INTERACTIVE))
+    return content
+
+
 def _title(text: str):
     """A card's title (plain HTML: no Markdown to parse for every session)."""
     return pn.pane.HTML(
@@ -797,11 +804,7 @@ class SnapshotChart(StoreView):
         self.view.param.update(**self._content(snapshot, self.view.interactive))
 
     def _content(self, snapshot: Snapshot, interactive: bool) -> dict[str, Any]:
-        content = ChartCache.content(self.item(self.store.charts, snapshot))
-        if interactive:
-            item = self.item(self.store.charts, snapshot, INTERACTIVE)
-            content.update(ChartCache.content(item, INTERACTIVE))
-        return content
+        return card_content(lambda kind: self.item(self.store.charts, snapshot, kind), interactive)
 
 
 class FleetPowerChart(SnapshotChart):
@@ -881,10 +884,7 @@ class TurbineTrend(StoreView):
     def _content(self, interactive: bool) -> dict[str, Any]:
         store = self.store
         args = (store.charts, store.poller, store.turbine, store.data.data_version)
-        content = ChartCache.content(self.item(*args))
-        if interactive:
-            content.update(ChartCache.content(self.item(*args, INTERACTIVE), INTERACTIVE))
-        return content
+        return card_content(lambda kind: self.item(*args, kind), interactive)
 
     @staticmethod
     def figure(poller: Poller, turbine: str | None):
