@@ -141,8 +141,8 @@ class Poller:
         self._thread: threading.Thread | None = None
         self._trends: dict[tuple[str, int], pd.DataFrame | None] = {}
         self._trend_lock = threading.Lock()
-        # Called in the poller's thread with each snapshot whose data changed (e.g. to
-        # render the charts once before any session asks for them).
+        # Called in the poller's thread with each snapshot whose data changed, before sessions
+        # and the API see it (e.g. to render the charts, so no page renders them itself).
         self.on_new_data: list[Callable[[Snapshot], None]] = []
 
     # One refresh --------------------------------------------------------------------------
@@ -178,7 +178,7 @@ class Poller:
             previous = self.snapshot
             fingerprint = _fingerprint(status, gold)
             changed = fingerprint != previous.fingerprint
-            self.snapshot = Snapshot(
+            fresh = Snapshot(
                 source=self.status_source.name,
                 status=status if changed else previous.status,
                 gold=gold if changed else previous.gold,
@@ -189,6 +189,13 @@ class Poller:
             )
             with self._trend_lock:
                 self._trends.clear()
+            if changed:
+                for callback in self.on_new_data:
+                    try:
+                        callback(fresh)
+                    except Exception:  # a page helper never breaks the refresh
+                        log.exception("handling new data failed")
+            self.snapshot = fresh
             log.info(
                 "refresh ok in %.1f ms (%d pipelines, %d jobs, pipelines via %s)",
                 (time.perf_counter() - started) * 1000,
@@ -196,12 +203,6 @@ class Poller:
                 len(status.jobs),
                 status.filter_path,
             )
-            if changed:
-                for callback in self.on_new_data:
-                    try:
-                        callback(self.snapshot)
-                    except Exception:  # a page helper never breaks the refresh
-                        log.exception("handling new data failed")
             return True
 
     def next_delay(self) -> float:

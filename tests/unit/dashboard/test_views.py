@@ -133,6 +133,18 @@ def test_a_failing_new_data_handler_does_not_break_the_refresh(tmp_path):
     assert not poller.snapshot.stale
 
 
+def test_new_data_is_handled_before_pages_see_it(tmp_path):
+    home = Paths(tmp_path / "home")
+    write_all(home)
+    poller = Poller(LocalStatusSource(home), LocalGoldSource(home))
+    published = []  # what pages saw while each new snapshot was being handled
+    poller.on_new_data.append(lambda snapshot: published.append(poller.snapshot.data_version))
+    poller.refresh()
+    write_gold(home, power_bump=1000.0)
+    poller.refresh()
+    assert published == [0, 1] and poller.snapshot.data_version == 2
+
+
 def test_open_pages_share_one_render_of_each_snapshot(tmp_path):
     home = Paths(tmp_path / "home")
     write_all(home)
