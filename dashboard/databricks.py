@@ -31,6 +31,7 @@ LIKE_FILTER = f"name LIKE '%{NAME_FILTER}%'"
 RUNS_PER_JOB = 5
 FINISHED_UPDATE_STATES = {"COMPLETED", "FAILED", "CANCELED"}
 EVENTS_SCANNED = 50  # newest pipeline events read to find how an update ended
+NOT_ENDED = {"ended_at": None, "duration_s": None, "error": None}
 
 
 def _iso_ms(epoch_ms: int | None) -> str | None:
@@ -98,8 +99,8 @@ class DatabricksStatusSource:
         self.client = client
         self.host = (client.config.host or "").rstrip("/")
         self.filter_path = "server-side filter"
-        # (pipeline id, update id) -> how a finished update ended; it never changes.
-        self._endings: dict[tuple[str, str], dict[str, Any]] = {}
+        # pipeline id -> (its latest finished update, how that update ended; never changes)
+        self._endings: dict[str, tuple[str, dict[str, Any]]] = {}
 
     def fetch_status(self) -> PlatformStatus:
         pipelines, path = self.list_pipelines()
@@ -137,7 +138,7 @@ class DatabricksStatusSource:
             update = updates[0]
             state = _enum(update.state)
             started = _iso_ms(_creation_ms(update.creation_time))
-            ending = {"ended_at": None, "duration_s": None, "error": None}
+            ending = dict(NOT_ENDED)
             if state in ACTIVE_UPDATE_STATES and started:
                 ending["duration_s"] = _seconds(started, datetime.now(UTC).isoformat())
             elif state in FINISHED_UPDATE_STATES and started:
@@ -171,9 +172,9 @@ class DatabricksStatusSource:
         """
         from databricks.sdk.errors import DatabricksError
 
-        key = (pipeline_id, update_id)
-        if key in self._endings:
-            return self._endings[key]
+        known = self._endings.get(pipeline_id)
+        if known is not None and known[0] == update_id:
+            return known[1]
         ended = error = None
         try:
             events = self.client.pipelines.list_pipeline_events(pipeline_id, max_results=25)
@@ -191,13 +192,13 @@ class DatabricksStatusSource:
             log.warning(
                 "events of pipeline %s unreadable (%s); retrying next refresh", pipeline_id, exc
             )
-            return {"ended_at": None, "duration_s": None, "error": None}
+            return dict(NOT_ENDED)
         ending = {
             "ended_at": ended and datetime.fromisoformat(ended).isoformat(timespec="milliseconds"),
             "duration_s": _seconds(started, ended) if ended else None,
             "error": error,
         }
-        self._endings[key] = ending
+        self._endings[pipeline_id] = (update_id, ending)
         return ending
 
     def list_jobs(self) -> list[dict[str, Any]]:
