@@ -125,7 +125,8 @@ def _run_graph(spark, spec) -> list[str]:
 
     started = time.monotonic()
     # Definitions read the configuration from the session's conf at registration time; a
-    # warm engine already holds it from the previous update, so only changes are sent.
+    # warm engine already holds it from the previous update, so only changes are sent, and
+    # the definitions are handed the resulting conf rather than each fetching it.
     current = spark.conf.getAll
     for key, value in spec.configuration.items():
         if current.get(key) != value:
@@ -138,7 +139,10 @@ def _run_graph(spark, spec) -> list[str]:
     )
     registry = SparkConnectGraphElementRegistry(spark, graph_id)
     chatter = io.StringIO()  # the engine prints a line per file it loads
-    with contextlib.redirect_stdout(chatter):
+    with (
+        contextlib.redirect_stdout(chatter),
+        pipeline_settings.known_conf({**current, **spec.configuration}),
+    ):
         register_definitions(
             pipeline_settings.transformations_dir() / "pipeline.yml",
             registry,

@@ -11,7 +11,9 @@ Pure Python (no pyspark import) so infra and tests can import it cheaply.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -136,17 +138,35 @@ def settings_from(get) -> Settings:
     )
 
 
+# The session conf as the local engine has just set it for an update (see `known_conf`).
+_KNOWN_CONF: ContextVar[Mapping[str, str] | None] = ContextVar("windmill_known_conf", default=None)
+
+
+@contextmanager
+def known_conf(conf: Mapping[str, str]) -> Iterator[None]:
+    """While an update registers its datasets, `read_settings` reads `conf` (the session's
+    conf, which the caller just set) instead of fetching it again for every dataset."""
+    token = _KNOWN_CONF.set(dict(conf))
+    try:
+        yield
+    finally:
+        _KNOWN_CONF.reset(token)
+
+
 def read_settings(spark) -> Settings:
     """Settings from a Spark session's conf (pipeline configuration is set there).
 
     Every dataset definition calls this while the update registers it; over Spark Connect
-    each `conf.get` is a round trip, so the whole conf is fetched once (`getAll`, Spark 4)
-    and only keys it does not hold are asked for one by one.
+    each `conf.get` is a round trip. The local engine hands over the conf it just set
+    (`known_conf`); otherwise the whole conf is fetched once (`getAll`, Spark 4). Keys
+    neither holds are asked for one by one.
     """
-    try:
-        known = dict(spark.conf.getAll)
-    except Exception:  # a runtime without RuntimeConfig.getAll
-        known = {}
+    known = _KNOWN_CONF.get()
+    if known is None:
+        try:
+            known = dict(spark.conf.getAll)
+        except Exception:  # a runtime without RuntimeConfig.getAll
+            known = {}
 
     def get(key: str, default: str) -> str:
         return known[key] if key in known else spark.conf.get(key, default)

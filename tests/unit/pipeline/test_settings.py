@@ -103,3 +103,17 @@ def test_read_settings_fetches_the_conf_once_and_asks_only_for_missing_keys(bulk
         assert conf.gets == [settings.PREFIX + settings.FAULT_WINDOW_HOURS]
     else:
         assert len(conf.gets) == len(settings.DEFAULTS)
+
+
+def test_read_settings_uses_the_conf_the_engine_just_set_without_fetching_it():
+    values = settings.pipeline_configuration("/landing", alert_window_hours=6)
+    del values[settings.PREFIX + settings.FAULT_WINDOW_HOURS]  # not set: default applies
+    conf = _Conf({}, bulk=False)  # the session itself: every round trip is counted
+
+    with settings.known_conf(values):
+        read = settings.read_settings(_Session(conf))
+
+    assert read.landing_path == "/landing" and read.alert_window_hours == 6.0
+    assert conf.gets == [settings.PREFIX + settings.FAULT_WINDOW_HOURS]  # only the unknown key
+    settings.read_settings(_Session(conf))  # outside: the session is asked again
+    assert len(conf.gets) == 1 + len(settings.DEFAULTS)
