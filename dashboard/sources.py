@@ -34,13 +34,7 @@ from workloads.supervisor.status import (  # noqa: E402
 log = logger("sources")
 
 # Gold tables the dashboard reads on every refresh (the dispatch plan may not exist yet).
-GOLD_TABLES = (
-    names.GOLD_STATUS,
-    names.GOLD_ALERTS,
-    names.GOLD_HOURLY,
-    names.GOLD_FAULTS,
-    names.GOLD_DISPATCH,
-)
+GOLD_TABLES = names.DASHBOARD_GOLD_TABLES
 TREND_COLUMNS = (
     "turbine_id",
     "timestamp",

@@ -23,3 +23,9 @@ GOLD_FAULTS = "gold_fault_summary"
 GOLD_RISK = "gold_turbine_risk"
 GOLD_DISPATCH = "gold_dispatch_plan"
 PIPELINE_TABLES = (BRONZE, SILVER, QUARANTINE, GOLD_STATUS, GOLD_ALERTS, GOLD_HOURLY, GOLD_FAULTS)
+
+# Tables the dashboard reads: the gold tables on every refresh (the dispatch plan may not
+# exist yet) and silver for a turbine's trend. The Databricks App is granted SELECT on
+# exactly these (infra/access.py), so the two lists cannot drift apart.
+DASHBOARD_GOLD_TABLES = (GOLD_STATUS, GOLD_ALERTS, GOLD_HOURLY, GOLD_FAULTS, GOLD_DISPATCH)
+DASHBOARD_TABLES = (*DASHBOARD_GOLD_TABLES, SILVER)
