@@ -29,3 +29,7 @@ PIPELINE_TABLES = (BRONZE, SILVER, QUARANTINE, GOLD_STATUS, GOLD_ALERTS, GOLD_HO
 # exactly these (infra/access.py), so the two lists cannot drift apart.
 DASHBOARD_GOLD_TABLES = (GOLD_STATUS, GOLD_ALERTS, GOLD_HOURLY, GOLD_FAULTS, GOLD_DISPATCH)
 DASHBOARD_TABLES = (*DASHBOARD_GOLD_TABLES, SILVER)
+# Tables written outside the pipeline (by later steps). The pipeline cannot reset these, and
+# SQL cannot drop the pipeline's own: "Drop Tables" and `windmill clean` reset the pipeline's
+# tables through the pipeline and drop exactly these with SQL.
+OUTSIDE_PIPELINE_TABLES = (GOLD_DISPATCH, GOLD_RISK)
