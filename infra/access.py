@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from cdktf_cdktf_provider_databricks.grant import Grant
 from constructs import Construct
 
+from infra.cdk import Grant
 from workloads.names import GOLD_ALERTS, GOLD_FAULTS, GOLD_HOURLY, GOLD_STATUS
 
 # Gold tables the pipeline publishes. The dispatch plan and risk tables appear only

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from cdktf_cdktf_provider_databricks.schema import Schema
-from cdktf_cdktf_provider_databricks.volume import Volume
 from constructs import Construct
 
+from infra.cdk import Schema, Volume
 from workloads.names import RAW_TABLE
 
 LANDING_VOLUME = "landing"

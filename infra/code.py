@@ -5,13 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cdktf import Fn
-from cdktf_cdktf_provider_databricks.file import File
-from cdktf_cdktf_provider_databricks.workspace_file import WorkspaceFile
 from constructs import Construct
 
 from infra.artifacts import RUNTIME_WHEEL, WHEEL_NAME
 from infra.catalog import UnityCatalog
+from infra.cdk import File, Fn, WorkspaceFile
 from infra.config import REPO_ROOT
 from workloads.pipeline.settings import DATASET_FILES
 

@@ -3,17 +3,16 @@ and the job-cluster spec the jobs share."""
 
 from __future__ import annotations
 
-from cdktf_cdktf_provider_databricks.cluster import Cluster
-from cdktf_cdktf_provider_databricks.data_databricks_current_user import (
-    DataDatabricksCurrentUser,
-)
-from cdktf_cdktf_provider_databricks.data_databricks_node_type import DataDatabricksNodeType
-from cdktf_cdktf_provider_databricks.data_databricks_spark_version import (
-    DataDatabricksSparkVersion,
-)
-from cdktf_cdktf_provider_databricks.job import JobJobCluster, JobJobClusterNewCluster
 from constructs import Construct
 
+from infra.cdk import (
+    Cluster,
+    DataDatabricksCurrentUser,
+    DataDatabricksNodeType,
+    DataDatabricksSparkVersion,
+    JobJobCluster,
+    JobJobClusterNewCluster,
+)
 from infra.config import EnvironmentConfig
 
 PHOTON = "PHOTON"

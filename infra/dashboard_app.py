@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from cdktf_cdktf_provider_databricks.app import (
-    App,
+from constructs import Construct
+
+from infra.cdk import (
     AppResources,
     AppResourcesJob,
     AppResourcesSqlWarehouse,
+    DatabricksApp,
+    Job,
+    Permissions,
+    PermissionsAccessControl,
+    Pipeline,
+    SqlEndpoint,
 )
-from cdktf_cdktf_provider_databricks.job import Job
-from cdktf_cdktf_provider_databricks.permissions import Permissions, PermissionsAccessControl
-from cdktf_cdktf_provider_databricks.pipeline import Pipeline
-from cdktf_cdktf_provider_databricks.sql_endpoint import SqlEndpoint
-from constructs import Construct
-
 from infra.config import WAREHOUSE_RESOURCE, EnvironmentConfig
 from workloads.names import APP_NAME
 
@@ -54,7 +55,7 @@ class DashboardApp(Construct):
             )
             for name, job in self.job_resources.items()
         ]
-        self.app = App(
+        self.app = DatabricksApp(
             self,
             "app",
             name=APP_NAME,

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from cdktf_cdktf_provider_databricks.job import (
+from constructs import Construct
+
+from infra.artifacts import DIST_NAME
+from infra.catalog import UnityCatalog
+from infra.cdk import (
     Job,
     JobEmailNotifications,
     JobEnvironment,
@@ -13,13 +17,9 @@ from cdktf_cdktf_provider_databricks.job import (
     JobTaskPythonWheelTask,
     JobTaskSqlTask,
     JobTaskSqlTaskFile,
+    Pipeline,
+    SqlEndpoint,
 )
-from cdktf_cdktf_provider_databricks.pipeline import Pipeline
-from cdktf_cdktf_provider_databricks.sql_endpoint import SqlEndpoint
-from constructs import Construct
-
-from infra.artifacts import DIST_NAME
-from infra.catalog import UnityCatalog
 from infra.code import CodeArtifacts
 from infra.compute import Compute
 from infra.config import EnvironmentConfig

@@ -1,7 +1,6 @@
 """CDKTF entry point (`cdktf.json` runs `python -m infra.main`): wires config and stacks."""
 
-from cdktf import App
-
+from infra.cdk import App
 from infra.config import load_config, selected_environments
 from infra.stacks import GoldAccessStack, WorkspaceStack
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from cdktf_cdktf_provider_databricks.pipeline import (
+from constructs import Construct
+
+from infra.catalog import UnityCatalog
+from infra.cdk import (
     Pipeline,
     PipelineCluster,
     PipelineEnvironment,
@@ -10,9 +13,6 @@ from cdktf_cdktf_provider_databricks.pipeline import (
     PipelineLibraryFile,
     PipelineNotification,
 )
-from constructs import Construct
-
-from infra.catalog import UnityCatalog
 from infra.code import CodeArtifacts
 from infra.compute import Compute
 from infra.config import EnvironmentConfig

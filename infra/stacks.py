@@ -3,16 +3,17 @@ read access (applied once the pipeline's first update has created the gold table
 
 from __future__ import annotations
 
-from cdktf import TerraformOutput, TerraformStack
-from cdktf_cdktf_provider_databricks.data_databricks_app import DataDatabricksApp
-from cdktf_cdktf_provider_databricks.data_databricks_current_user import (
-    DataDatabricksCurrentUser,
-)
-from cdktf_cdktf_provider_databricks.provider import DatabricksProvider
 from constructs import Construct
 
 from infra.access import GoldReadAccess
 from infra.catalog import UnityCatalog
+from infra.cdk import (
+    DatabricksProvider,
+    DataDatabricksApp,
+    DataDatabricksCurrentUser,
+    TerraformOutput,
+    TerraformStack,
+)
 from infra.code import CodeArtifacts
 from infra.compute import Compute
 from infra.config import EnvironmentConfig

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from cdktf_cdktf_provider_databricks.sql_endpoint import SqlEndpoint
 from constructs import Construct
 
+from infra.cdk import SqlEndpoint
 from infra.config import EnvironmentConfig
 
 

@@ -7,8 +7,7 @@ import re
 from dataclasses import replace
 from typing import Any
 
-import cdktf
-
+from infra.cdk import Testing
 from infra.config import EnvironmentConfig, load_config
 from infra.stacks import GoldAccessStack, WorkspaceStack
 
@@ -27,10 +26,10 @@ _CACHE: dict[str, tuple[Any, str]] = {}
 def _synth(env: str, kind: str, overrides: dict[str, Any]) -> tuple[Any, str]:
     key = repr((env, kind, sorted(overrides.items())))
     if key not in _CACHE:
-        app = cdktf.Testing.app()
+        app = Testing.app()
         stack_class = WorkspaceStack if kind == "workspace" else GoldAccessStack
         built = stack_class(app, f"test-{env}-{kind}", config=config(env, **overrides))
-        _CACHE[key] = (built, cdktf.Testing.synth(built))
+        _CACHE[key] = (built, Testing.synth(built))
     return _CACHE[key]
 
 

@@ -1,4 +1,4 @@
-"""The workspace and access stacks, synthesized for real (cdktf.Testing.synth)."""
+"""The workspace and access stacks, synthesized for real (Testing.synth)."""
 
 from __future__ import annotations
 
@@ -6,11 +6,11 @@ import json
 import re
 import shutil
 
-import cdktf
 import pytest
 
 from infra.access import GOLD_TABLES
 from infra.artifacts import DIST_NAME, RUNTIME_WHEEL
+from infra.cdk import Testing
 from infra.code import DROP_TABLES_SQL
 from infra.config import REPO_ROOT
 from tests.unit.infra.synth_helpers import (
@@ -30,7 +30,7 @@ CURRENT_USER = "data.databricks_current_user.compute_me"
 
 
 def has(synthesized: str, resource_type: str, properties: dict) -> bool:
-    return cdktf.Testing.to_have_resource_with_properties(synthesized, resource_type, properties)
+    return Testing.to_have_resource_with_properties(synthesized, resource_type, properties)
 
 
 def test_all_purpose_cluster_is_photon_single_user_for_the_current_user():
@@ -51,13 +51,13 @@ def test_all_purpose_cluster_is_photon_single_user_for_the_current_user():
 
 def test_runtime_and_node_type_come_from_data_sources():
     dev = synth()
-    assert cdktf.Testing.to_have_data_source_with_properties(
+    assert Testing.to_have_data_source_with_properties(
         dev, "databricks_spark_version", {"long_term_support": True, "photon": True, "latest": True}
     )
-    assert cdktf.Testing.to_have_data_source_with_properties(
+    assert Testing.to_have_data_source_with_properties(
         dev, "databricks_node_type", {"local_disk": True}
     )
-    assert cdktf.Testing.to_have_data_source(dev, "databricks_current_user")
+    assert Testing.to_have_data_source(dev, "databricks_current_user")
     # no cloud-specific names hard-coded anywhere
     assert not re.search(r'"(i3|m5|Standard_|n1-)[\w.-]*"', dev)
     assert not re.search(r'"\d+\.\d+\.x-(photon-)?scala', dev)
@@ -251,7 +251,7 @@ def test_gold_grants_give_the_app_read_access_and_nothing_more():
         names.GOLD_FAULTS,
     }
     assert resources(access, "databricks_grants") == []  # never the authoritative kind
-    assert cdktf.Testing.to_have_data_source_with_properties(
+    assert Testing.to_have_data_source_with_properties(
         access, "databricks_app", {"name": names.APP_NAME}
     )
     without_catalog = resources(synth(kind="access", grant_catalog_use=False), "databricks_grant")
@@ -326,7 +326,7 @@ def _provider_available_offline() -> bool:
     reason="terraform validate needs the databricks provider, which is not downloadable here",
 )
 def test_full_synth_is_valid_terraform():
-    assert cdktf.Testing.to_be_valid_terraform(cdktf.Testing.full_synth(stack()))
+    assert Testing.to_be_valid_terraform(Testing.full_synth(stack()))
 
 
 def test_drop_tables_sql_uses_each_datasets_kind():
