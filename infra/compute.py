@@ -34,8 +34,9 @@ class Compute(Construct):
             self,
             "runtime",
             long_term_support=config.spark_version.long_term_support,
-            photon=config.spark_version.photon,
             latest=config.spark_version.latest,
+            scala=config.spark_version.scala,
+            spark_version=config.spark_version.spark_version,
         )
         self.node_type = DataDatabricksNodeType(
             self,

@@ -26,11 +26,20 @@ WAREHOUSE_RESOURCE = "sql-warehouse"
 
 @dataclass(frozen=True)
 class SparkVersionSelection:
-    """How the `databricks_spark_version` data source picks the runtime (no hard-coded names)."""
+    """How the `databricks_spark_version` data source picks the runtime (no hard-coded names).
+
+    The latest LTS runtime of the Apache Spark line `spark_version` built for `scala`:
+    today 17.3 LTS (Spark 4.0.0, Scala 2.13 only, Python 3.12), which satisfies the
+    wheel's Requires-Python. The data source's `photon` filter is not used: it keeps only
+    `-photon-` runtime keys, which exist for 13.3 LTS and older; Photon comes from the
+    clusters' `runtime_engine = "PHOTON"`. The Spark line is pinned so that a later LTS
+    with a newer Python than the wheel allows is a deliberate change, not a surprise.
+    """
 
     long_term_support: bool = True
-    photon: bool = True
     latest: bool = True
+    scala: str = "2.13"
+    spark_version: str = "4.0"
 
 
 @dataclass(frozen=True)

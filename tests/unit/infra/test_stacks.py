@@ -52,8 +52,12 @@ def test_all_purpose_cluster_is_photon_single_user_for_the_current_user():
 def test_runtime_and_node_type_come_from_data_sources():
     dev = synth()
     assert Testing.to_have_data_source_with_properties(
-        dev, "databricks_spark_version", {"long_term_support": True, "photon": True, "latest": True}
+        dev,
+        "databricks_spark_version",
+        {"long_term_support": True, "latest": True, "scala": "2.13", "spark_version": "4.0"},
     )
+    (runtime,) = json.loads(dev)["data"]["databricks_spark_version"].values()
+    assert "photon" not in runtime  # deprecated: it finds only 13.3 LTS and older
     assert Testing.to_have_data_source_with_properties(
         dev, "databricks_node_type", {"local_disk": True}
     )
