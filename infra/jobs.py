@@ -52,7 +52,9 @@ class WindmillJobs(Construct):
 
     Attributes: `generator`, `pipeline_refresh`, `drop_tables`, `dispatch` (databricks_job).
     Wheel tasks run on a Photon single-user job cluster, or serverless where the
-    config says so; the SQL task runs on the warehouse.
+    config says so, except the generator: dbldatagen does not support Spark Connect,
+    which serverless jobs use, so it always runs on its classic job cluster. The SQL
+    task runs on the warehouse.
     """
 
     def __init__(
@@ -76,6 +78,8 @@ class WindmillJobs(Construct):
             GENERATOR_JOB,
             "Writes synthetic turbine readings to the landing volume (dbldatagen).",
             generator_parameters(config, catalog.landing_path),
+            # dbldatagen needs a classic Spark session; serverless jobs run Spark Connect.
+            classic=True,
         )
         self.pipeline_refresh = Job(
             self,
@@ -127,11 +131,21 @@ class WindmillJobs(Construct):
         emails = list(self._config.notification_emails)
         return JobEmailNotifications(on_failure=emails) if emails else None
 
-    def _wheel_job(self, id_: str, name: str, description: str, parameters: list[str]) -> Job:
+    def _wheel_job(
+        self,
+        id_: str,
+        name: str,
+        description: str,
+        parameters: list[str],
+        *,
+        classic: bool = False,
+    ) -> Job:
+        """A job running one `windmill` wheel command: serverless where the config says so,
+        unless `classic` (then always on a Photon single-user job cluster)."""
         wheel_task = JobTaskPythonWheelTask(
             package_name=DIST_NAME, entry_point=ENTRY_POINT, parameters=parameters
         )
-        if self._config.serverless_jobs:
+        if self._config.serverless_jobs and not classic:
             return Job(
                 self,
                 id_,

@@ -166,13 +166,30 @@ def test_wheel_jobs_run_on_photon_single_user_job_clusters():
 
 def test_serverless_jobs_use_an_environment_with_the_wheel():
     serverless = synth(serverless_jobs=True)
-    job = one(serverless, "databricks_job", name=names.GENERATOR_JOB)
+    job = one(serverless, "databricks_job", name=names.DISPATCH_JOB)
     assert "job_cluster" not in job
     (environment,) = job["environment"]
     assert environment["spec"]["dependencies"] == [
         "${" + f"databricks_file.{_wheel_id(serverless)}.path" + "}"
     ]
     assert job["task"][0]["environment_key"] == environment["environment_key"]
+
+
+def test_the_generator_stays_on_classic_compute_when_jobs_go_serverless():
+    for serverless in (synth(serverless_jobs=True), synth("prod", serverless_jobs=True)):
+        job = one(serverless, "databricks_job", name=names.GENERATOR_JOB)
+        assert "environment" not in job
+        (cluster,) = job["job_cluster"]
+        assert cluster["new_cluster"]["runtime_engine"] == "PHOTON"
+        assert cluster["new_cluster"]["spark_version"].startswith(
+            "${data.databricks_spark_version."
+        )
+        (task,) = job["task"]
+        assert task["job_cluster_key"] == cluster["job_cluster_key"]
+        assert "environment_key" not in task
+        assert task["library"] == [
+            {"whl": "${" + f"databricks_file.{_wheel_id(serverless)}.path" + "}"}
+        ]
 
 
 def test_refresh_and_drop_tables_jobs():
