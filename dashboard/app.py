@@ -5,23 +5,13 @@ from __future__ import annotations
 import panel as pn
 
 from dashboard import api
+from dashboard.charts import FaultChart, FleetPowerChart, TurbineMap, TurbineTrend, warm
+from dashboard.header import FleetKpis, RefreshBadge
 from dashboard.logbuffer import LogBuffer, logger
+from dashboard.rendering import ChartCache
 from dashboard.state import Poller
-from dashboard.views import (
-    AlertsTable,
-    ChartCache,
-    CrewPlanTable,
-    DataStore,
-    EventsTable,
-    FaultChart,
-    FleetKpis,
-    FleetPowerChart,
-    JobsTable,
-    PipelinesTable,
-    RefreshBadge,
-    TurbineMap,
-    TurbineTrend,
-)
+from dashboard.store import DataStore
+from dashboard.tables import AlertsTable, CrewPlanTable, EventsTable, JobsTable, PipelinesTable
 
 log = logger("app")
 FLEX = {"flex_wrap": "wrap", "sizing_mode": "stretch_width", "gap": "12px"}
@@ -93,7 +83,7 @@ def serve(
     import hvplot.pandas  # noqa: F401
 
     charts = ChartCache()  # one per process, like the poller
-    poller.on_new_data.append(lambda snapshot: charts.warm(poller, snapshot))
+    poller.on_new_data.append(lambda snapshot: warm(charts, poller, snapshot))
     poller.start()
     origins = websocket_origins or [f"{address}:{port}", f"localhost:{port}", f"127.0.0.1:{port}"]
     log.info("serving on http://%s:%d (refresh every %s s)", address, port, poller.refresh_seconds)

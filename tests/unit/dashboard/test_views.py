@@ -7,9 +7,12 @@ import json
 import pandas as pd
 import pytest
 
+from dashboard.charts import warm
+from dashboard.rendering import INTERACTIVE, ChartCache
 from dashboard.sources import LocalGoldSource, LocalStatusSource
 from dashboard.state import Poller
-from dashboard.views import INTERACTIVE, ChartCache, DataStore, PipelinesTable, html_table
+from dashboard.store import DataStore
+from dashboard.tables import PipelinesTable, html_table
 from tests.fakes.gold_tables import write_all, write_gold
 from workloads.config import Paths
 
@@ -106,7 +109,7 @@ def test_new_data_is_charted_in_the_poller_before_any_session_asks(tmp_path):
     write_all(home)
     poller = Poller(LocalStatusSource(home), LocalGoldSource(home))
     charts = ChartCache()
-    poller.on_new_data.append(lambda snapshot: charts.warm(poller, snapshot))
+    poller.on_new_data.append(lambda snapshot: warm(charts, poller, snapshot))
     poller.refresh()
     assert charts.renders == 4  # fleet power, faults, map, trend of the worst turbine
     version = poller.snapshot.data_version
