@@ -13,8 +13,11 @@ from pathlib import Path
 from workloads.errors import WindmillError
 
 DEFAULT_HOME = ".windmill"
-# Local table namespace; on Databricks this is the Unity Catalog schema.
+# Local table namespace readers use; on Databricks this is the Unity Catalog schema.
 LOCAL_DATABASE = "windmill"
+# The pipeline's own (private) database: its tables are rewritten in place by every update,
+# so readers go through LOCAL_DATABASE, whose tables the engine points at published versions.
+PIPELINE_DATABASE = "windmill_pipeline"
 
 
 @dataclass(frozen=True)
@@ -53,9 +56,32 @@ class Paths:
         """Runtime files: locks, pids, the engine's address."""
         return self.home / "run"
 
+    @property
+    def engine_file(self) -> Path:
+        """The running engine's address (pid, Spark Connect port) while it lives."""
+        return self.run / "engine.json"
+
+    @property
+    def supervisor_file(self) -> Path:
+        """Who runs where under `windmill up` (`windmill status` reads it)."""
+        return self.run / "supervisor.json"
+
+    @property
+    def supervisor_lock(self) -> Path:
+        """Held (flock) by the one `windmill up` of this home."""
+        return self.run / "supervisor.lock"
+
+    @property
+    def versions(self) -> Path:
+        """Published, immutable versions of the tables readers see (workloads.storage)."""
+        return self.warehouse / "_versions"
+
     def table(self, name: str) -> Path:
-        """Folder of a local pipeline table (Parquet) in the warehouse."""
-        return self.warehouse / f"{LOCAL_DATABASE}.db" / name
+        """Folder the pipeline writes a table to (Parquet, rewritten in place for views).
+
+        Read tables through `workloads.storage.read_table`, never this folder directly.
+        """
+        return self.warehouse / f"{PIPELINE_DATABASE}.db" / name
 
 
 def home_from_env() -> Path:

@@ -11,7 +11,7 @@ DISPATCH_JOB = "windmill-dispatch"
 DASHBOARD_JOB = "windmill-dashboard"
 APP_NAME = "windmill-iot-streaming"
 
-# Tables of the medallion pipeline (architecture.md), in dependency order.
+# Tables of the medallion pipeline (README, "Data flow"), in dependency order.
 RAW_TABLE = "raw_sensor_data"
 BRONZE = "bronze_sensor_data"
 SILVER = "silver_sensor_data"
@@ -23,6 +23,12 @@ GOLD_FAULTS = "gold_fault_summary"
 GOLD_RISK = "gold_turbine_risk"
 GOLD_DISPATCH = "gold_dispatch_plan"
 PIPELINE_TABLES = (BRONZE, SILVER, QUARANTINE, GOLD_STATUS, GOLD_ALERTS, GOLD_HOURLY, GOLD_FAULTS)
+# The pipeline's streaming tables (appended to, with a commit log) and its materialized views
+# (rewritten whole on every update; published as versions locally, see workloads.storage).
+STREAMING_TABLES = (BRONZE, SILVER, QUARANTINE)
+MATERIALIZED_VIEWS = tuple(t for t in PIPELINE_TABLES if t not in STREAMING_TABLES)
+# Which table each streaming table reads from (rows read = rows its source gained).
+UPSTREAM = {SILVER: BRONZE, QUARANTINE: BRONZE}
 
 # Tables the dashboard reads: the gold tables on every refresh (the dispatch plan may not
 # exist yet) and silver for a turbine's trend. The Databricks App is granted SELECT on
