@@ -1,23 +1,25 @@
-"""Read access for the App's service principal to the gold tables, and nothing more."""
+"""Read access for the App's service principal to the tables the dashboard reads, and
+nothing more."""
 
 from __future__ import annotations
 
 from constructs import Construct
 
 from infra.cdk import Grant
-from workloads.names import GOLD_ALERTS, GOLD_FAULTS, GOLD_HOURLY, GOLD_STATUS
-
-# Gold tables the pipeline publishes. The dispatch plan and risk tables appear only
-# after their jobs first run, so they are not granted here.
-GOLD_TABLES: tuple[str, ...] = (GOLD_STATUS, GOLD_ALERTS, GOLD_HOURLY, GOLD_FAULTS)
+from workloads.names import DASHBOARD_TABLES
 
 
 class GoldReadAccess(Construct):
-    """USE CATALOG, USE SCHEMA and SELECT on each gold table for one principal.
+    """USE CATALOG, USE SCHEMA and SELECT on each table of `workloads.names.DASHBOARD_TABLES`
+    (the four pipeline gold tables, gold_dispatch_plan and silver_sensor_data) for one
+    principal, so the App's grants and the dashboard's reads cannot drift apart.
 
     `databricks_grant` (not the authoritative `databricks_grants`) adds these without
-    touching anyone else's privileges on the shared catalog. Attributes:
-    `catalog_grant` (None when the catalog already grants USE to everyone), `schema_grant`, `table_grants` (table name -> grant).
+    touching anyone else's privileges on the shared catalog. A grant fails on a table that
+    does not exist, so `windmill deploy` applies this after the pipeline's first update
+    and after creating the (empty) dispatch plan table. Attributes: `catalog_grant` (None
+    when the catalog already grants USE to everyone), `schema_grant`, `table_grants`
+    (table name -> grant).
     """
 
     def __init__(
@@ -51,5 +53,5 @@ class GoldReadAccess(Construct):
                 principal=principal,
                 privileges=["SELECT"],
             )
-            for table in GOLD_TABLES
+            for table in DASHBOARD_TABLES
         }

@@ -63,4 +63,5 @@ def test_npx_cdktf_synth_produces_all_stacks(tmp_path):
     (prod_pipeline,) = prod["resource"]["databricks_pipeline"].values()
     assert prod_pipeline["development"] is False
     access = json.loads((out / "stacks" / "windmill-dev-access" / "cdk.tf.json").read_text())
-    assert len(access["resource"]["databricks_grant"]) == 6
+    # USE CATALOG, USE SCHEMA and SELECT on each table the dashboard reads
+    assert len(access["resource"]["databricks_grant"]) == 2 + len(names.DASHBOARD_TABLES)

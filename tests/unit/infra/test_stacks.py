@@ -8,7 +8,6 @@ import shutil
 
 import pytest
 
-from infra.access import GOLD_TABLES
 from infra.artifacts import DIST_NAME, RUNTIME_WHEEL
 from infra.cdk import Testing
 from infra.code import DROP_TABLES_SQL
@@ -264,13 +263,17 @@ def test_gold_grants_give_the_app_read_access_and_nothing_more():
     ((kind, _), privileges) = [(k, v) for k, v in by_target.items() if k[0] == "schema"][0]
     assert privileges == ["USE_SCHEMA"]
     tables = {t.rsplit(".", 1)[1]: p for (k, t), p in by_target.items() if k == "table"}
-    assert tables == {t: ["SELECT"] for t in GOLD_TABLES}
-    assert set(GOLD_TABLES) == {
+    # exactly the tables the dashboard reads: the pipeline's four gold tables, the
+    # dispatch plan and silver (a turbine's trend)
+    assert tables == {t: ["SELECT"] for t in names.DASHBOARD_TABLES}
+    assert {
         names.GOLD_STATUS,
         names.GOLD_ALERTS,
         names.GOLD_HOURLY,
         names.GOLD_FAULTS,
-    }
+        names.GOLD_DISPATCH,
+        names.SILVER,
+    } == set(tables)
     assert resources(access, "databricks_grants") == []  # never the authoritative kind
     assert Testing.to_have_data_source_with_properties(
         access, "databricks_app", {"name": names.APP_NAME}
@@ -278,6 +281,12 @@ def test_gold_grants_give_the_app_read_access_and_nothing_more():
     without_catalog = resources(synth(kind="access", grant_catalog_use=False), "databricks_grant")
     assert [g for g in without_catalog if "catalog" in g] == []
     assert len(without_catalog) == len(grants) - 1
+
+
+def test_infra_takes_the_dashboards_tables_from_names_not_from_the_dashboard():
+    for path in sorted((REPO_ROOT / "infra").rglob("*.py")):
+        source = path.read_text()
+        assert not re.search(r"^\s*(from|import) dashboard\b", source, re.M), path
 
 
 def test_outputs():
