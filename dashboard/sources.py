@@ -10,18 +10,14 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Any, Protocol
-from urllib.parse import urlparse
 
 import pandas as pd
-import pyarrow as pa
 import pyarrow.dataset as ds
 
 from dashboard.logbuffer import logger
-from workloads import names
+from workloads import names, storage
 from workloads.config import Paths
-from workloads.engine.runner import STREAMING_TABLES, committed_files
 from workloads.ledger import Ledger
 
 # Active-state rules shared with `windmill status` (Databricks API state names).
@@ -185,12 +181,8 @@ def job_entry(
 # Local gold -----------------------------------------------------------------------------------
 
 
-def _visible(path: Path) -> bool:
-    return not path.name.startswith(("_", "."))
-
-
 class LocalGoldSource:
-    """The local Parquet table folders (`Paths.table(name)`), read with pyarrow."""
+    """The local tables' committed versions (`workloads.storage`), read with pyarrow."""
 
     name = "local"
 
@@ -212,78 +204,21 @@ class LocalGoldSource:
     def read_table(
         self, table: str, columns: list[str] | None = None, filter_=None, partitions=None
     ) -> pd.DataFrame | None:
-        """One table as pandas; None when it does not exist yet.
+        """One table's committed version as pandas; None when it does not exist yet.
 
-        Materialized views are rewritten in place: a file may vanish between listing and
-        reading, so the read is retried a few times before the error propagates.
+        Raises when a table that exists cannot be read (after a few attempts).
         """
-        folder = self.paths.table(table)
-        for attempt in range(1, self.attempts + 1):
-            try:
-                files = self._files(folder, partitions)
-                if files is None:
-                    return None
-                if not files:
-                    return None
-                dataset = ds.dataset(
-                    [str(f) for f in files],
-                    format="parquet",
-                    partitioning=ds.partitioning(flavor="hive") if partitions is not None else None,
-                    partition_base_dir=str(folder) if partitions is not None else None,
-                )
-                table_ = dataset.to_table(columns=columns, filter=filter_)
-                return _to_pandas(table_)
-            except (FileNotFoundError, pa.ArrowInvalid, OSError) as exc:
-                if attempt == self.attempts:
-                    raise
-                log.warning("retrying %s after a changing file (%s)", table, exc)
-                time.sleep(self.retry_delay * attempt)
-        return None
-
-    @staticmethod
-    def _files(folder: Path, partitions: list[str] | None) -> list[Path] | None:
-        if not folder.is_dir():
-            return None
-        roots = [folder / p for p in partitions] if partitions is not None else [folder]
-        # A streaming table's commit log names its real files; a batch killed mid-write can
-        # leave others in the folder that were never committed.
-        committed = (
-            {Path(urlparse(uri).path).resolve() for uri in committed_files(folder)}
-            if folder.name in STREAMING_TABLES
-            else None
+        return storage.read_table(
+            self.paths, table, columns, filter_, partitions, self.attempts, self.retry_delay
         )
-        files: list[Path] = []
-        for root in roots:
-            if not root.is_dir():
-                continue
-            stack = [root]
-            while stack:
-                current = stack.pop()
-                for entry in sorted(current.iterdir()):
-                    if not _visible(entry):
-                        continue
-                    if entry.is_dir():
-                        stack.append(entry)
-                    elif (entry.suffix == ".parquet" or entry.name.startswith("part-")) and (
-                        committed is None or entry.resolve() in committed
-                    ):
-                        files.append(entry)
-        return files
 
     def fetch_trend(self, turbine_id: str, hours: int = 24) -> pd.DataFrame | None:
-        folder = self.paths.table(names.SILVER)
-        if not folder.is_dir():
-            return None
         # Partition pruning: only the newest reading_date folders are opened.
-        dates = sorted(
-            entry.name
-            for entry in folder.iterdir()
-            if entry.is_dir() and entry.name.startswith("reading_date=")
-        )
+        dates = storage.partition_values(self.paths, names.SILVER, "reading_date")
         if dates:
-            newest = date.fromisoformat(dates[-1].split("=", 1)[1])
+            newest = date.fromisoformat(dates[-1])
             oldest = newest - timedelta(days=max(1, (hours + 23) // 24))
-            wanted = [d for d in dates if date.fromisoformat(d.split("=", 1)[1]) >= oldest]
+            wanted = [f"reading_date={d}" for d in dates if date.fromisoformat(d) >= oldest]
         else:
             wanted = None
         frame = self.read_table(
@@ -297,16 +232,3 @@ class LocalGoldSource:
         frame = frame.sort_values("timestamp")
         cutoff = frame["timestamp"].max() - pd.Timedelta(hours=hours)
         return frame[frame["timestamp"] >= cutoff].reset_index(drop=True)
-
-
-def _to_pandas(table: pa.Table) -> pd.DataFrame:
-    frame = table.to_pandas()
-    for column in frame.columns:
-        if pd.api.types.is_datetime64_any_dtype(frame[column]):
-            series = frame[column]
-            frame[column] = (
-                series.dt.tz_localize("UTC")
-                if series.dt.tz is None
-                else series.dt.tz_convert("UTC")
-            )
-    return frame

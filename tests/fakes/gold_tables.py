@@ -12,7 +12,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from workloads import names
+from workloads import names, storage
 from workloads.config import Paths
 
 NOW = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
@@ -249,6 +249,13 @@ def write_gold(paths: Paths, **kwargs) -> None:
     (paths.table(names.GOLD_STATUS) / "_spark_metadata").mkdir(exist_ok=True)
     (paths.table(names.GOLD_STATUS) / "_spark_metadata" / "0").write_text("v1\n{}")
     (paths.table(names.GOLD_STATUS) / ".part-00000-fixture.parquet.crc").write_bytes(b"\x00crc")
+    publish(paths, gold_arrow(**kwargs))
+
+
+def publish(paths: Paths, tables) -> None:
+    """Publish each table's folder as the engine does after an update (workloads.storage)."""
+    for name in tables:
+        storage.publish(paths, name, paths.table(name))
 
 
 def silver_arrow(days: int = 3) -> dict[str, pa.Table]:
@@ -404,6 +411,7 @@ def write_fleet_day(
     tables[names.GOLD_ALERTS] = alerts
     for name, table in tables.items():
         _write(paths.table(name), table)
+    publish(paths, tables)
     schema = pa.schema(SILVER_COLUMNS)
     steps = 24 * 60 // interval_minutes
     for day in (NOW - timedelta(days=1)).date(), NOW.date():
