@@ -1,8 +1,9 @@
 """`windmill deploy|destroy --profile P [--env dev|prod]`: provision a workspace end to end.
 
 deploy: check Terraform and the profile → build the wheel → synthesize → Terraform
-apply (workspace stack) → start the generator and the pipeline's first update →
-Terraform apply (gold grants stack) → deploy the dashboard to the App →
+apply (workspace stack) → create the landing folder → start the generator and the
+pipeline's first update → create the dispatch plan table if missing → Terraform apply
+(grants stack) → deploy the dashboard to the App →
 create/update the Genie space → print the URLs.
 destroy: remove the Genie space and the App's source, then Terraform destroy both stacks.
 
@@ -138,11 +139,18 @@ def deploy(env: str, profile: str) -> int:
     say(f"applying {config.stack_name}")
     main_stack.apply()
     outputs = main_stack.outputs()
+    # The update reads the landing folder, which the generator creates only minutes later.
+    workspace.create_landing_folder(client, str(outputs["landing_path"]))
+    say(f"landing folder {outputs['landing_path']} is ready")
     run_id = workspace.start_generator(client, int(outputs["generator_job_id"]))
     say("generator job started" if run_id else "generator job already running")
     say("running the pipeline's first update (creates the gold tables)")
     workspace.run_first_update(client, str(outputs["pipeline_id"]))
-    say(f"applying {config.access_stack_name} (App read access to the gold tables)")
+    # The access stack grants SELECT on it; the dispatch job fills it later.
+    workspace.create_dispatch_plan_table(
+        client, str(outputs["warehouse_id"]), str(outputs["catalog"]), str(outputs["schema"])
+    )
+    say(f"applying {config.access_stack_name} (App read access to the dashboard's tables)")
     Terraform(binary, stacks / config.access_stack_name).apply()
     say("deploying the dashboard to the App")
     workspace.deploy_app(client, str(outputs["app_name"]), str(outputs["app_source_path"]), outputs)

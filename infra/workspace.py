@@ -1,5 +1,6 @@
 """The deploy steps Terraform cannot do, through the Databricks SDK: sign-in check,
-first pipeline update, App source deployment and the Genie space."""
+landing folder, first pipeline update, the empty dispatch plan table, App source
+deployment and the Genie space."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ import yaml
 
 from infra.config import REPO_ROOT, WAREHOUSE_RESOURCE
 from workloads.errors import WindmillError
-from workloads.names import GOLD_ALERTS
+from workloads.names import GOLD_ALERTS, GOLD_DISPATCH
 
 if TYPE_CHECKING:
     from databricks.sdk import WorkspaceClient
@@ -36,6 +37,7 @@ APP_REQUIREMENTS = (
     "databricks-sdk",
 )
 PIPELINE_DONE = {"COMPLETED", "FAILED", "CANCELED"}
+STATEMENT_WAITING = {"PENDING", "RUNNING"}
 
 
 def workspace_client(profile: str) -> WorkspaceClient:
@@ -90,6 +92,70 @@ def profiles(config_file: Path) -> set[str]:
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return text[0].rstrip(".") if text else type(exc).__name__
+
+
+def create_landing_folder(client: WorkspaceClient, landing_path: str) -> None:
+    """Create the generator's landing folder in the volume (Files API; a no-op if it exists).
+
+    The pipeline's first update reads it, and the generator job needs minutes on a
+    classic cluster before it writes the first file, so the folder must exist first.
+    """
+    client.files.create_directory(landing_path)
+
+
+def _quoted(*parts: str) -> str:
+    return ".".join("`" + part.replace("`", "``") + "`" for part in parts)
+
+
+def run_statement(
+    client: WorkspaceClient,
+    warehouse_id: str,
+    statement: str,
+    timeout_s: float = 600,
+    poll_s: float = 5,
+) -> None:
+    """Run one SQL statement on the warehouse and wait for it (a stopped warehouse takes
+    minutes to start); cancel it and raise a WindmillError when it fails or times out."""
+    from databricks.sdk.service.sql import ExecuteStatementRequestOnWaitTimeout
+
+    response = client.statement_execution.execute_statement(
+        statement,
+        warehouse_id,
+        wait_timeout="30s",
+        on_wait_timeout=ExecuteStatementRequestOnWaitTimeout.CONTINUE,
+    )
+    statement_id = response.statement_id
+    deadline = time.monotonic() + timeout_s
+    while True:
+        status = response.status
+        state = status.state.value if status and status.state else "PENDING"
+        if state == "SUCCEEDED":
+            return
+        if state not in STATEMENT_WAITING:
+            reason = status.error.message if status and status.error else state
+            raise WindmillError(f"A setup statement on the SQL warehouse failed ({reason}).")
+        if time.monotonic() > deadline:
+            client.statement_execution.cancel_execution(statement_id)
+            raise WindmillError(
+                f"A setup statement on the SQL warehouse did not finish within {timeout_s:.0f} s; "
+                "check that the warehouse starts, then rerun `windmill deploy`."
+            )
+        time.sleep(poll_s)
+        response = client.statement_execution.get_statement(statement_id)
+
+
+def create_dispatch_plan_table(
+    client: WorkspaceClient, warehouse_id: str, catalog: str, schema: str
+) -> None:
+    """Create gold_dispatch_plan empty unless the dispatch job has written it already.
+
+    The access stack grants the App SELECT on it, and a grant on a missing table fails;
+    the dispatch job later overwrites it with a plan of the same schema.
+    """
+    from workloads.dispatch.builder import PLAN_SCHEMA
+
+    table = _quoted(catalog, schema, GOLD_DISPATCH)
+    run_statement(client, warehouse_id, f"CREATE TABLE IF NOT EXISTS {table} ({PLAN_SCHEMA})")
 
 
 def run_first_update(client: WorkspaceClient, pipeline_id: str, timeout_s: float = 3600) -> str:

@@ -20,6 +20,7 @@ from workloads.names import APP_NAME
 pytestmark = pytest.mark.integration
 
 SOURCE = "/Users/alice@example.org/.windmill/dev/app"
+LANDING = "/Volumes/users/alice_example_org/landing/raw_sensor_data"
 
 
 def _env(tmp_path, *, terraform: str = "") -> dict[str, str]:
@@ -112,8 +113,9 @@ def test_deploy_end_to_end_with_terraform_and_control_plane_simulated(tmp_path):
             "warehouse_id": "w-1",
             "catalog": "users",
             "schema": "alice_example_org",
+            "landing_path": LANDING,
         }
-        terraform, log = fake_terraform(tmp_path, outputs)
+        terraform, log = fake_terraform(tmp_path, outputs, notify=plane.url)
         # a throw-away profile pointing at the local fake (no real credential)
         (tmp_path / "databrickscfg").write_text(f"[demo]\nhost = {plane.url}\ntoken = fake\n")
         env = _env(tmp_path, terraform=str(terraform))
@@ -148,9 +150,34 @@ def test_deploy_end_to_end_with_terraform_and_control_plane_simulated(tmp_path):
         "windmill-dev-access apply -input=false -auto-approve",
     ]
 
-    # SDK steps: generator started, first pipeline update, App deployed, Genie space
+    # SDK steps: landing folder, generator started, first pipeline update, the empty
+    # dispatch plan table, App deployed, Genie space
     assert plane.run_now == [11]
     assert plane.updates == ["p-1"]
+    assert LANDING in plane.folders
+    steps = [
+        (method, path)
+        for method, path in plane.calls
+        if path.startswith(("/fake-terraform/", "/api/2.0/fs/", "/api/2.0/sql/statements"))
+        or path.endswith("/updates")
+        or path == "/api/2.2/jobs/run-now"
+    ]
+    assert steps == [
+        ("GET", "/fake-terraform/windmill-dev/init"),
+        ("GET", "/fake-terraform/windmill-dev/apply"),
+        ("GET", "/fake-terraform/windmill-dev/output"),
+        ("PUT", f"/api/2.0/fs/directories{LANDING}"),  # before the generator and the update
+        ("POST", "/api/2.2/jobs/run-now"),
+        ("POST", "/api/2.0/pipelines/p-1/updates"),
+        ("POST", "/api/2.0/sql/statements"),  # before the grant on it
+        ("GET", "/fake-terraform/windmill-dev-access/init"),
+        ("GET", "/fake-terraform/windmill-dev-access/apply"),
+    ]
+    (create_plan,) = plane.statements
+    assert create_plan["warehouse_id"] == "w-1"
+    assert create_plan["statement"].startswith(
+        "CREATE TABLE IF NOT EXISTS `users`.`alice_example_org`.`gold_dispatch_plan` ("
+    )
     uploaded = {path.removeprefix(SOURCE + "/") for path in plane.files}
     assert {
         "app.yaml",

@@ -32,6 +32,10 @@ class FakeControlPlane:
         self.spaces: dict[str, dict[str, Any]] = {}
         self.server: ThreadingHTTPServer | None = None
         self.reject_credentials = False  # every call answers 401
+        self.statements: list[dict[str, Any]] = []  # the bodies of executed statements
+        # states a statement reports, one per poll; the last one repeats
+        self.statement_states: list[str] = ["SUCCEEDED"]
+        self.canceled: list[str] = []
 
     @property
     def url(self) -> str:
@@ -42,6 +46,21 @@ class FakeControlPlane:
         self.calls.append((method, path))
         if self.reject_credentials:
             return 401, {"error_code": "UNAUTHENTICATED", "message": "Invalid access token."}
+        if path.startswith("/fake-terraform/"):  # fake_terraform(notify=...) reports a call
+            return 200, {}
+        if method == "PUT" and path.startswith("/api/2.0/fs/directories/"):
+            self.folders.add(path.removeprefix("/api/2.0/fs/directories"))
+            return 200, {}
+        if path == "/api/2.0/sql/statements" and method == "POST":
+            self.statements.append(body)
+            return 200, self._statement(f"s-{len(self.statements)}", 0)
+        if path.startswith("/api/2.0/sql/statements/") and path.endswith("/cancel"):
+            self.canceled.append(path.split("/")[5])
+            return 200, {}
+        if path.startswith("/api/2.0/sql/statements/") and method == "GET":
+            statement_id = path.rsplit("/", 1)[1]
+            polls = sum(1 for _, p in self.calls if p == path)
+            return 200, self._statement(statement_id, polls)
         if path == "/api/2.0/preview/scim/v2/Me":
             return 200, {"userName": USER, "id": "1"}
         if path == "/api/2.2/jobs/runs/list":
@@ -77,6 +96,13 @@ class FakeControlPlane:
             self.spaces[space_id].update(body)
             return 200, self.spaces[space_id]
         return 404, {"error_code": "NOT_FOUND", "message": f"{method} {path}"}
+
+    def _statement(self, statement_id: str, polls: int) -> dict[str, Any]:
+        state = self.statement_states[min(polls, len(self.statement_states) - 1)]
+        status: dict[str, Any] = {"state": state}
+        if state == "FAILED":
+            status["error"] = {"error_code": "BAD_REQUEST", "message": "no such catalog"}
+        return {"statement_id": statement_id, "status": status}
 
     def start(self) -> FakeControlPlane:
         plane = self
@@ -119,7 +145,7 @@ class FakeControlPlane:
                 self.end_headers()
                 self.wfile.write(data)
 
-            do_GET = do_POST = do_PATCH = do_DELETE = _serve
+            do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
@@ -131,9 +157,13 @@ class FakeControlPlane:
             self.server.server_close()
 
 
-def fake_terraform(folder: Path, outputs: dict[str, Any]) -> tuple[Path, Path]:
+def fake_terraform(
+    folder: Path, outputs: dict[str, Any], notify: str | None = None
+) -> tuple[Path, Path]:
     """A `terraform` that logs `<stack dir> <args>` per call and prints `outputs` for
-    `output -json`. Returns (executable, log file)."""
+    `output -json`; with `notify` (a FakeControlPlane's url) it also reports each call
+    there as `GET /fake-terraform/<stack dir>/<command>`, so the plane's `calls` show
+    Terraform's steps in order with the SDK's. Returns (executable, log file)."""
     log = folder / "terraform.log"
     script = folder / "terraform"
     wrapped = {k: {"value": v, "type": "string", "sensitive": False} for k, v in outputs.items()}
@@ -143,7 +173,14 @@ def fake_terraform(folder: Path, outputs: dict[str, Any]) -> tuple[Path, Path]:
         f"with open({str(log)!r}, 'a') as f:\n"
         "    f.write(' '.join(a.split('/')[-1] if a.startswith('-chdir=') else a"
         " for a in sys.argv[1:]) + '\\n')\n"
-        "if sys.argv[2:4] == ['output', '-json']:\n"
+        + (
+            "import urllib.request\n"
+            f"urllib.request.urlopen({notify!r} + '/fake-terraform/'"
+            " + sys.argv[1].split('/')[-1] + '/' + sys.argv[2]).read()\n"
+            if notify
+            else ""
+        )
+        + "if sys.argv[2:4] == ['output', '-json']:\n"
         f"    print(json.dumps({wrapped!r}))\n"
     )
     script.chmod(0o755)

@@ -9,6 +9,7 @@ import yaml
 
 from infra import workspace
 from infra.deploy import urls
+from tests.unit.infra.fake_control_plane import FakeControlPlane
 from workloads.errors import WindmillError
 from workloads.names import GOLD_ALERTS
 
@@ -102,3 +103,51 @@ def test_the_dashboards_app_yaml_gets_the_deployed_schema():
     assert env["WINDMILL_CATALOG"]["value"] == "users"
     assert env["WINDMILL_SCHEMA"]["value"] == "alice"
     assert env["DATABRICKS_WAREHOUSE_ID"]["valueFrom"] == "sql-warehouse"
+
+
+@pytest.fixture
+def plane():
+    plane = FakeControlPlane().start()
+    yield plane
+    plane.stop()
+
+
+def _client(plane: FakeControlPlane):
+    from databricks.sdk import WorkspaceClient
+
+    return WorkspaceClient(host=plane.url, token="fake", auth_type="pat")
+
+
+def test_a_statement_still_running_after_the_wait_is_polled_until_it_succeeds(plane):
+    plane.statement_states = ["PENDING", "RUNNING", "RUNNING", "SUCCEEDED"]
+    workspace.run_statement(_client(plane), "w-1", "SELECT 1", poll_s=0.01)
+    (statement,) = plane.statements
+    assert statement["statement"] == "SELECT 1"
+    assert statement["on_wait_timeout"] == "CONTINUE"
+    polls = [p for m, p in plane.calls if m == "GET" and p.startswith("/api/2.0/sql/")]
+    assert polls == ["/api/2.0/sql/statements/s-1"] * 3
+    assert plane.canceled == []
+
+
+def test_a_statement_that_never_finishes_is_canceled(plane):
+    plane.statement_states = ["PENDING"]
+    with pytest.raises(WindmillError, match="did not finish within 0 s"):
+        workspace.run_statement(_client(plane), "w-1", "SELECT 1", timeout_s=0, poll_s=0.01)
+    assert plane.canceled == ["s-1"]
+
+
+def test_a_failed_statement_is_one_sentence(plane):
+    plane.statement_states = ["FAILED"]
+    with pytest.raises(WindmillError, match=r"failed \(no such catalog\)\.$"):
+        workspace.run_statement(_client(plane), "w-1", "SELECT 1", poll_s=0.01)
+
+
+def test_the_landing_folder_and_the_plan_table(plane):
+    client = _client(plane)
+    workspace.create_landing_folder(client, "/Volumes/c/s/landing/raw_sensor_data")
+    assert plane.folders == {"/Volumes/c/s/landing/raw_sensor_data"}
+    workspace.create_dispatch_plan_table(client, "w-1", "users", "al`ice")
+    (statement,) = plane.statements
+    sql = statement["statement"]
+    assert sql.startswith("CREATE TABLE IF NOT EXISTS `users`.`al``ice`.`gold_dispatch_plan` (")
+    assert "turbine_id" in sql
