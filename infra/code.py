@@ -1,5 +1,5 @@
 """Code the workspace runs: the project wheel on the artifacts volume, the pipeline's
-dataset files and the clean-up SQL as workspace files."""
+dataset files and the clean-up job's SQL and script as workspace files."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from infra.config import REPO_ROOT
 from workloads.pipeline.settings import DATASET_FILES
 
 DROP_TABLES_SQL = REPO_ROOT / "infra" / "sql" / "drop_tables.sql"
+EMPTY_LANDING_PY = REPO_ROOT / "infra" / "tasks" / "empty_landing.py"
 
 
 class CodeArtifacts(Construct):
@@ -21,7 +22,8 @@ class CodeArtifacts(Construct):
 
     Attributes: `wheel` (databricks_file) and `wheel_path` (its /Volumes path),
     `pipeline_files` (databricks_workspace_file per dataset file, in DATASET_FILES
-    order), `drop_tables_sql`, and `workspace_root` (the deployment's folder).
+    order), `drop_tables_sql` and `empty_landing_py` (the "Drop Tables" job's steps), and
+    `workspace_root` (the deployment's folder).
     """
 
     def __init__(
@@ -51,6 +53,9 @@ class CodeArtifacts(Construct):
         self.drop_tables_sql = self._upload(
             "drop-tables-sql", DROP_TABLES_SQL, f"sql/{DROP_TABLES_SQL.name}"
         )
+        self.empty_landing_py = self._upload(
+            "empty-landing-py", EMPTY_LANDING_PY, f"tasks/{EMPTY_LANDING_PY.name}"
+        )
 
     def _upload(self, id_: str, source: Path, relative: str) -> WorkspaceFile:
         # md5 makes Terraform re-upload when the local file changes.
@@ -65,4 +70,4 @@ class CodeArtifacts(Construct):
     @property
     def uploads(self) -> list[File | WorkspaceFile]:
         """Every uploaded file resource."""
-        return [self.wheel, *self.pipeline_files, self.drop_tables_sql]
+        return [self.wheel, *self.pipeline_files, self.drop_tables_sql, self.empty_landing_py]

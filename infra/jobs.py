@@ -11,10 +11,14 @@ from infra.cdk import (
     JobEmailNotifications,
     JobEnvironment,
     JobEnvironmentSpec,
+    JobParameter,
     JobTask,
+    JobTaskConditionTask,
+    JobTaskDependsOn,
     JobTaskLibrary,
     JobTaskPipelineTask,
     JobTaskPythonWheelTask,
+    JobTaskSparkPythonTask,
     JobTaskSqlTask,
     JobTaskSqlTaskFile,
     Pipeline,
@@ -29,6 +33,7 @@ ENTRY_POINT = "windmill"  # the console script of the wheel
 JOB_CLUSTER_KEY = "windmill"
 SERVERLESS_ENV_KEY = "windmill"
 SERVERLESS_ENV_VERSION = "3"
+EMPTY_LANDING_PARAMETER = "empty_landing"  # "Drop Tables" job parameter, "false" by default
 
 
 def generator_parameters(config: EnvironmentConfig, landing_path: str) -> list[str]:
@@ -95,36 +100,77 @@ class WindmillJobs(Construct):
             email_notifications=self._notifications(),
             max_concurrent_runs=1,
         )
-        # A SQL file task on the warehouse: it needs no cluster and no wheel, and drops
-        # the Unity Catalog tables directly (the local `windmill clean` works on files).
-        self.drop_tables = Job(
-            self,
-            "drop-tables",
-            name=DROP_TABLES_JOB,
-            description="Drop Tables: removes the windmill tables from the schema.",
-            task=[
-                JobTask(
-                    task_key="drop_tables",
-                    sql_task=JobTaskSqlTask(
-                        warehouse_id=warehouse.id,
-                        file=JobTaskSqlTaskFile(
-                            path=code.drop_tables_sql.workspace_path, source="WORKSPACE"
-                        ),
-                        parameters={
-                            "catalog": catalog.catalog_name,
-                            "schema": catalog.schema_name,
-                        },
-                    ),
-                )
-            ],
-            email_notifications=self._notifications(),
-            max_concurrent_runs=1,
-        )
+        self.drop_tables = self._drop_tables_job(catalog, pipeline, warehouse)
         self.dispatch = self._wheel_job(
             "dispatch",
             DISPATCH_JOB,
             "Plans repair-crew routes over the open maintenance alerts (OR-Tools).",
             ["dispatch", "--catalog", catalog.catalog_name, "--schema", catalog.schema_name],
+        )
+
+    def _drop_tables_job(
+        self, catalog: UnityCatalog, pipeline: Pipeline, warehouse: SqlEndpoint
+    ) -> Job:
+        """ "Drop Tables", as the local `windmill clean`: every table is emptied and rebuilt
+        from landing. SQL cannot drop the pipeline's materialized views and streaming
+        tables, so a SQL file task on the warehouse drops only the tables written outside
+        the pipeline (names.OUTSIDE_PIPELINE_TABLES), then a full refresh of the pipeline
+        resets its own. With the job parameter `empty_landing=true` the landing folder is
+        emptied first (a classic job cluster, only started then), so the refresh leaves
+        the pipeline's tables empty."""
+        requested = JobTaskConditionTask(
+            left="{{job.parameters." + EMPTY_LANDING_PARAMETER + "}}", op="EQUAL_TO", right="true"
+        )
+        tasks = [
+            JobTask(
+                task_key="drop_outside_tables",
+                sql_task=JobTaskSqlTask(
+                    warehouse_id=warehouse.id,
+                    file=JobTaskSqlTaskFile(
+                        path=self._code.drop_tables_sql.workspace_path, source="WORKSPACE"
+                    ),
+                    parameters={"catalog": catalog.catalog_name, "schema": catalog.schema_name},
+                ),
+            ),
+            JobTask(
+                task_key="empty_landing_requested",
+                depends_on=[JobTaskDependsOn(task_key="drop_outside_tables")],
+                condition_task=requested,
+            ),
+            JobTask(
+                task_key="empty_landing",
+                depends_on=[JobTaskDependsOn(task_key="empty_landing_requested", outcome="true")],
+                job_cluster_key=JOB_CLUSTER_KEY,
+                spark_python_task=JobTaskSparkPythonTask(
+                    python_file=self._code.empty_landing_py.workspace_path,
+                    source="WORKSPACE",
+                    parameters=[catalog.landing_path],
+                ),
+            ),
+            JobTask(
+                task_key="reset_pipeline",
+                depends_on=[
+                    JobTaskDependsOn(task_key="drop_outside_tables"),
+                    JobTaskDependsOn(task_key="empty_landing"),
+                ],
+                # runs when emptying the landing folder was skipped, not when it failed
+                run_if="NONE_FAILED",
+                pipeline_task=JobTaskPipelineTask(pipeline_id=pipeline.id, full_refresh=True),
+            ),
+        ]
+        return Job(
+            self,
+            "drop-tables",
+            name=DROP_TABLES_JOB,
+            description=(
+                "Drop Tables: drops the tables written outside the pipeline, resets the "
+                "pipeline's with a full refresh; empty_landing=true also deletes the landing files."
+            ),
+            parameter=[JobParameter(name=EMPTY_LANDING_PARAMETER, default="false")],
+            job_cluster=[self._compute.job_cluster(JOB_CLUSTER_KEY)],
+            task=tasks,
+            email_notifications=self._notifications(),
+            max_concurrent_runs=1,
         )
 
     def _notifications(self) -> JobEmailNotifications | None:

@@ -1,13 +1,8 @@
--- "Drop Tables": removes every table windmill creates in its schema.
--- Run by the windmill-drop-tables job (a SQL file task on the windmill warehouse),
--- with the job parameters :catalog and :schema. The pipeline recreates its tables
--- on its next full refresh; the landing volume's files are kept.
+-- "Drop Tables", first step: drops the tables windmill writes outside the pipeline
+-- (workloads.names.OUTSIDE_PIPELINE_TABLES; a test keeps this file equal to that tuple).
+-- Run by the windmill-drop-tables job (a SQL file task on the windmill warehouse) with
+-- the job parameters :catalog and :schema. SQL cannot drop the pipeline's own
+-- materialized views and streaming tables; the job's last task resets them with a full
+-- refresh of the pipeline.
 DROP TABLE IF EXISTS IDENTIFIER(:catalog || '.' || :schema || '.gold_dispatch_plan');
 DROP TABLE IF EXISTS IDENTIFIER(:catalog || '.' || :schema || '.gold_turbine_risk');
-DROP MATERIALIZED VIEW IF EXISTS IDENTIFIER(:catalog || '.' || :schema || '.gold_fault_summary');
-DROP MATERIALIZED VIEW IF EXISTS IDENTIFIER(:catalog || '.' || :schema || '.gold_fleet_hourly');
-DROP MATERIALIZED VIEW IF EXISTS IDENTIFIER(:catalog || '.' || :schema || '.gold_maintenance_alerts');
-DROP MATERIALIZED VIEW IF EXISTS IDENTIFIER(:catalog || '.' || :schema || '.gold_turbine_status');
-DROP TABLE IF EXISTS IDENTIFIER(:catalog || '.' || :schema || '.silver_quarantine');
-DROP TABLE IF EXISTS IDENTIFIER(:catalog || '.' || :schema || '.silver_sensor_data');
-DROP TABLE IF EXISTS IDENTIFIER(:catalog || '.' || :schema || '.bronze_sensor_data');

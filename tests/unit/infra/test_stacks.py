@@ -10,7 +10,7 @@ import pytest
 
 from infra.artifacts import DIST_NAME, RUNTIME_WHEEL
 from infra.cdk import Testing
-from infra.code import DROP_TABLES_SQL
+from infra.code import DROP_TABLES_SQL, EMPTY_LANDING_PY
 from infra.config import REPO_ROOT
 from tests.unit.infra.synth_helpers import (
     declared_addresses,
@@ -196,13 +196,50 @@ def test_refresh_and_drop_tables_jobs():
     refresh = one(dev, "databricks_job", name=names.PIPELINE_REFRESH_JOB)
     assert refresh["task"][0]["pipeline_task"]["pipeline_id"].startswith("${databricks_pipeline.")
     drop = one(dev, "databricks_job", name=names.DROP_TABLES_JOB)
-    sql_task = drop["task"][0]["sql_task"]
+    tasks = {t["task_key"]: t for t in drop["task"]}
+    assert list(tasks) == [
+        "drop_outside_tables",
+        "empty_landing_requested",
+        "empty_landing",
+        "reset_pipeline",
+    ]
+    sql_task = tasks["drop_outside_tables"]["sql_task"]
     assert sql_task["warehouse_id"].startswith("${databricks_sql_endpoint.")
     assert sql_task["file"]["source"] == "WORKSPACE"
+    assert "drop-tables-sql" in sql_task["file"]["path"]
     assert set(sql_task["parameters"]) == {"catalog", "schema"}
+    # the pipeline's own tables are reset through the pipeline, after the SQL drops
+    reset = tasks["reset_pipeline"]
+    assert reset["pipeline_task"]["full_refresh"] is True
+    assert reset["pipeline_task"]["pipeline_id"].startswith("${databricks_pipeline.")
+    assert {d["task_key"] for d in reset["depends_on"]} == {"drop_outside_tables", "empty_landing"}
+    assert reset["run_if"] == "NONE_FAILED"  # also when emptying the landing folder is skipped
+    # emptying the landing folder: only when the job parameter says so (default off)
+    assert drop["parameter"] == [{"name": "empty_landing", "default": "false"}]
+    assert tasks["empty_landing_requested"]["condition_task"] == {
+        "left": "{{job.parameters.empty_landing}}",
+        "op": "EQUAL_TO",
+        "right": "true",
+    }
+    empty = tasks["empty_landing"]
+    assert empty["depends_on"] == [{"task_key": "empty_landing_requested", "outcome": "true"}]
+    assert "empty-landing-py" in empty["spark_python_task"]["python_file"]
+    assert empty["spark_python_task"]["parameters"][0].endswith(".volume_path}/raw_sensor_data")
+    (cluster,) = drop["job_cluster"]
+    assert empty["job_cluster_key"] == cluster["job_cluster_key"]
+    assert cluster["new_cluster"]["data_security_mode"] == "SINGLE_USER"  # /Volumes mounted
+
+
+def test_drop_tables_sql_drops_exactly_the_tables_written_outside_the_pipeline():
     sql = DROP_TABLES_SQL.read_text()
+    statements = [line for line in sql.splitlines() if line and not line.startswith("--")]
+    assert statements == [
+        f"DROP TABLE IF EXISTS IDENTIFIER(:catalog || '.' || :schema || '.{table}');"
+        for table in names.OUTSIDE_PIPELINE_TABLES
+    ]
+    # SQL cannot drop a pipeline's materialized views and streaming tables
     for table in names.PIPELINE_TABLES:
-        assert f".{table}')" in sql
+        assert table not in sql
 
 
 def test_every_job_name_contains_windmill_and_notifications_come_from_config():
@@ -311,6 +348,7 @@ def test_every_uploaded_file_has_a_local_source():
     assert str(RUNTIME_WHEEL) in sources  # built by `windmill deploy` (tested there)
     expected = {str(REPO_ROOT / f) for f in DATASET_FILES} | {
         str(DROP_TABLES_SQL),
+        str(EMPTY_LANDING_PY),
         str(RUNTIME_WHEEL),
     }
     assert sources == expected
@@ -357,14 +395,3 @@ def _provider_available_offline() -> bool:
 )
 def test_full_synth_is_valid_terraform():
     assert Testing.to_be_valid_terraform(Testing.full_synth(stack()))
-
-
-def test_drop_tables_sql_uses_each_datasets_kind():
-    """DROP MATERIALIZED VIEW for materialized views, DROP TABLE for the rest."""
-    sql = DROP_TABLES_SQL.read_text()
-    for relative in DATASET_FILES:
-        source = (REPO_ROOT / relative).read_text()
-        table = (REPO_ROOT / relative).stem
-        kind = re.search(r"@dp\.(table|materialized_view)\(", source).group(1)
-        statement = "DROP MATERIALIZED VIEW" if kind == "materialized_view" else "DROP TABLE"
-        assert f"{statement} IF EXISTS IDENTIFIER(:catalog || '.' || :schema || '.{table}');" in sql

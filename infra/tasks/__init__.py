@@ -1,0 +1,1 @@
+"""Small scripts the Databricks jobs run as workspace files (no wheel needed)."""
