@@ -66,7 +66,7 @@ def time_generator(spark, config: gen.GeneratorConfig, landing: Path) -> tuple[f
     shutil.rmtree(landing, ignore_errors=True)
     landing.mkdir(parents=True)
     began = time.perf_counter()
-    with gen.StopFlag() as stop:
+    with gen.StopOnSignal() as stop:
         summary = gen.backfill(spark, config, landing, stop, lambda _: None)
     elapsed = time.perf_counter() - began
     shutil.rmtree(landing, ignore_errors=True)

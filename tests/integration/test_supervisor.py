@@ -117,3 +117,166 @@ def test_second_up_refuses_and_sigterm_stops_everything(windmill_home):
     assert dashboard_runs["latest_runs"][0]["result_state"] == "CANCELED"
     text = run_windmill("status").stdout
     assert "windmill up: not running" in text and "jobs:" in text
+
+
+# Clean stops whatever the terminal does ------------------------------------------------------
+# One real `windmill up` per stop path, as small as it can be and still have a generator
+# and a continuous pipeline (real JVMs) running: 3 turbines, no backfill, no dispatcher.
+# A stop is clean when every run and update is closed (CANCELED, or COMPLETED/SUCCESS for
+# work that finished before the stop), the pipeline is IDLE, and the next start finds
+# nothing left RUNNING to mark as abandoned.
+
+SMALL_UP = (
+    "--backfill-hours",
+    "0",
+    "--turbines",
+    "3",
+    "--records-per-batch",
+    "3",
+    "--batch-interval",
+    "1",
+    "--pipeline-interval",
+    "1",
+    "--refresh-seconds",
+    "1",
+    "--no-dispatch",
+)
+
+
+def small_up(port: int, **popen) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "workloads.cli", "up", *SMALL_UP, "--port", str(port)],
+        cwd=REPO,
+        stdin=subprocess.DEVNULL,
+        **popen,
+    )
+
+
+def generator_and_pipeline_at_work(home) -> bool:
+    """The generator has a RUNNING run and the pipeline's engine has completed an update."""
+    if not home.ledger.exists():
+        return False
+    ledger = Ledger(home.ledger)
+    generator = [j for j in ledger.list_jobs() if j["name"] == names.GENERATOR_JOB]
+    pipelines = ledger.list_pipelines()
+    if not generator or not generator[0]["latest_runs"] or not pipelines:
+        return False
+    running = generator[0]["latest_runs"][0]["life_cycle_state"] == "RUNNING"
+    updates = ledger.list_updates(pipelines[0]["pipeline_id"], 20)
+    return running and any(u["state"] == "COMPLETED" for u in updates)
+
+
+def assert_stopped_cleanly(home) -> None:
+    ledger = Ledger(home.ledger)
+    jobs = {j["name"]: j["latest_runs"] for j in ledger.list_jobs(runs_per_job=50)}
+    for job in (names.GENERATOR_JOB, names.DASHBOARD_JOB):
+        runs = jobs[job]
+        assert runs, job
+        assert runs[0]["result_state"] == "CANCELED", (job, runs[0])
+        assert all(r["result_state"] in ("SUCCESS", "CANCELED") for r in runs), (job, runs)
+    [pipeline] = ledger.list_pipelines()
+    assert pipeline["state"] == "IDLE", pipeline
+    updates = ledger.list_updates(pipeline["pipeline_id"], 50)
+    assert updates and all(u["state"] in ("COMPLETED", "CANCELED") for u in updates), updates
+    text = (home.logs / "supervisor.log").read_text()
+    for component in ("generator", "pipeline", "dashboard"):
+        assert f"stopping {component} (pid" in text, text[-2000:]
+    assert text.rstrip().endswith("windmill up: stopped"), text[-2000:]
+    assert "killing it" not in text, text[-2000:]
+    # What the next start does first: nothing is left RUNNING to be marked abandoned.
+    assert ledger.abandon_running("test: next start") == 0
+
+
+def test_ctrl_c_under_tee_stops_everything_cleanly(windmill_home, tmp_path):
+    """`windmill up 2>&1 | tee run.log`, Ctrl-C: the terminal's SIGINT reaches the whole
+    foreground process group, tee dies at once, the supervisor's next line hits EPIPE."""
+    port = free_port()
+    tee = subprocess.Popen(
+        ["tee", str(tmp_path / "run.log")],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        process_group=0,
+    )
+    up = small_up(port, stdout=tee.stdin, stderr=subprocess.STDOUT, process_group=tee.pid)
+    tee.stdin.close()  # only `windmill up` holds the pipe's write end now
+    try:
+        wait_for(
+            lambda: generator_and_pipeline_at_work(windmill_home),
+            timeout=240,
+            what="the generator and the pipeline to run",
+        )
+        os.killpg(tee.pid, signal.SIGINT)  # what Ctrl-C in the terminal does
+        assert tee.wait(timeout=10) != 0  # the pipe's reader is gone
+        assert up.wait(timeout=90) == 0
+    finally:
+        for proc in (up, tee):
+            proc.kill()
+            proc.wait()
+    assert "dashboard http://" in (tmp_path / "run.log").read_text()
+    assert_stopped_cleanly(windmill_home)
+
+    # The next real start marks nothing as abandoned.
+    again = start_up("--only", "dashboard", "--port", str(free_port()))
+    try:
+        wait_for(
+            lambda: supervisor_state(windmill_home).get("pid") == again.pid, what="the next start"
+        )
+        again.send_signal(signal.SIGTERM)
+        output, _ = again.communicate(timeout=60)
+    finally:
+        again.kill()
+        again.wait()
+    assert again.returncode == 0, output
+    assert "previous crash" not in output, output
+    events = Ledger(windmill_home.ledger).recent_events(200)
+    assert not [e for e in events if "abandoned" in e["message"]], events
+
+
+def test_sighup_with_the_terminal_gone_stops_everything_cleanly(windmill_home):
+    """The terminal window is closed: its writes fail (EIO) and SIGHUP arrives."""
+    import pty
+
+    master, slave = pty.openpty()
+    up = small_up(free_port(), stdout=slave, stderr=slave)
+    os.close(slave)
+    try:
+        wait_for(
+            lambda: generator_and_pipeline_at_work(windmill_home),
+            timeout=240,
+            what="the generator and the pipeline to run",
+        )
+        os.close(master)  # the terminal is gone: the next write fails
+        master = None
+        up.send_signal(signal.SIGHUP)
+        assert up.wait(timeout=90) == 0
+    finally:
+        if master is not None:
+            os.close(master)
+        up.kill()
+        up.wait()
+    assert_stopped_cleanly(windmill_home)
+    assert (
+        "SIGHUP received: stopping after each component's current work"
+        in (windmill_home.logs / "supervisor.log").read_text()
+    )
+
+
+def test_sigterm_after_head_closed_the_pipe_stops_everything_cleanly(windmill_home):
+    """`windmill up | head -n 2`: head exits after two lines; later, SIGTERM (`kill`)."""
+    head = subprocess.Popen(["head", "-n", "2"], stdin=subprocess.PIPE, stdout=subprocess.DEVNULL)
+    up = small_up(free_port(), stdout=head.stdin, stderr=subprocess.STDOUT)
+    head.stdin.close()
+    try:
+        assert head.wait(timeout=60) == 0
+        wait_for(
+            lambda: generator_and_pipeline_at_work(windmill_home),
+            timeout=240,
+            what="the generator and the pipeline to run",
+        )
+        assert up.poll() is None  # still supervising, with nobody reading its output
+        up.send_signal(signal.SIGTERM)
+        assert up.wait(timeout=90) == 0
+    finally:
+        up.kill()
+        up.wait()
+    assert_stopped_cleanly(windmill_home)

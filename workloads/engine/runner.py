@@ -8,8 +8,7 @@ Library API (used by `windmill pipeline run`, the supervisor and the dispatcher)
 - `run_continuous(paths, interval=5.0, after_update=None, stop_event=None, *,
   overrides=None, full_refresh=False) -> int`: keep one warm engine, run an update whenever
   new landing files arrive, call `after_update(spark, result)` after each completed update.
-  SIGINT/SIGTERM (or `stop_event.set()`) stops after the current update.
-- `new_landing_files(paths, seen)`: the cheap check continuous mode uses.
+  SIGINT/SIGTERM/SIGHUP (or `stop_event.set()`) stops after the current update.
 
 Every update goes to the ledger (`Ledger(paths.ledger)`, pipeline `PIPELINE_NAME`):
 RUNNING, then COMPLETED, FAILED (with the error) or CANCELED, with rows read and
@@ -23,7 +22,6 @@ import io
 import json
 import logging
 import os
-import signal
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -35,6 +33,7 @@ from workloads.config import LOCAL_DATABASE, Paths, ensure_writable
 from workloads.ledger import Ledger
 from workloads.names import BRONZE, PIPELINE_NAME, PIPELINE_TABLES, QUARANTINE, SILVER
 from workloads.pipeline import settings as pipeline_settings
+from workloads.signals import StopOnSignal
 
 log = logging.getLogger(__name__)
 
@@ -296,11 +295,6 @@ def landing_files(paths: Paths) -> set[str]:
         return set()  # no landing folder yet, or something else stands in its place
 
 
-def new_landing_files(paths: Paths, seen: set[str]) -> set[str]:
-    """Landing files not in `seen` (a directory listing: cheap enough to poll)."""
-    return landing_files(paths) - seen
-
-
 def run_update(
     spark,
     paths: Paths,
@@ -362,30 +356,6 @@ def run_update(
     )
 
 
-class _StopOnSignal:
-    """SIGINT/SIGTERM set `event` (stop after the current update) instead of interrupting."""
-
-    def __init__(self, event: threading.Event) -> None:
-        self.event = event
-        self.previous: dict[int, Any] = {}
-
-    def __enter__(self) -> _StopOnSignal:
-        if threading.current_thread() is threading.main_thread():
-            for sig in (signal.SIGINT, signal.SIGTERM):
-                self.previous[sig] = signal.signal(sig, self._handle)
-        return self
-
-    def _handle(self, signum, frame) -> None:
-        if self.event.is_set():  # a second Ctrl-C: stop now
-            raise KeyboardInterrupt
-        log.info("stopping after the current update (Ctrl-C again to stop now)")
-        self.event.set()
-
-    def __exit__(self, *exc) -> None:
-        for sig, handler in self.previous.items():
-            signal.signal(sig, handler)
-
-
 def start_engine(paths: Paths):
     """An engine session on this home, stale ledger updates closed. Returns (spark, port)."""
     from workloads.spark import engine_session
@@ -410,7 +380,7 @@ def run_once(
     spark, port = start_engine(paths)
     stop = threading.Event()
     try:
-        with advertise(paths, port), _StopOnSignal(stop):
+        with advertise(paths, port), StopOnSignal(stop, unit="the current update"):
             return run_update(
                 spark, paths, full_refresh=full_refresh, cause=cause, overrides=overrides
             )
@@ -433,7 +403,7 @@ def run_continuous(
     The first update runs at once (with `full_refresh` if asked). After every
     completed update `after_update(spark, result)` runs (its errors are logged, not
     fatal). Returns the number of updates run when `stop_event` is set or on
-    SIGINT/SIGTERM, always after the current update finishes.
+    SIGINT/SIGTERM/SIGHUP, always after the current update finishes.
     """
     from workloads.engine.attach import advertise
 
@@ -442,7 +412,7 @@ def run_continuous(
     updates = 0
     seen: set[str] | None = None
     try:
-        with advertise(paths, port), _StopOnSignal(stop):
+        with advertise(paths, port), StopOnSignal(stop, unit="the current update"):
             while not stop.is_set():
                 current = landing_files(paths)
                 if seen is None or current - seen:

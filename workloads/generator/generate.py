@@ -10,9 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import signal
 import sys
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,6 +23,7 @@ from workloads.errors import WindmillError
 from workloads.generator import spec, writer
 from workloads.generator.command import DEFAULT_BACKFILL_BATCH, DEFAULT_SEED
 from workloads.ledger import Ledger
+from workloads.signals import StopOnSignal
 
 log = logging.getLogger("windmill.generator")
 
@@ -82,34 +81,6 @@ class Summary:
             "batches": self.batches,
             "readings": self.readings,
         }
-
-
-class StopFlag:
-    """Ctrl-C / SIGTERM ask the generator to stop after the current batch (twice: at once)."""
-
-    def __init__(self) -> None:
-        self.event = threading.Event()
-        self._previous: dict[int, object] = {}
-
-    def _handle(self, signum, frame) -> None:
-        if self.event.is_set():
-            raise KeyboardInterrupt
-        log.info("stopping after the current batch (again to stop at once)")
-        self.event.set()
-
-    def __enter__(self) -> StopFlag:
-        if threading.current_thread() is threading.main_thread():
-            for sig in (signal.SIGINT, signal.SIGTERM):
-                self._previous[sig] = signal.signal(sig, self._handle)
-        return self
-
-    def __exit__(self, *exc) -> None:
-        for sig, handler in self._previous.items():
-            signal.signal(sig, handler)
-
-    @property
-    def stopped(self) -> bool:
-        return self.event.is_set()
 
 
 def _to_ms(moment: datetime) -> int:
@@ -176,7 +147,7 @@ def backfill(
     spark,
     config: GeneratorConfig,
     landing: Path,
-    stop: StopFlag,
+    stop: StopOnSignal,
     on_batch: Callable[[Summary], None],
 ) -> Summary:
     """H hours of history for every turbine, as fast as possible, one file per batch."""
@@ -238,7 +209,7 @@ def stream(
     spark,
     config: GeneratorConfig,
     landing: Path,
-    stop: StopFlag,
+    stop: StopOnSignal,
     on_batch: Callable[[Summary], None],
 ) -> Summary:
     """Every --batch-interval seconds, --records-per-batch readings rotating through the fleet."""
@@ -319,7 +290,7 @@ def generate(config: GeneratorConfig, paths: Paths) -> Summary:
                 summary = progress
                 ledger.update_run_metrics(run_id, progress.metrics())
 
-            with StopFlag() as stop:
+            with StopOnSignal(unit="the current batch") as stop:
                 runner = backfill if mode == "backfill" else stream
                 summary = runner(spark, config, landing, stop, on_batch)
         finally:

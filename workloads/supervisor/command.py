@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import logging
 import os
 import socket
 import sys
 import time
+from collections.abc import Iterator
 
 from workloads.cli_args import non_negative_float, port, positive_float, positive_int
 
@@ -88,11 +91,25 @@ def _port_free(address: str, number: int) -> bool:
 
 
 def _say(message: str, log_file=None) -> None:
+    """A supervisor line: to its log file first, then to the terminal if it is still there."""
     line = f"{time.strftime('%H:%M:%S')} windmill up: {message}"
-    print(line, flush=True)
     if log_file is not None:
         log_file.write(line + "\n")
         log_file.flush()
+    print(line, flush=True)  # a SafeStream (guard_terminal): never raises
+
+
+@contextlib.contextmanager
+def _logged_to(log_file) -> Iterator[None]:
+    """The supervisor's warnings (and signal notices) go to its log file too."""
+    handler = logging.StreamHandler(log_file)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    try:
+        yield
+    finally:
+        root.removeHandler(handler)
 
 
 def run_up(args: argparse.Namespace) -> int:
@@ -106,7 +123,11 @@ def run_up(args: argparse.Namespace) -> int:
     from workloads.supervisor.lock import SupervisorLock
     from workloads.supervisor.process import Backoff, Supervisor
     from workloads.supervisor.stack import StackOptions, components
+    from workloads.supervisor.terminal import guard_terminal
 
+    # A terminal or pipe that goes away (Ctrl-C under `| tee`, `| head`, a closed window)
+    # must not end the supervisor before it has stopped its components.
+    guard_terminal()
     home = paths()
     ensure_writable(home.home)
     options = StackOptions(
@@ -134,7 +155,7 @@ def run_up(args: argparse.Namespace) -> int:
             )
         ensure_writable(home.logs, "logs")
         ledger = Ledger(home.ledger)
-        with open(home.logs / "supervisor.log", "a") as log_file:
+        with open(home.logs / "supervisor.log", "a") as log_file, _logged_to(log_file):
 
             def say(message: str) -> None:
                 _say(message, log_file)

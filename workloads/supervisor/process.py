@@ -1,8 +1,10 @@
 """Supervise child processes: start, watch, restart with backoff, record, stop cleanly.
 
 Each component is a command line run as its own process in its own session (so a
-Ctrl-C in the terminal reaches only the supervisor, and a component's helpers, such
-as its JVM, can be cleaned up as one process group). Children also get
+Ctrl-C or a hang-up from the terminal reaches only the supervisor, which then stops
+every component in order, and a component's helpers, such as its JVM, can be cleaned
+up as one process group). Children write to their own log files, never to the
+terminal, so a terminal that goes away cannot break them. Children also get
 `PR_SET_PDEATHSIG=SIGKILL`: if the supervisor itself is killed with -9 they die
 with it instead of running on unsupervised.
 
@@ -10,6 +12,8 @@ Crashes are restarted after an exponential backoff (reset once a run has stayed 
 for a healthy period); one component's crashes never touch the others. Every start
 of a component that is a ledger job is a run in the ledger; every crash is a FAILED
 run (or a FAILED pipeline update) and an ERROR event, so the dashboard shows it.
+Restarts count crashes only: a periodic task that exits 0 by design (the one-shot
+dispatcher) and is started again is a new run, not a restart.
 """
 
 from __future__ import annotations
@@ -27,12 +31,15 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 from workloads.errors import WindmillError
 from workloads.ledger import Ledger
+from workloads.signals import StopOnSignal
 
 log = logging.getLogger("windmill.supervisor")
+
+T = TypeVar("T")
 
 ALWAYS = "always"  # a service: restart whenever it exits
 ON_FAILURE = "on-failure"  # a task: restart only if it fails
@@ -89,7 +96,8 @@ class _State:
     started_at: float = 0.0
     next_start: float | None = 0.0  # monotonic time of the next start; None = never again
     failures: int = 0
-    restarts: int = 0
+    restarts: int = 0  # starts after a crash
+    runs: int = 0  # every start
     succeeded: bool = False
     retrying: bool = False
     log_offset: int = 0
@@ -150,7 +158,12 @@ def _kill_group(pid: int, sig: int = signal.SIGKILL) -> None:
 
 
 class Supervisor:
-    """Run `components` until asked to stop (SIGINT/SIGTERM) or until nothing is left to run."""
+    """Run `components` until asked to stop (SIGINT/SIGTERM/SIGHUP) or until nothing is left.
+
+    A first signal stops every component in order (SIGINT, SIGTERM after half the
+    grace, SIGKILL after it); a second one skips the grace and kills them at once.
+    Either way every run still open ends CANCELED in the ledger.
+    """
 
     def __init__(
         self,
@@ -177,6 +190,7 @@ class Supervisor:
         self.announce = announce or (lambda message: log.info("%s", message))
         self.states = {c.name: _State() for c in components}
         self._stop = threading.Event()
+        self._hurry = threading.Event()
         self._job_ids: dict[str, int] = {}
         self._pipeline_ids: dict[str, str] = {}
 
@@ -184,6 +198,11 @@ class Supervisor:
 
     def request_stop(self, *_: Any) -> None:
         self._stop.set()
+
+    def hurry(self) -> None:
+        """Stop now: kill the components without waiting for them to finish their work."""
+        self._stop.set()
+        self._hurry.set()
 
     @property
     def stopping(self) -> bool:
@@ -195,21 +214,24 @@ class Supervisor:
 
     def run(self, *, install_signals: bool = True) -> int:
         """Supervise until stopped; returns 0, or 1 if a task never succeeded."""
-        if install_signals:
-            signal.signal(signal.SIGINT, self.request_stop)
-            signal.signal(signal.SIGTERM, self.request_stop)
+        signals = (
+            StopOnSignal(self._stop, unit="each component's current work", on_second=self.hurry)
+            if install_signals
+            else contextlib.nullcontext()
+        )
         self.logs.mkdir(parents=True, exist_ok=True)
         self._register()
         finished = False
-        try:
-            while not self._stop.is_set():
-                self.step()
-                if self._all_done():
-                    finished = True
-                    break
-                self._stop.wait(self.poll)
-        finally:
-            self.stop_all()
+        with signals:
+            try:
+                while not self._stop.is_set():
+                    self.step()
+                    if self._all_done():
+                        finished = True
+                        break
+                    self._stop.wait(self.poll)
+            finally:
+                self.stop_all()
         failed = [c.name for c in self.components if c.restart != ALWAYS and not self._ok(c)]
         return 1 if finished and failed else 0
 
@@ -242,7 +264,7 @@ class Supervisor:
         termed = False
         while any(s.proc.poll() is None for _, s in running):
             elapsed = time.monotonic() - start
-            if elapsed >= self.grace:
+            if elapsed >= self.grace or self._hurry.is_set():
                 break
             if not termed and elapsed >= self.grace / 2:
                 for _, state in running:
@@ -251,7 +273,8 @@ class Supervisor:
             time.sleep(0.05)
         for component, state in running:
             if state.proc.poll() is None:
-                self.announce(f"{component.name} did not stop in {self.grace:.0f} s; killing it")
+                waited = "at once" if self._hurry.is_set() else f"in {self.grace:.0f} s"
+                self.announce(f"{component.name} did not stop {waited}; killing it")
             _kill_group(state.proc.pid)
             returncode = state.proc.wait()
             self._close_run(component, state, returncode, stopped=True)
@@ -273,21 +296,29 @@ class Supervisor:
             return
         for component in self.components:
             if component.job:
-                self._job_ids[component.name] = self._ledger("ensure_job", component.job)
+                self._job_ids[component.name] = self._record(
+                    lambda led, job=component.job: led.ensure_job(job)
+                )
             if component.pipeline:
-                self._pipeline_ids[component.name] = self._ledger(
-                    "ensure_pipeline", component.pipeline
+                self._pipeline_ids[component.name] = self._record(
+                    lambda led, name=component.pipeline: led.ensure_pipeline(name)
                 )
 
-    def _ledger(self, method: str, *args: Any, **kwargs: Any) -> Any:
-        """Call a Ledger method; ledger trouble never takes the supervisor down (it is logged)."""
+    def _record(self, call: Callable[[Ledger], T]) -> T | None:
+        """`call(ledger)`; ledger trouble never takes the supervisor down (it is logged)."""
         if self.ledger is None:
             return None
         try:
-            return getattr(self.ledger, method)(*args, **kwargs)
+            return call(self.ledger)
         except Exception as exc:  # noqa: BLE001 - supervision must go on
-            log.warning("run ledger call %s failed: %s", method, exc)
+            log.warning("run ledger call failed: %s", exc)
             return None
+
+    def _start_run(self, job_id: int | None) -> int | None:
+        return self._record(lambda led: led.start_run(job_id)) if job_id else None
+
+    def _finish_run(self, run_id: int, state: str, message: str | None = None) -> None:
+        self._record(lambda led: led.finish_run(run_id, state, message))
 
     def log_path(self, component: Component) -> Path:
         return self.logs / f"{component.name}.log"
@@ -298,7 +329,7 @@ class Supervisor:
             try:
                 component.precheck()
             except WindmillError as exc:
-                run_id = self._ledger("start_run", job_id) if job_id else None
+                run_id = self._start_run(job_id)
                 self._failed(component, state, str(exc), run_id=run_id, uptime=0.0)
                 return
         log_path = self.log_path(component)
@@ -321,7 +352,7 @@ class Supervisor:
             )
         except OSError as exc:
             handle.close()
-            run_id = self._ledger("start_run", job_id) if job_id else None
+            run_id = self._start_run(job_id)
             self._failed(component, state, f"could not start: {exc}", run_id=run_id, uptime=0.0)
             return
         if component.echo:
@@ -331,15 +362,18 @@ class Supervisor:
             state.echo_thread.start()
         else:
             handle.close()
+        after_crash = state.retrying
         state.proc = proc
         state.started_at = time.monotonic()
         state.next_start = None
         state.retrying = False
-        state.run_id = (
-            self._ledger("start_run", job_id) if job_id and not component.records_own_runs else None
-        )
+        state.runs += 1
+        state.run_id = None if component.records_own_runs else self._start_run(job_id)
         state.pids.append(proc.pid)
-        again = f" (restart {state.restarts})" if state.restarts else ""
+        if after_crash:
+            again = f" (restart {state.restarts})"
+        else:
+            again = f" (run {state.runs})" if state.runs > 1 else ""
         self.announce(f"{component.name} started, pid {proc.pid}{again}")
         self._write_state()
 
@@ -364,9 +398,8 @@ class Supervisor:
                     component.on_success()
                 except Exception as exc:  # noqa: BLE001
                     log.warning("%s: after-success step failed: %s", component.name, exc)
-            if component.restart == ALWAYS:
+            if component.restart == ALWAYS:  # its next run, not a restart
                 state.next_start = time.monotonic() + component.every
-                state.restarts += 1
             else:
                 state.next_start = None
                 self.announce(f"{component.name} completed")
@@ -388,7 +421,7 @@ class Supervisor:
         uptime: float,
     ) -> None:
         if run_id is not None:
-            self._ledger("finish_run", run_id, "FAILED", message)
+            self._finish_run(run_id, "FAILED", message)
         state.run_id = None
         self._close_orphans(component, "FAILED", f"{component.name} process {message}")
         if component.restart == NEVER:
@@ -405,7 +438,7 @@ class Supervisor:
             retry = f"restarting in {delay:.1f} s"
         text = f"{component.name} {message.rstrip('. ')}; {retry}"
         self.announce(text)
-        self._ledger("record_event", component.name, "ERROR", text)
+        self._record(lambda led: led.record_event(component.name, "ERROR", text))
         self._write_state()
 
     def _close_run(
@@ -413,11 +446,11 @@ class Supervisor:
     ) -> None:
         if state.run_id is not None:
             if stopped:
-                self._ledger("finish_run", state.run_id, "CANCELED", "stopped by windmill up")
+                self._finish_run(state.run_id, "CANCELED", "stopped by windmill up")
             elif returncode == 0:
-                self._ledger("finish_run", state.run_id, "SUCCESS")
+                self._finish_run(state.run_id, "SUCCESS")
             else:
-                self._ledger("finish_run", state.run_id, "FAILED", describe_exit(returncode))
+                self._finish_run(state.run_id, "FAILED", describe_exit(returncode))
             state.run_id = None
         if stopped:
             self._close_orphans(component, "CANCELED", "stopped by windmill up", idle=True)
@@ -428,27 +461,28 @@ class Supervisor:
         """Close what a dead process left open in the ledger (it cannot do it any more)."""
         job_id = self._job_ids.get(component.name)
         if component.records_own_runs and job_id is not None:
-            for run in self._ledger("list_runs", job_id, 5) or []:
+            for run in self._record(lambda led: led.list_runs(job_id, 5)) or []:
                 if run["life_cycle_state"] in ("PENDING", "RUNNING"):
-                    self._ledger("finish_run", run["run_id"], final_state, message)
+                    self._finish_run(run["run_id"], final_state, message)
         pipeline_id = self._pipeline_ids.get(component.name)
         if pipeline_id is None or self.ledger is None:
             return
-        updates = self._ledger("list_updates", pipeline_id, 5) or []
-        for update in updates:
+        error = message if final_state == "FAILED" else None
+        for update in self._record(lambda led: led.list_updates(pipeline_id, 5)) or []:
             if update["state"] in OPEN_UPDATE_STATES:
-                self._ledger(
-                    "finish_update",
-                    update["update_id"],
-                    final_state,
-                    error=message if final_state == "FAILED" else None,
-                    pipeline_state="IDLE" if idle else None,
+                update_id = update["update_id"]
+                self._record(
+                    lambda led, u=update_id: led.finish_update(
+                        u, final_state, error=error, pipeline_state="IDLE" if idle else None
+                    )
                 )
         if idle:
-            self._ledger("set_pipeline_state", pipeline_id, "IDLE", "stopped by windmill up")
+            self._record(
+                lambda led: led.set_pipeline_state(pipeline_id, "IDLE", "stopped by windmill up")
+            )
         elif final_state == "FAILED":
             # Being restarted: Databricks calls a continuous pipeline in this state RECOVERING.
-            self._ledger("set_pipeline_state", pipeline_id, "RECOVERING", message)
+            self._record(lambda led: led.set_pipeline_state(pipeline_id, "RECOVERING", message))
 
     @staticmethod
     def _signal(proc: subprocess.Popen[bytes], sig: int) -> None:
@@ -464,6 +498,7 @@ class Supervisor:
                 c.name: {
                     "pid": self.pid(c.name),
                     "restarts": self.states[c.name].restarts,
+                    "runs": self.states[c.name].runs,
                     "failures": self.states[c.name].failures,
                     "succeeded": self.states[c.name].succeeded,
                     "log": str(self.log_path(c)),

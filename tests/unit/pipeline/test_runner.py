@@ -37,7 +37,7 @@ def test_landing_listing_skips_temporary_files(tmp_path):
     for name in ("a.jsonl", ".b.jsonl.tmp", "_c.jsonl", "notes.txt"):
         (paths.landing / name).write_text("")
     assert runner.landing_files(paths) == {"a.jsonl"}
-    assert runner.new_landing_files(paths, {"a.jsonl"}) == set()
+    assert runner.landing_files(paths) - {"a.jsonl"} == set()
     assert runner.landing_files(Paths(tmp_path / "none")) == set()
 
 

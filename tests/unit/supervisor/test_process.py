@@ -367,3 +367,65 @@ def test_a_run_left_open_by_a_killed_self_recording_command_is_closed(tmp_path):
         ("FAILED", "gen process killed by SIGKILL"),
         ("CANCELED", "stopped by windmill up"),
     ]
+
+
+def test_a_periodic_task_that_exits_0_counts_runs_not_restarts(tmp_path):
+    ledger = Ledger(tmp_path / "ledger.sqlite")
+    # Like the one-shot dispatcher: every run exits 0; then one crash.
+    marker = tmp_path / "runs"
+    task = py(
+        f"""
+        import pathlib, sys
+        marker = pathlib.Path({str(marker)!r})
+        n = int(marker.read_text()) if marker.exists() else 0
+        marker.write_text(str(n + 1))
+        sys.exit(1 if n == 3 else 0)
+        """
+    )
+    supervisor = Supervisor(
+        [Component("dispatch", task, job="windmill-test-dispatch", every=0.05)],
+        logs=tmp_path / "logs",
+        ledger=ledger,
+        backoff=FAST,
+    )
+    with Running(supervisor):
+        wait_for(lambda: supervisor.states["dispatch"].runs >= 6, what="six runs")
+    state = supervisor.states["dispatch"]
+    assert state.restarts == 1  # the one crash
+    assert supervisor.snapshot()["components"]["dispatch"]["restarts"] == 1
+    runs = list(reversed(ledger.list_jobs(runs_per_job=50)[0]["latest_runs"]))
+    assert [r["result_state"] for r in runs[:5]] == ["SUCCESS"] * 3 + ["FAILED", "SUCCESS"]
+    text = (tmp_path / "logs" / "dispatch.log").read_text()
+    assert text.count("windmill up starts") == state.runs
+
+
+def test_a_second_stop_request_kills_at_once(tmp_path):
+    stubborn = py(
+        """
+        import signal, time
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        print("ready", flush=True)
+        time.sleep(60)
+        """
+    )
+    ledger = Ledger(tmp_path / "ledger.sqlite")
+    supervisor = Supervisor(
+        [Component("stubborn", stubborn, job="windmill-test-job")],
+        logs=tmp_path / "logs",
+        ledger=ledger,
+        grace=60,
+    )
+    running = Running(supervisor)
+    with running:
+        log = tmp_path / "logs" / "stubborn.log"
+        wait_for(lambda: "ready" in log_text(log).splitlines(), what="the child's handlers")
+        supervisor.request_stop()
+        time.sleep(0.5)
+        assert running.thread.is_alive()  # waiting out the grace for the child
+        began = time.monotonic()
+        supervisor.hurry()
+        running.thread.join(timeout=10)
+        assert time.monotonic() - began < 5
+    [job] = ledger.list_jobs()
+    assert job["latest_runs"][0]["result_state"] == "CANCELED"
