@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from workloads.errors import WindmillError
+from workloads.generator.generate import GeneratorConfig
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CDKTF_JSON = REPO_ROOT / "cdktf.json"
@@ -51,13 +52,18 @@ class NodeTypeSelection:
     min_memory_gb: int = 0
 
 
+def _generator_default(name: str) -> Any:
+    """A field default of `GeneratorConfig`, the one home of the generator's defaults."""
+    return next(f.default for f in fields(GeneratorConfig) if f.name == name)
+
+
 @dataclass(frozen=True)
 class GeneratorDefaults:
-    """The original data generator's job parameters."""
+    """The generator job's parameters; by default those of a plain `windmill generate`."""
 
-    records_per_batch: int = 10
-    batch_interval: int = 15
-    max_iterations: int = 100_000
+    records_per_batch: int = _generator_default("records_per_batch")
+    batch_interval: float = _generator_default("batch_interval")
+    max_iterations: int = _generator_default("max_iterations")
 
 
 @dataclass(frozen=True)

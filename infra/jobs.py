@@ -36,17 +36,22 @@ SERVERLESS_ENV_VERSION = "3"
 EMPTY_LANDING_PARAMETER = "empty_landing"  # "Drop Tables" job parameter, "false" by default
 
 
+def _flag_value(value: float) -> str:
+    """A number as a command-line value: 15.0 -> "15", 0.5 -> "0.5"."""
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
 def generator_parameters(config: EnvironmentConfig, landing_path: str) -> list[str]:
-    """`windmill generate` arguments with the original generator's defaults."""
+    """`windmill generate` arguments from the environment's generator settings."""
     g = config.generator
     return [
         "generate",
         "--records-per-batch",
-        str(g.records_per_batch),
+        _flag_value(g.records_per_batch),
         "--batch-interval",
-        str(g.batch_interval),
+        _flag_value(g.batch_interval),
         "--max-iterations",
-        str(g.max_iterations),
+        _flag_value(g.max_iterations),
         "--landing",
         landing_path,
     ]

@@ -14,6 +14,7 @@ from infra.config import (
     selected_environments,
 )
 from workloads.errors import WindmillError
+from workloads.generator.generate import GeneratorConfig
 
 pytestmark = pytest.mark.unit
 
@@ -87,3 +88,10 @@ def test_broken_cdktf_json_is_reported(tmp_path):
         read_context(broken)
     broken.write_text(json.dumps({"language": "python"}))
     assert read_context(broken) == {}
+
+
+def test_generator_defaults_are_the_generators_own():
+    defaults = GeneratorDefaults()
+    plain = GeneratorConfig()
+    for name in ("records_per_batch", "batch_interval", "max_iterations"):
+        assert getattr(defaults, name) == getattr(plain, name), name

@@ -11,7 +11,7 @@ import pytest
 from infra.artifacts import DIST_NAME, RUNTIME_WHEEL
 from infra.cdk import Testing
 from infra.code import DROP_TABLES_SQL, EMPTY_LANDING_PY
-from infra.config import REPO_ROOT
+from infra.config import REPO_ROOT, GeneratorDefaults
 from tests.unit.infra.synth_helpers import (
     declared_addresses,
     one,
@@ -142,6 +142,16 @@ def test_generator_job_parameters_and_defaults():
     assert flags["--records-per-batch"] == "10"
     assert flags["--batch-interval"] == "15"
     assert flags["--max-iterations"] == "100000"
+    tuned = synth(generator=GeneratorDefaults(records_per_batch=50, batch_interval=0.5))
+    params = one(tuned, "databricks_job", name=names.GENERATOR_JOB)["task"][0]
+    flags = dict(
+        zip(
+            params["python_wheel_task"]["parameters"][1::2],
+            params["python_wheel_task"]["parameters"][2::2],
+            strict=True,
+        )
+    )
+    assert (flags["--records-per-batch"], flags["--batch-interval"]) == ("50", "0.5")
     assert flags["--landing"].endswith(".volume_path}/raw_sensor_data")
     assert task["library"] == [{"whl": "${" + f"databricks_file.{_wheel_id(dev)}.path" + "}"}]
 
