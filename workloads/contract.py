@@ -1,4 +1,7 @@
-"""The data contract between the generator and the pipeline (see docs/architecture).
+"""The data contract between the generator and the pipeline.
+
+Described for users in the README: `windmill generate` (the raw reading schema and the
+bad records) and `windmill pipeline run` (bronze → silver → gold, the quarantine rules).
 
 Pure Python on purpose: the generator, the pipeline rules, the dispatcher and the
 tests all read the same names, thresholds and ranges from here.

@@ -57,22 +57,22 @@ DEFAULTS: dict[str, str] = {
 }
 
 # The dataset definitions, one per file, relative to the repository root (Databricks
-# pipeline `libraries`; the local engine's spec globs the same folder).
+# pipeline `libraries`; the local engine's spec globs the same folder). Derived from
+# the folder, like a bundle's `transformations/**` glob: a new dataset file is listed
+# by being there.
 TRANSFORMATIONS_DIR = "workloads/pipeline/transformations"
-DATASET_FILES: tuple[str, ...] = (
-    f"{TRANSFORMATIONS_DIR}/bronze_sensor_data.py",
-    f"{TRANSFORMATIONS_DIR}/silver_sensor_data.py",
-    f"{TRANSFORMATIONS_DIR}/silver_quarantine.py",
-    f"{TRANSFORMATIONS_DIR}/gold_turbine_status.py",
-    f"{TRANSFORMATIONS_DIR}/gold_maintenance_alerts.py",
-    f"{TRANSFORMATIONS_DIR}/gold_fleet_hourly.py",
-    f"{TRANSFORMATIONS_DIR}/gold_fault_summary.py",
-)
 
 
 def transformations_dir() -> Path:
     """Absolute folder of the dataset files in this checkout or installed wheel."""
     return Path(__file__).resolve().parent / "transformations"
+
+
+DATASET_FILES: tuple[str, ...] = tuple(
+    f"{TRANSFORMATIONS_DIR}/{path.name}"
+    for path in sorted(transformations_dir().glob("*.py"))
+    if not path.name.startswith("_")
+)
 
 
 def pipeline_configuration(landing_path: str, **overrides: object) -> dict[str, str]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 
 from workloads.names import BRONZE
-from workloads.pipeline.settings import Settings, read_settings
+from workloads.pipeline.settings import Settings
 
 
 def use_autoloader(spark, settings: Settings) -> bool:
@@ -57,21 +57,6 @@ def bronze_with_watermark(spark, settings: Settings):
         f"SELECT * FROM STREAM({BRONZE}) "
         f"WATERMARK ingested_at DELAY OF INTERVAL {delay_seconds} SECONDS"
     )
-
-
-def gold_frame(spark, name: str):
-    """A gold table's query: its pure transform over silver, with its window from the settings."""
-    from workloads.names import GOLD_ALERTS, GOLD_FAULTS, GOLD_HOURLY, GOLD_STATUS, SILVER
-    from workloads.pipeline import transforms
-
-    settings = read_settings(spark)
-    transform, hours = {
-        GOLD_STATUS: (transforms.turbine_status, settings.status_window_hours),
-        GOLD_ALERTS: (transforms.maintenance_alerts, settings.alert_window_hours),
-        GOLD_HOURLY: (transforms.fleet_hourly, settings.hourly_window_hours),
-        GOLD_FAULTS: (transforms.fault_summary, settings.fault_window_hours),
-    }[name]
-    return transform(spark.read.table(SILVER), transforms.as_of_column(settings.as_of), hours)
 
 
 # Data-quality expectations exist only on Databricks (Lakeflow); warn-only, so they report

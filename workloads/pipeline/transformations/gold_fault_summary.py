@@ -2,8 +2,9 @@
 
 from pyspark import pipelines as dp
 
-from workloads.names import GOLD_FAULTS
-from workloads.pipeline import sources
+from workloads.names import GOLD_FAULTS, SILVER
+from workloads.pipeline import transforms
+from workloads.pipeline.settings import read_settings
 
 
 @dp.materialized_view(
@@ -11,4 +12,7 @@ from workloads.pipeline import sources
     comment="Faulty readings by fault_code and alert_level: count, turbines, first and last seen.",
 )
 def gold_fault_summary():
-    return sources.gold_frame(spark, GOLD_FAULTS)  # noqa: F821 (set by the engine)
+    settings = read_settings(spark)  # noqa: F821 (set by the engine)
+    silver = spark.read.table(SILVER)  # noqa: F821
+    as_of = transforms.as_of_column(settings.as_of)
+    return transforms.fault_summary(silver, as_of, settings.fault_window_hours)

@@ -2,8 +2,9 @@
 
 from pyspark import pipelines as dp
 
-from workloads.names import GOLD_HOURLY
-from workloads.pipeline import sources
+from workloads.names import GOLD_HOURLY, SILVER
+from workloads.pipeline import transforms
+from workloads.pipeline.settings import read_settings
 
 
 @dp.materialized_view(
@@ -12,4 +13,7 @@ from workloads.pipeline import sources
     "readings by alert level.",
 )
 def gold_fleet_hourly():
-    return sources.gold_frame(spark, GOLD_HOURLY)  # noqa: F821 (set by the engine)
+    settings = read_settings(spark)  # noqa: F821 (set by the engine)
+    silver = spark.read.table(SILVER)  # noqa: F821
+    as_of = transforms.as_of_column(settings.as_of)
+    return transforms.fleet_hourly(silver, as_of, settings.hourly_window_hours)

@@ -2,8 +2,9 @@
 
 from pyspark import pipelines as dp
 
-from workloads.names import GOLD_ALERTS
-from workloads.pipeline import sources
+from workloads.names import GOLD_ALERTS, SILVER
+from workloads.pipeline import transforms
+from workloads.pipeline.settings import read_settings
 
 COMMENT = (
     "Open maintenance work on wind turbines: one row per turbine and fault that is currently "
@@ -25,4 +26,7 @@ SCHEMA = """
 
 @dp.materialized_view(name=GOLD_ALERTS, comment=COMMENT, schema=SCHEMA)
 def gold_maintenance_alerts():
-    return sources.gold_frame(spark, GOLD_ALERTS)  # noqa: F821 (set by the engine)
+    settings = read_settings(spark)  # noqa: F821 (set by the engine)
+    silver = spark.read.table(SILVER)  # noqa: F821
+    as_of = transforms.as_of_column(settings.as_of)
+    return transforms.maintenance_alerts(silver, as_of, settings.alert_window_hours)

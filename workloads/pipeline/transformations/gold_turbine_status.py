@@ -2,8 +2,9 @@
 
 from pyspark import pipelines as dp
 
-from workloads.names import GOLD_STATUS
-from workloads.pipeline import sources
+from workloads.names import GOLD_STATUS, SILVER
+from workloads.pipeline import transforms
+from workloads.pipeline.settings import read_settings
 
 
 @dp.materialized_view(
@@ -11,4 +12,7 @@ from workloads.pipeline import sources
     comment="One row per turbine: its latest reading, fault and alert level.",
 )
 def gold_turbine_status():
-    return sources.gold_frame(spark, GOLD_STATUS)  # noqa: F821 (set by the engine)
+    settings = read_settings(spark)  # noqa: F821 (set by the engine)
+    silver = spark.read.table(SILVER)  # noqa: F821
+    as_of = transforms.as_of_column(settings.as_of)
+    return transforms.turbine_status(silver, as_of, settings.status_window_hours)
