@@ -33,7 +33,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
+from urllib.parse import unquote, urlparse
 
 from workloads.config import Paths
 from workloads.names import PIPELINE_TABLES, STREAMING_TABLES, UPSTREAM
@@ -42,10 +42,6 @@ KEEP_VERSIONS = 3  # newest versions always kept
 GRACE_S = 120.0  # a version superseded this recently may still be being read: keep it
 POINTER = "current.json"
 READ_ATTEMPTS = 3
-
-
-class TableReadError(Exception):
-    """A table's committed files could not be read (not the same as "does not exist yet")."""
 
 
 @dataclass(frozen=True)
@@ -122,7 +118,7 @@ def parquet_rows(files: Iterable[str | Path]) -> int:
     total = 0
     for file in files:
         text = str(file)
-        path = urlparse(text).path if text.startswith("file:") else text
+        path = unquote(urlparse(text).path) if text.startswith("file:") else text
         try:
             total += pq.read_metadata(path).num_rows
         except (OSError, ValueError):
@@ -298,7 +294,7 @@ def table_files(
         base = paths.table(table)
         if not base.is_dir():
             return None
-        committed = {Path(urlparse(uri).path).resolve() for uri in committed_files(base)}
+        committed = {Path(unquote(urlparse(uri).path)).resolve() for uri in committed_files(base)}
         files = [f for f in data_files(base) if f.resolve() in committed]
     else:
         version = current_version(paths, table)
@@ -333,13 +329,15 @@ def read_arrow(
     filter_: Any = None,
     partitions: list[str] | None = None,
     attempts: int = READ_ATTEMPTS,
+    retry_delay: float = 0.05,
 ):
     """The committed content of `table` as a pyarrow Table; None if it does not exist yet.
 
     A read resolves the committed files once and reads exactly those. Published versions
     are immutable, so a read fails only if its version was pruned under it (a reader
     slower than `GRACE_S`) or the files are damaged: it is retried from a fresh pointer,
-    then TableReadError is raised. Never returns a partial table.
+    then the error (OSError or pyarrow's ArrowInvalid) propagates. Never returns a
+    partial table.
     """
     import pyarrow as pa
     import pyarrow.dataset as ds
@@ -360,10 +358,10 @@ def read_arrow(
                 partition_base_dir=str(base) if partitions is not None else None,
             )
             return dataset.to_table(columns=columns, filter=filter_)
-        except (OSError, pa.ArrowInvalid) as exc:
+        except (OSError, pa.ArrowInvalid):
             if attempt == attempts:
-                raise TableReadError(f"cannot read {table}: {exc}") from exc
-            time.sleep(0.05 * attempt)
+                raise
+            time.sleep(retry_delay * attempt)
     return None
 
 
@@ -373,10 +371,12 @@ def read_table(
     columns: list[str] | None = None,
     filter_: Any = None,
     partitions: list[str] | None = None,
+    attempts: int = READ_ATTEMPTS,
+    retry_delay: float = 0.05,
 ):
     """The committed content of `table` as pandas (timestamps in UTC); None if it does not
-    exist yet; raises TableReadError when a table that exists cannot be read."""
-    arrow = read_arrow(paths, table, columns, filter_, partitions)
+    exist yet; raises (see `read_arrow`) when a table that exists cannot be read."""
+    arrow = read_arrow(paths, table, columns, filter_, partitions, attempts, retry_delay)
     return None if arrow is None else to_pandas(arrow)
 
 
@@ -490,6 +490,6 @@ def drop_from_catalog(spark, table: str, database: str) -> None:
 
 
 def _table_type(spark, database: str, table: str) -> str | None:
-    if not spark.catalog.tableExists(table, database):
+    if not spark.catalog.tableExists(f"{database}.{table}"):
         return None
     return str(spark.catalog.getTable(f"{database}.{table}").tableType).upper()

@@ -3,6 +3,7 @@
 import pandas as pd
 import pytest
 
+from workloads import storage
 from workloads.config import Paths
 from workloads.ledger import Ledger
 from workloads.names import DISPATCH_JOB
@@ -33,13 +34,14 @@ def alerts_frame() -> pd.DataFrame:
 
 
 def test_replan_writes_the_plan_table_and_records_the_run(spark, tmp_path):
-    from workloads.dispatch.command import replan
+    from workloads.dispatch.service import replan
 
     # The alerts live in a tmp home (read with pyarrow); the plan goes to the shared engine.
     home = Paths(tmp_path / "home")
     folder = home.table("gold_maintenance_alerts")
     folder.mkdir(parents=True)
     alerts_frame().to_parquet(folder / "part-00000.parquet")
+    storage.publish(home, "gold_maintenance_alerts", folder)
 
     plan = replan(spark, home)
 
@@ -69,7 +71,7 @@ def test_replan_writes_the_plan_table_and_records_the_run(spark, tmp_path):
 
 def test_workspace_mode_reads_and_writes_catalog_tables(spark):
     """The Databricks job's path (`--catalog/--schema`), on the local catalog."""
-    from workloads.dispatch.command import run_in_workspace
+    from workloads.dispatch.service import run_in_workspace
 
     spark.sql("CREATE DATABASE IF NOT EXISTS dispatch_workspace")
     spark.createDataFrame(alerts_frame()).write.mode("overwrite").saveAsTable(

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import math
-import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from importlib import resources
@@ -64,7 +63,11 @@ def example_path(name: str) -> Path:
 def read_json(path: str | Path, what: str) -> Any:
     path = Path(path)
     try:
-        return json.loads(path.read_text())
+        return json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise WindmillError(
+            f"The {what} file {path} is not UTF-8 text (a binary file?); pass a JSON file."
+        ) from None
     except FileNotFoundError:
         raise WindmillError(f"The {what} file {path} does not exist.") from None
     except OSError as exc:
@@ -86,26 +89,6 @@ def load_roster(path: str | Path | None = None) -> tuple[Crew, ...]:
         return parse_crews(records)
     except WindmillError as exc:
         raise WindmillError(f"Roster {path}: {exc}") from None
-
-
-def read_table(paths: Paths, name: str, attempts: int = 5):
-    """A local table's Parquet folder as pandas, or None if it does not exist yet.
-
-    Materialized views are rewritten in place, so a read can meet a vanished file: retry.
-    """
-    import pyarrow.dataset as ds
-
-    folder = paths.table(name)
-    for attempt in range(attempts):
-        if not folder.is_dir():
-            return None
-        try:
-            return ds.dataset(str(folder), format="parquet").to_table().to_pandas()
-        except (FileNotFoundError, OSError, ValueError):
-            if attempt == attempts - 1:
-                raise
-            time.sleep(0.2 * (attempt + 1))
-    return None
 
 
 def _value(row: Mapping[str, Any], name: str) -> Any:
@@ -194,9 +177,12 @@ def data_now(alerts) -> datetime | None:
 def instance_from_gold(
     paths: Paths, crews: tuple[Crew, ...], now: datetime | None = None
 ) -> Instance:
-    """The dispatch instance of this home's gold tables; raises if there are no alerts yet."""
+    """The dispatch instance of this home's gold tables (their committed versions, read with
+    `workloads.storage`); raises if there are no alerts yet."""
+    from workloads import storage
+
     return instance_from_tables(
-        lambda name: read_table(paths, name), crews, now, where=f"under {paths.warehouse}"
+        lambda name: storage.read_table(paths, name), crews, now, where=f"under {paths.warehouse}"
     )
 
 

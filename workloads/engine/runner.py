@@ -19,27 +19,23 @@ from __future__ import annotations
 
 import contextlib
 import io
-import json
 import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from workloads.config import LOCAL_DATABASE, Paths, ensure_writable
+from workloads import storage
+from workloads.config import LOCAL_DATABASE, PIPELINE_DATABASE, Paths, ensure_writable
 from workloads.ledger import Ledger
-from workloads.names import BRONZE, PIPELINE_NAME, PIPELINE_TABLES, QUARANTINE, SILVER
+from workloads.names import MATERIALIZED_VIEWS, PIPELINE_NAME, STREAMING_TABLES
 from workloads.pipeline import settings as pipeline_settings
 from workloads.signals import StopOnSignal
 
 log = logging.getLogger(__name__)
-
-STREAMING_TABLES = (BRONZE, SILVER, QUARANTINE)
-# Which table each streaming table reads from (rows read = rows its source gained).
-UPSTREAM = {SILVER: BRONZE, QUARANTINE: BRONZE}
 
 
 @dataclass
@@ -70,9 +66,9 @@ class UpdateFailed(Exception):
 def pipeline_spec(
     paths: Paths,
     overrides: Mapping[str, object] | None = None,
-    database: str = LOCAL_DATABASE,
+    database: str = PIPELINE_DATABASE,
 ):
-    """The local pipeline spec: database `windmill`, storage under `$WINDMILL_HOME`."""
+    """The local pipeline spec: the pipeline's own database, storage under `$WINDMILL_HOME`."""
     from pyspark.pipelines.cli import LibrariesGlob, PipelineSpec
 
     configuration = pipeline_settings.pipeline_configuration(
@@ -89,8 +85,14 @@ def pipeline_spec(
     )
 
 
-def reset_tables(spark, paths: Paths, database: str = LOCAL_DATABASE) -> None:
-    """Drop every pipeline table, its files and the checkpoints (what a full refresh starts from).
+def reset_tables(
+    spark,
+    paths: Paths,
+    database: str = PIPELINE_DATABASE,
+    publish_database: str = LOCAL_DATABASE,
+) -> None:
+    """Drop every pipeline table, its files, checkpoints and published versions (what a full
+    refresh starts from, and what `windmill clean` resets).
 
     The engine's own full refresh truncates a streaming table's files but keeps its
     file-sink log, so the restarted stream's first batches are skipped as "already
@@ -98,9 +100,11 @@ def reset_tables(spark, paths: Paths, database: str = LOCAL_DATABASE) -> None:
     """
     import shutil
 
-    for name, folder in table_dirs(spark, database).items():
+    for name, folder in storage.table_dirs(spark, database).items():
+        storage.drop_from_catalog(spark, name, publish_database)
         spark.sql(f"DROP TABLE IF EXISTS {database}.{name}")
         shutil.rmtree(folder, ignore_errors=True)
+        storage.remove_versions(paths, name)
     checkpoints = paths.pipeline_storage / "_checkpoints" / "spark_catalog" / database
     shutil.rmtree(checkpoints, ignore_errors=True)
 
@@ -175,90 +179,35 @@ def _run_graph(spark, spec) -> list[str]:
     return messages
 
 
-# Metrics ---------------------------------------------------------------------------------------
+# Publishing ------------------------------------------------------------------------------------
 
 
-def committed_files(table_dir: Path) -> set[str]:
-    """Data files (file:// URIs) a streaming table's commit log lists: the table's real content.
+def publish_update(
+    spark,
+    paths: Paths,
+    dirs: Mapping[str, Path],
+    database: str = PIPELINE_DATABASE,
+    publish_database: str = LOCAL_DATABASE,
+) -> dict[str, storage.Version]:
+    """After a completed update (and before the next starts): what readers see next.
 
-    A batch killed mid-write can leave Parquet files in the folder that never
-    committed; readers that list the folder themselves (pyarrow) should read only these.
+    Each materialized view's files become a new published version (hard links), and
+    `publish_database.<view>` is pointed at it; each streaming table is a view over the
+    pipeline's (its commit log is already consistent). See `workloads.storage`.
     """
-    log_dir = table_dir / "_spark_metadata"
-    if not log_dir.is_dir():
-        return set()
-    batches: dict[int, Path] = {}
-    for entry in log_dir.iterdir():
-        name = entry.name.removesuffix(".compact")
-        if name.isdigit():
-            batches[int(name)] = entry
-    files: set[str] = set()
-    compacts = [b for b, p in batches.items() if p.name.endswith(".compact")]
-    start = max(compacts) if compacts else 0
-    for batch in sorted(b for b in batches if b >= start):
-        for line in batches[batch].read_text().splitlines()[1:]:  # first line is the version
-            entry = json.loads(line)
-            if entry.get("action", "add") == "add":
-                files.add(entry["path"])
-            else:
-                files.discard(entry["path"])
-    return files
-
-
-def _parquet_rows(files: Iterable[str]) -> int:
-    import pyarrow.parquet as pq
-
-    total = 0
-    for uri in files:
-        path = uri.removeprefix("file://") if uri.startswith("file://") else uri
-        try:
-            total += pq.read_metadata(path).num_rows
-        except (OSError, ValueError):
-            continue
-    return total
-
-
-def _table_files(table_dir: Path) -> set[str]:
-    if not table_dir.is_dir():
-        return set()
-    return {
-        str(p)
-        for p in table_dir.rglob("*.parquet")
-        if not any(part.startswith(("_", ".")) for part in p.relative_to(table_dir).parts)
-    }
-
-
-def table_dirs(spark, database: str = LOCAL_DATABASE) -> dict[str, Path]:
-    """Folder of each pipeline table in the engine's warehouse."""
-    warehouse = spark.conf.get("spark.sql.warehouse.dir")
-    root = Path(warehouse.removeprefix("file:"))
-    return {name: root / f"{database}.db" / name for name in PIPELINE_TABLES}
-
-
-def snapshot(dirs: Mapping[str, Path]) -> dict[str, set[str]]:
-    """Committed files of each streaming table (to count what an update added)."""
-    return {name: committed_files(dirs[name]) for name in STREAMING_TABLES}
-
-
-def update_metrics(
-    dirs: Mapping[str, Path], before: dict[str, set[str]], full_refresh: bool
-) -> dict:
-    """Rows written per table (and rows read by the streaming ones) by the update just run."""
-    after = snapshot(dirs)
-    written: dict[str, int] = {}
+    published: dict[str, storage.Version] = {}
+    for name in MATERIALIZED_VIEWS:
+        version = storage.publish(paths, name, dirs[name])
+        storage.publish_in_catalog(
+            spark,
+            version,
+            publish_database,
+            schema=lambda name=name: spark.table(f"{database}.{name}").schema,
+        )
+        published[name] = version
     for name in STREAMING_TABLES:
-        added = after[name] if full_refresh else after[name] - before.get(name, set())
-        written[name] = _parquet_rows(added)
-    for name in PIPELINE_TABLES:
-        if name not in written:  # materialized views are rewritten whole
-            written[name] = _parquet_rows(_table_files(dirs[name]))
-    tables = {}
-    for name in PIPELINE_TABLES:
-        entry: dict[str, int] = {"rows_written": written[name]}
-        if name in UPSTREAM:
-            entry["rows_read"] = written[UPSTREAM[name]]
-        tables[name] = entry
-    return {"tables": tables}
+        storage.expose_streaming_table(spark, name, database, publish_database)
+    return published
 
 
 # Updates ---------------------------------------------------------------------------------------
@@ -303,12 +252,15 @@ def run_update(
     cause: str = "API_CALL",
     overrides: Mapping[str, object] | None = None,
     ledger: Ledger | None = None,
-    database: str = LOCAL_DATABASE,
+    database: str = PIPELINE_DATABASE,
+    publish_database: str = LOCAL_DATABASE,
 ) -> UpdateResult:
     """Run one pipeline update on `spark` (an engine session) and record it in the ledger.
 
-    Never raises for a failed update: the result (and the ledger) say FAILED with the
-    error. KeyboardInterrupt marks the update CANCELED and propagates.
+    The pipeline writes its own database `database`; a completed update is then published
+    to `publish_database`, where readers find it (`publish_update`). Never raises for a
+    failed update: the result (and the ledger) say FAILED with the error, and readers keep
+    the previous versions. KeyboardInterrupt marks the update CANCELED and propagates.
     """
     ensure_writable(paths.pipeline_storage)
     paths.landing.mkdir(parents=True, exist_ok=True)
@@ -319,13 +271,14 @@ def run_update(
     started = time.monotonic()
     try:
         spark.sql(f"CREATE DATABASE IF NOT EXISTS {database}")
-        dirs = table_dirs(spark, database)
-        before = snapshot(dirs)
+        dirs = storage.table_dirs(spark, database)
+        before = storage.snapshot(dirs)
         spec = pipeline_spec(paths, overrides, database)
         if full_refresh:
-            reset_tables(spark, paths, database)
-            before = snapshot(dirs)
+            reset_tables(spark, paths, database, publish_database)
+            before = storage.snapshot(dirs)
         events = _run_graph(spark, spec)
+        published = publish_update(spark, paths, dirs, database, publish_database)
     except KeyboardInterrupt:
         duration = time.monotonic() - started
         ledger.finish_update(update_id, "CANCELED", error="interrupted")
@@ -338,7 +291,7 @@ def run_update(
         return UpdateResult(update_id, "FAILED", duration, full_refresh, error=error)
     duration = time.monotonic() - started
     try:
-        metrics = update_metrics(dirs, before, full_refresh)
+        metrics = storage.update_metrics(dirs, before, full_refresh, published)
     except Exception as exc:  # metrics are informative; never fail a good update on them
         log.warning("could not compute update metrics: %s", _one_line(exc))
         metrics = {}

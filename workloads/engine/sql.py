@@ -24,7 +24,9 @@ from workloads.config import LOCAL_DATABASE, Paths, paths
 from workloads.errors import WindmillError
 
 FORMATS = ("table", "json", "csv")
-# A materialized view rewritten by a concurrent update can vanish under a reader: retry.
+# Tables resolve to published, immutable versions (workloads.storage), so a query never
+# meets a half-written table; a long-lived session whose cached file listing names a
+# version pruned since then refreshes its tables and retries.
 RETRIES = 3
 
 

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from tests.unit.dispatch.checks import check_plan
+from workloads import storage
 from workloads.dispatch import parse_instance, solve
 from workloads.dispatch.builder import (
     PLAN_COLUMNS,
@@ -92,6 +93,10 @@ def test_instance_from_gold_reads_the_parquet_table(tmp_path):
     folder = paths.table("gold_maintenance_alerts")
     folder.mkdir(parents=True)
     _alerts().to_parquet(folder / "part-00000.parquet")
+    # Written in place, the table is not seen until it is published (as the engine does).
+    with pytest.raises(WindmillError, match="no gold_maintenance_alerts table"):
+        instance_from_gold(paths, load_roster())
+    storage.publish(paths, "gold_maintenance_alerts", folder)
     instance = instance_from_gold(paths, load_roster())
     assert instance.now == SEEN.to_pydatetime()
     assert len(instance.tasks) == 3

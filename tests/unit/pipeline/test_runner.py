@@ -4,7 +4,8 @@ import json
 
 import pytest
 
-from workloads.config import Paths
+from workloads import storage
+from workloads.config import LOCAL_DATABASE, PIPELINE_DATABASE, Paths
 from workloads.engine import runner
 from workloads.pipeline.settings import DATASET_FILES
 
@@ -23,12 +24,12 @@ def test_committed_files_follow_the_compacted_log_and_ignore_orphans(tmp_path):
     write_log(log, "9.compact", [{"path": f"file:///t/{n}.parquet", "action": "add"} for n in "ab"])
     write_log(log, "10", [{"path": "file:///t/c.parquet", "action": "add"}])
     (tmp_path / "table" / "orphan-of-a-killed-batch.parquet").write_bytes(b"")
-    assert runner.committed_files(tmp_path / "table") == {
+    assert storage.committed_files(tmp_path / "table") == {
         "file:///t/a.parquet",
         "file:///t/b.parquet",
         "file:///t/c.parquet",
     }
-    assert runner.committed_files(tmp_path / "missing") == set()
+    assert storage.committed_files(tmp_path / "missing") == set()
 
 
 def test_landing_listing_skips_temporary_files(tmp_path):
@@ -44,7 +45,9 @@ def test_landing_listing_skips_temporary_files(tmp_path):
 def test_spec_puts_storage_under_home_and_lists_every_dataset(tmp_path):
     spec = runner.pipeline_spec(Paths(tmp_path), {"dedup_window_hours": 6})
     assert spec.storage.startswith("file:///") and spec.storage.endswith("/pipeline")
-    assert spec.database == "windmill"
+    # The pipeline writes its own database; readers use "windmill" (published versions).
+    assert spec.database == PIPELINE_DATABASE == "windmill_pipeline"
+    assert LOCAL_DATABASE == "windmill"
     assert spec.configuration["windmill.landing_path"].endswith("landing/raw_sensor_data")
     assert spec.configuration["windmill.dedup_window_hours"] == "6"
     assert len(spec.libraries) == len(DATASET_FILES)
