@@ -16,7 +16,7 @@ import pandas as pd
 from tornado.web import RequestHandler
 
 from dashboard.logbuffer import LogBuffer
-from dashboard.state import Poller, Snapshot, iso
+from dashboard.state import STATUS, Poller, Snapshot, iso
 from workloads import names
 
 
@@ -42,22 +42,45 @@ def records(frame: pd.DataFrame | None) -> list[dict[str, Any]]:
     return clean.to_dict(orient="records")
 
 
-def status_body(snapshot: Snapshot) -> dict[str, Any]:
+def part_body(snapshot: Snapshot, name: str) -> dict[str, Any]:
+    """How one part (the status, or a gold table) was last read."""
+    part = snapshot.part(name)
     return {
+        "refreshed_at": iso(part.refreshed_at),
+        "stale": part.stale,
+        "stale_since": iso(part.stale_since),
+        "error": part.error,
+    }
+
+
+def status_body(snapshot: Snapshot) -> dict[str, Any]:
+    body: dict[str, Any] = {
         "source": snapshot.source,
+        "ready": snapshot.ready,
         "refreshed_at": iso(snapshot.refreshed_at),
         "stale": snapshot.stale,
         "stale_since": iso(snapshot.stale_since),
         "error": snapshot.error,
-        "filter_path": snapshot.status.filter_path if snapshot.status else None,
-        "pipelines": snapshot.counts("pipelines"),
-        "jobs": snapshot.counts("jobs"),
+    }
+    if not snapshot.ready:  # nothing read yet: no counts, rather than zeros
+        return body
+    known = snapshot.status is not None  # never read: unknown, not zero
+    return {
+        **body,
+        "filter_path": snapshot.status.filter_path if known else None,
+        "pipelines": snapshot.counts("pipelines") if known else None,
+        "jobs": snapshot.counts("jobs") if known else None,
         "fleet": snapshot.fleet(),
+        "parts": {name: part_body(snapshot, name) for name in snapshot.parts},
     }
 
 
-def _meta(snapshot: Snapshot) -> dict[str, Any]:
-    return {"refreshed_at": iso(snapshot.refreshed_at), "stale": snapshot.stale}
+def _meta(snapshot: Snapshot, part: str | None = None) -> dict[str, Any]:
+    """A list's freshness: its own part's when it comes from one, else the whole snapshot's."""
+    if part is None:
+        return {"refreshed_at": iso(snapshot.refreshed_at), "stale": snapshot.stale}
+    body = part_body(snapshot, part)
+    return {"refreshed_at": body["refreshed_at"], "stale": body["stale"], "error": body["error"]}
 
 
 def body_for(endpoint: str, poller: Poller, log_buffer: LogBuffer | None) -> dict[str, Any]:
@@ -66,21 +89,22 @@ def body_for(endpoint: str, poller: Poller, log_buffer: LogBuffer | None) -> dic
     if endpoint == "status":
         return status_body(snapshot)
     if endpoint == "pipelines":
-        return {"pipelines": status.pipelines if status else [], **_meta(snapshot)}
+        return {"pipelines": status.pipelines if status else [], **_meta(snapshot, STATUS)}
     if endpoint == "jobs":
-        return {"jobs": status.jobs if status else [], **_meta(snapshot)}
+        return {"jobs": status.jobs if status else [], **_meta(snapshot, STATUS)}
     if endpoint == "alerts":
-        return {"alerts": records(snapshot.gold.get(names.GOLD_ALERTS)), **_meta(snapshot)}
+        alerts = records(snapshot.gold.get(names.GOLD_ALERTS))
+        return {"alerts": alerts, **_meta(snapshot, names.GOLD_ALERTS)}
     if endpoint == "events":
-        return {"events": status.events if status else [], **_meta(snapshot)}
+        return {"events": status.events if status else [], **_meta(snapshot, STATUS)}
     if endpoint == "logs":
-        return {"logs": log_buffer.lines() if log_buffer else []}
+        return {"logs": log_buffer.lines() if log_buffer else [], **_meta(snapshot)}
     if endpoint == "health":
         return {
             "status": "ok",
             "refreshed_at": iso(snapshot.refreshed_at),
             "stale": snapshot.stale,
-            "ready": snapshot.refreshed_at is not None or snapshot.error is not None,
+            "ready": snapshot.ready,
         }
     raise KeyError(endpoint)
 

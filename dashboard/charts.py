@@ -11,7 +11,15 @@ import param
 
 from dashboard.rendering import INTERACTIVE, STATIC, ChartCache
 from dashboard.state import Poller, Snapshot
-from dashboard.store import CARD, COMPONENTS, NO_DATA, StoreView, turbines_by_severity
+from dashboard.store import (
+    CARD,
+    CARD_STALE_CSS,
+    COMPONENTS,
+    NO_DATA,
+    StoreView,
+    stale_note,
+    turbines_by_severity,
+)
 from workloads import names
 from workloads.contract import ALERT_LEVELS
 
@@ -35,11 +43,13 @@ class ChartCard(pn.custom.JSComponent):
     message = param.String(default="", doc="shown instead of the figures when there are none")
     interactive = param.Boolean(default=False, doc="set by the card's button in the browser")
     alt = param.String(default="", doc="the pictures' text alternative (default: the title)")
+    stale = param.String(default="", doc="why the chart's data is stale ('' while fresh)")
 
     _esm = COMPONENTS / "chart_card.js"  # served as is (see SortableTable)
     _bundle = _esm
     _stylesheets = [
         TITLE_CSS
+        + CARD_STALE_CSS
         + """
 .wm-head { display: flex; align-items: baseline; gap: 12px; }
 .wm-empty { color: #555; font-size: 14px; }
@@ -70,6 +80,7 @@ class SnapshotChart(StoreView):
     """A card with a chart of the data snapshot (`figure`), rendered once per data version."""
 
     title = "chart"
+    parts: tuple[str, ...] = ()  # the snapshot parts it draws (for its stale badge)
 
     @staticmethod
     def figure(snapshot: Snapshot):
@@ -92,11 +103,15 @@ class SnapshotChart(StoreView):
         self.view.param.update(**self._content(snapshot, self.view.interactive))
 
     def _content(self, snapshot: Snapshot, interactive: bool) -> dict[str, Any]:
-        return card_content(lambda kind: self.item(self.store.charts, snapshot, kind), interactive)
+        content = card_content(
+            lambda kind: self.item(self.store.charts, snapshot, kind), interactive
+        )
+        return {**content, "stale": stale_note(snapshot, *self.parts)}
 
 
 class FleetPowerChart(SnapshotChart):
     title = "Fleet power"
+    parts = (names.GOLD_HOURLY,)
 
     @staticmethod
     def figure(snapshot: Snapshot):
@@ -121,6 +136,7 @@ class FleetPowerChart(SnapshotChart):
 
 class FaultChart(SnapshotChart):
     title = "Faults by code and level"
+    parts = (names.GOLD_FAULTS,)
 
     @staticmethod
     def figure(snapshot: Snapshot):
@@ -222,6 +238,7 @@ class TurbineMap(SnapshotChart):
     """Turbines by position, coloured by alert level, with crew routes (no map tiles)."""
 
     title = "Turbine map"
+    parts = (names.GOLD_STATUS, names.GOLD_DISPATCH)
 
     @staticmethod
     def figure(snapshot: Snapshot):

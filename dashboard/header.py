@@ -5,8 +5,9 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from dashboard.state import Snapshot
-from dashboard.store import HtmlView, when
+from dashboard.state import STATUS, Snapshot
+from dashboard.store import CARD_STALE_CSS, HtmlView, stale_badge, when
+from workloads import names
 
 BADGE_CSS = """
 .wm-badges { display: flex; flex-wrap: wrap; gap: 8px; align-items: center; font-size: 14px; }
@@ -64,12 +65,12 @@ def _fmt(value: Any, unit: str = "") -> str:
 class FleetKpis(HtmlView):
     """Turbines reporting, fleet power now, energy today, open CRITICAL/WARNING alerts."""
 
-    css = KPI_CSS
+    css = KPI_CSS + CARD_STALE_CSS
+    # The parts its figures come from (for its stale badge).
+    parts = (STATUS, names.GOLD_STATUS, names.GOLD_HOURLY, names.GOLD_ALERTS)
 
     def html(self, snapshot: Snapshot) -> str:
         fleet = snapshot.fleet()
-        pipelines = snapshot.counts("pipelines")
-        jobs = snapshot.counts("jobs")
         cards = [
             ("turbines", "", "Turbines reporting", _fmt(fleet["turbines_reporting"])),
             ("power", "", "Fleet power now (MW)", _fmt(fleet["power_now_mw"])),
@@ -82,6 +83,11 @@ class FleetKpis(HtmlView):
             f'<div class="wm-value" id="kpi-{key}">{html.escape(value)}</div></div>'
             for key, css, label, value in cards
         )
+        known = snapshot.status is not None  # never read: unknown ("–"), not zero
+        pipelines, jobs = (
+            {key: _fmt(value if known else None) for key, value in snapshot.counts(kind).items()}
+            for kind in ("pipelines", "jobs")
+        )
         platform = (
             f'<div class="wm-platform">Pipelines: <b id="pipelines-total">{pipelines["total"]}</b> total, '
             f'<b id="pipelines-active">{pipelines["active"]}</b> active, '
@@ -89,4 +95,5 @@ class FleetKpis(HtmlView):
             f'<b id="jobs-total">{jobs["total"]}</b> total, <b id="jobs-active">{jobs["active"]}</b> active, '
             f'<b id="jobs-idle">{jobs["idle"]}</b> idle</div>'
         )
-        return f'<div class="wm-kpis">{body}</div>{platform}'
+        badge = stale_badge(snapshot, *self.parts)
+        return f'<div class="wm-kpis">{body}</div>{badge}{platform}'

@@ -57,11 +57,23 @@ class StatusSource(Protocol):
     def fetch_status(self) -> PlatformStatus: ...
 
 
+# One gold table's read: its rows, None when it does not exist yet, or why it failed.
+GoldRead = pd.DataFrame | None | Exception
+
+
+def rows_summary(read: GoldRead) -> str:
+    """A read for the logs: its row count, '-' when missing, 'error' when it failed."""
+    if isinstance(read, Exception):
+        return "error"
+    return "-" if read is None else str(len(read))
+
+
 class GoldSource(Protocol):
     name: str
 
-    def fetch_gold(self) -> dict[str, pd.DataFrame | None]:
-        """Each gold table as a DataFrame, or None when it does not exist yet."""
+    def fetch_gold(self) -> dict[str, GoldRead]:
+        """Each gold table as a DataFrame, None when it does not exist yet, or the error
+        that stopped its read: one table's failure never hides the others."""
         ...
 
     def fetch_trend(self, turbine_id: str, hours: int = 24) -> pd.DataFrame | None:
@@ -191,13 +203,19 @@ class LocalGoldSource:
         self.attempts = attempts
         self.retry_delay = retry_delay
 
-    def fetch_gold(self) -> dict[str, pd.DataFrame | None]:
+    def fetch_gold(self) -> dict[str, GoldRead]:
         started = time.perf_counter()
-        tables = {table: self.read_table(table) for table in GOLD_TABLES}
+        tables: dict[str, GoldRead] = {}
+        for table in GOLD_TABLES:
+            try:
+                tables[table] = self.read_table(table)
+            except Exception as exc:  # this table only: the others are still read
+                log.warning("gold table %s unreadable: %s", table, exc)
+                tables[table] = exc
         log.info(
             "gold tables read locally in %.1f ms (%s)",
             (time.perf_counter() - started) * 1000,
-            ", ".join(f"{k}={'-' if v is None else len(v)}" for k, v in tables.items()),
+            ", ".join(f"{k}={rows_summary(v)}" for k, v in tables.items()),
         )
         return tables
 

@@ -1,9 +1,12 @@
 """The one poller per server process and the snapshot every session and the API read.
 
-A background thread refreshes the snapshot every `refresh_seconds`. A failed refresh
-keeps the last good data, marks it stale (with the error and since when) and retries
-with exponential backoff capped at the refresh period. Sessions and API requests only
-read `Poller.snapshot`; they never call a source.
+A background thread refreshes the snapshot every `refresh_seconds`. The status and each
+gold table are parts read independently: a part that cannot be read keeps its last good
+data and is marked stale (with the error and since when) while the others refresh, and
+the refresh is retried with exponential backoff capped at the refresh period. A table
+that had rows and then reads as missing (or empty, where empty is not a normal state)
+counts as a failed read. Sessions and API requests only read `Poller.snapshot`; they
+never call a source.
 """
 
 from __future__ import annotations
@@ -12,21 +15,38 @@ import json
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
 
 from dashboard.logbuffer import logger
-from dashboard.sources import GoldSource, PlatformStatus, StatusSource
+from dashboard.sources import GOLD_TABLES, GoldSource, PlatformStatus, StatusSource
 from workloads import names
 
 log = logger("poller")
+STATUS = "status"  # the part of a snapshot read from the status source
+# Tables whose empty version is a normal state (no open alerts, nothing to dispatch). Any
+# other table that had rows and then reads as empty or missing is a failed read.
+MAY_BE_EMPTY = frozenset({names.GOLD_ALERTS, names.GOLD_DISPATCH})
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Part:
+    """How one part of a snapshot (the status, or one gold table) was last read."""
+
+    refreshed_at: datetime | None = None  # its last successful read
+    stale_since: datetime | None = None
+    error: str | None = None
+
+    @property
+    def stale(self) -> bool:
+        return self.stale_since is not None
 
 
 @dataclass(frozen=True)
@@ -36,16 +56,29 @@ class Snapshot:
     source: str
     status: PlatformStatus | None = None
     gold: dict[str, pd.DataFrame | None] = field(default_factory=dict)
-    refreshed_at: datetime | None = None
-    stale_since: datetime | None = None
-    error: str | None = None
+    refreshed_at: datetime | None = None  # the last refresh that read every part
+    stale_since: datetime | None = None  # since when some part is stale (the earliest)
+    error: str | None = None  # every stale part's error, "part: error; ..."
     version: int = 0  # bumps on every refresh attempt
-    data_version: int = 0  # bumps only when the data itself changed
+    data_version: int = 0  # bumps only when the data (or which parts are stale) changed
     fingerprint: int | None = None
+    parts: dict[str, Part] = field(default_factory=dict)  # STATUS and each gold table
 
     @property
     def stale(self) -> bool:
         return self.stale_since is not None
+
+    @property
+    def ready(self) -> bool:
+        """Whether a refresh has been tried yet (before it, nothing is known)."""
+        return self.version > 0
+
+    def part(self, name: str) -> Part:
+        return self.parts.get(name) or Part()
+
+    def stale_parts(self, *names_: str) -> list[tuple[str, Part]]:
+        """The given parts that are stale, with their state."""
+        return [(name, self.parts[name]) for name in names_ if self.part(name).stale]
 
     def table(self, name: str) -> pd.DataFrame | None:
         frame = self.gold.get(name)
@@ -76,16 +109,32 @@ class Snapshot:
             kpis["power_now_mw"] = round(float(status["power_output"].fillna(0).sum()) / 1000, 1)
             kpis["latest_reading_at"] = iso(status["timestamp"].max())
         if hourly is not None:
-            hours = pd.to_datetime(hourly["hour"], utc=True)
-            today = hours.max().date()
-            kpis["energy_today_mwh"] = round(
-                float(hourly.loc[hours.dt.date == today, "energy_mwh"].fillna(0).sum()), 1
+            # As of when the table was read: the current hour has lasted until then.
+            kpis["energy_today_mwh"] = energy_today(
+                hourly, self.part(names.GOLD_HOURLY).refreshed_at
             )
         if alerts is not None or status is not None:
             levels = alerts["alert_level"] if alerts is not None else pd.Series(dtype=str)
             kpis["critical_alerts"] = int((levels == "CRITICAL").sum())
             kpis["warning_alerts"] = int((levels == "WARNING").sum())
         return kpis
+
+
+def energy_today(hourly: pd.DataFrame, as_of: datetime | None) -> float:
+    """MWh of the latest hour's day, counting an hour only for its part elapsed by `as_of`.
+
+    Each hour's `energy_mwh` is its mean power over a whole hour; the hour under way when
+    the table was read (`as_of`) has lasted only until then, so it counts that share.
+    Without `as_of` every hour counts in full.
+    """
+    hours = pd.to_datetime(hourly["hour"], utc=True)
+    energy = hourly["energy_mwh"].fillna(0).astype(float)
+    if as_of is not None:
+        elapsed = ((pd.Timestamp(as_of).tz_convert("UTC") - hours) / pd.Timedelta(hours=1)).clip(
+            0.0, 1.0
+        )
+        energy = energy * elapsed
+    return round(float(energy[hours.dt.date == hours.max().date()].sum()), 1)
 
 
 def iso(value: Any) -> str | None:
@@ -96,11 +145,26 @@ def iso(value: Any) -> str | None:
     return str(value)
 
 
-def _fingerprint(status: PlatformStatus, gold: dict[str, pd.DataFrame | None]) -> int:
+def _message(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}".strip()[:500]
+
+
+def _vanished(name: str, before: pd.DataFrame | None, now: pd.DataFrame | None) -> str | None:
+    """Why a table read that lost the rows it had is not believed (None: it is)."""
+    if before is None or before.empty:
+        return None
+    if now is None:
+        return f"read as missing after {len(before)} rows; showing the last rows read"
+    if now.empty and name not in MAY_BE_EMPTY:
+        return f"read as empty after {len(before)} rows; showing the last rows read"
+    return None
+
+
+def _fingerprint(status: PlatformStatus | None, gold: dict[str, pd.DataFrame | None]) -> int:
     """A cheap content hash, so unchanged data does not re-render every session."""
     parts = [
         json.dumps(
-            [status.pipelines, status.jobs, status.events, status.filter_path],
+            [status.pipelines, status.jobs, status.events, status.filter_path] if status else None,
             sort_keys=True,
             default=str,
         )
@@ -148,62 +212,104 @@ class Poller:
     # One refresh --------------------------------------------------------------------------
 
     def refresh(self) -> bool:
-        """Fetch everything once; on failure keep the last good data and mark it stale."""
+        """Read every part once; a part that fails keeps its last good data, marked stale.
+
+        Returns whether every part was read.
+        """
         with self._lock:
             started = time.perf_counter()
             self.refresh_count += 1
+            previous = self.snapshot
+            errors: dict[str, str] = {}
+            status = previous.status
             try:
                 status = self.status_source.fetch_status()
-                gold = self.gold_source.fetch_gold()
-            except Exception as exc:  # any failure: keep what we have
-                self.failures += 1
-                now = self.clock()
-                previous = self.snapshot
-                message = f"{type(exc).__name__}: {exc}".strip()
-                self.snapshot = replace(
-                    previous,
-                    stale_since=previous.stale_since or previous.refreshed_at or now,
-                    error=message[:500],
-                    version=previous.version + 1,
+            except Exception as exc:  # this part only: the gold tables are still read
+                errors[STATUS] = _message(exc)
+            gold = self._read_gold(previous, errors)
+            now = self.clock()
+            parts = {}
+            for name in (STATUS, *gold):
+                part = previous.part(name)
+                parts[name] = (
+                    Part(
+                        part.refreshed_at,
+                        part.stale_since or part.refreshed_at or now,
+                        errors[name],
+                    )
+                    if name in errors
+                    else Part(refreshed_at=now)
                 )
-                log.warning(
-                    "refresh failed after %.1f ms (attempt %d, retry in %.1f s): %s",
-                    (time.perf_counter() - started) * 1000,
-                    self.failures,
-                    self.next_delay(),
-                    message,
-                )
-                return False
-            self.failures = 0
-            previous = self.snapshot
+            stale = {name: (p.stale_since, p.error) for name, p in parts.items() if p.stale}
             fingerprint = _fingerprint(status, gold)
             changed = fingerprint != previous.fingerprint
+            restaled = stale != {
+                name: (p.stale_since, p.error) for name, p in previous.parts.items() if p.stale
+            }
             fresh = Snapshot(
                 source=self.status_source.name,
                 status=status if changed else previous.status,
                 gold=gold if changed else previous.gold,
-                refreshed_at=self.clock(),
+                refreshed_at=previous.refreshed_at if errors else now,
+                stale_since=min((since for since, _ in stale.values()), default=None),
+                error="; ".join(f"{name}: {error}" for name, error in errors.items()) or None,
                 version=previous.version + 1,
-                data_version=previous.data_version + 1 if changed else previous.data_version,
+                data_version=previous.data_version + (changed or restaled),
                 fingerprint=fingerprint,
+                parts=parts,
             )
             with self._trend_lock:
                 self._trends.clear()
-            if changed:
+            if fresh.data_version != previous.data_version:
                 for callback in self.on_new_data:
                     try:
                         callback(fresh)
                     except Exception:  # a page helper never breaks the refresh
                         log.exception("handling new data failed")
             self.snapshot = fresh
+            took = (time.perf_counter() - started) * 1000
+            if errors:
+                self.failures += 1
+                log.warning(
+                    "refresh of %d of %d parts failed after %.1f ms (attempt %d, retry in %.1f s): %s",
+                    len(errors),
+                    len(parts),
+                    took,
+                    self.failures,
+                    self.next_delay(),
+                    fresh.error,
+                )
+                return False
+            self.failures = 0
             log.info(
                 "refresh ok in %.1f ms (%d pipelines, %d jobs, pipelines via %s)",
-                (time.perf_counter() - started) * 1000,
+                took,
                 len(status.pipelines),
                 len(status.jobs),
                 status.filter_path,
             )
             return True
+
+    def _read_gold(
+        self, previous: Snapshot, errors: dict[str, str]
+    ) -> dict[str, pd.DataFrame | None]:
+        """Every gold table: the new read, or (failed, or lost its rows) the last good one."""
+        try:
+            read = self.gold_source.fetch_gold()
+        except Exception as exc:  # the whole source failed: every table keeps its data
+            read = {name: exc for name in (*GOLD_TABLES, *previous.gold) if name}
+        gold: dict[str, pd.DataFrame | None] = {}
+        for name, value in read.items():
+            before = previous.gold.get(name)
+            reason = (
+                _message(value) if isinstance(value, Exception) else _vanished(name, before, value)
+            )
+            if reason is None:
+                gold[name] = value
+            else:
+                errors[name] = reason
+                gold[name] = before
+        return gold
 
     def next_delay(self) -> float:
         """Seconds until the next refresh: the period, or a shorter backoff after failures."""

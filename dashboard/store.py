@@ -6,6 +6,7 @@ every session draws alike is made once per snapshot (`per_snapshot`).
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,12 @@ from workloads.contract import SEVERITY
 NO_DATA = "No data yet: run `windmill generate` and `windmill pipeline run`."
 CARD = {"flex": "1 1 420px", "min-width": "280px"}
 COMPONENTS = Path(__file__).parent / "components"  # the browser side of our JS components
+# A card's own stale badge (its data could not be read; the last good data is shown).
+CARD_STALE_CSS = """
+.wm-card-stale { display: inline-block; background: #c62828; color: white; padding: 1px 8px;
+  border-radius: 10px; font-size: 12px; font-weight: 600; overflow-wrap: anywhere; }
+.wm-card-stale[hidden] { display: none; }
+"""
 
 
 def when(value: Any) -> str:
@@ -32,6 +39,22 @@ def when(value: Any) -> str:
     stamp = pd.Timestamp(value)
     stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
     return stamp.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def stale_note(snapshot: Snapshot, *parts: str) -> str:
+    """'' while `parts` are fresh, else since when and why they are stale (plain text)."""
+    stale = snapshot.stale_parts(*parts)
+    if not stale:
+        return ""
+    since = min(part.stale_since for _, part in stale)
+    reasons = "; ".join(f"{name}: {part.error}" for name, part in stale)
+    return f"stale since {when(since)} ({reasons})"
+
+
+def stale_badge(snapshot: Snapshot, *parts: str) -> str:
+    """The card's stale badge as HTML ('' while its parts are fresh)."""
+    note = stale_note(snapshot, *parts)
+    return f'<div class="wm-card-stale">{html.escape(note)}</div>' if note else ""
 
 
 _SHARED: dict[tuple[str, int], tuple[Snapshot, Any]] = {}

@@ -12,8 +12,18 @@ import pandas as pd
 import panel as pn
 import param
 
-from dashboard.state import Snapshot
-from dashboard.store import CARD, COMPONENTS, HtmlView, StoreView, per_snapshot, when
+from dashboard.state import STATUS, Snapshot
+from dashboard.store import (
+    CARD,
+    CARD_STALE_CSS,
+    COMPONENTS,
+    HtmlView,
+    StoreView,
+    per_snapshot,
+    stale_badge,
+    stale_note,
+    when,
+)
 from workloads import names
 from workloads.contract import ALERT_LEVELS, SEVERITY
 from workloads.pipeline.transforms import ALERT_COLUMNS
@@ -97,7 +107,8 @@ class SnapshotTable(HtmlView):
     title = "table"
     links: tuple[str, ...] = ()
     empty = "None yet."
-    css = TABLE_CSS
+    parts: tuple[str, ...] = (STATUS,)  # the snapshot parts it shows (for its stale badge)
+    css = TABLE_CSS + CARD_STALE_CSS
     styles = CARD
 
     def frame(self, snapshot: Snapshot) -> pd.DataFrame:
@@ -113,7 +124,8 @@ class SnapshotTable(HtmlView):
 
     def html(self, snapshot: Snapshot) -> str:
         # One pane for the title and the table: every pane costs the server and the browser.
-        return f"<h3>{html.escape(self.title)}</h3>{self.table(snapshot)}"
+        badge = stale_badge(snapshot, *self.parts)
+        return f"<h3>{html.escape(self.title)}</h3>{badge}{self.table(snapshot)}"
 
 
 class PipelinesTable(SnapshotTable):
@@ -214,6 +226,7 @@ class SortableTable(pn.custom.JSComponent):
     order = param.Dict(default={}, doc="column -> list of values in sort order")
     empty = param.String(default="No rows.")
     long_text = param.Integer(default=LONG_TEXT, doc="cells with longer texts wrap")
+    stale = param.String(default="", doc="why the rows are stale ('' while fresh)")
 
     # A file served as is: the browser imports it without compiling it (as it would an
     # inline `_esm`, for every instance on every page load).
@@ -222,6 +235,7 @@ class SortableTable(pn.custom.JSComponent):
 
     _stylesheets = [
         TABLE_CSS
+        + CARD_STALE_CSS
         + """
 .wm-sort { cursor: pointer; user-select: none; }
 .wm-filters th { background: #f7f8fa; padding: 2px 4px; }
@@ -243,6 +257,7 @@ class AlertsTable(StoreView):
         return SortableTable(
             title=self.title,
             data=self._json(snapshot),
+            stale=stale_note(snapshot, names.GOLD_ALERTS),
             filters={
                 "turbine_id": "text",
                 "fault_code": "text",
@@ -256,7 +271,9 @@ class AlertsTable(StoreView):
         )
 
     def update(self, snapshot: Snapshot) -> None:
-        self.view.data = self._json(snapshot)
+        self.view.param.update(
+            data=self._json(snapshot), stale=stale_note(snapshot, names.GOLD_ALERTS)
+        )
 
     def _json(self, snapshot: Snapshot) -> str:
         return per_snapshot(
@@ -285,6 +302,7 @@ class CrewPlanTable(SnapshotTable):
     """The dispatch plan: one group per crew, each stop with its reason."""
 
     title = "Crew plan"
+    parts = (names.GOLD_DISPATCH,)
     empty = "No dispatch plan yet (`windmill dispatch`)."
     columns = [
         "crew_id",

@@ -33,6 +33,8 @@ export function render({ model }) {
   const head = document.createElement("div")
   head.className = "wm-head"
   head.append(title, button)
+  const stale = document.createElement("div")  // why the data is stale (set as text)
+  stale.className = "wm-card-stale"
   const body = document.createElement("div")
   let drawn = []  // Bokeh views on the page
   let urls = []  // object URLs of the pictures on the page
@@ -78,6 +80,8 @@ export function render({ model }) {
     const mine = ++generation
     title.textContent = model.title
     title.hidden = !model.title
+    stale.textContent = model.stale
+    stale.hidden = !model.stale
     button.hidden = model.images.length === 0 || model.items.length > 0
     button.disabled = model.interactive
     button.textContent = model.interactive ? "Loading…" : "Interactive"
@@ -91,10 +95,10 @@ export function render({ model }) {
     }
   }
 
-  model.on(["images", "items", "message", "title", "interactive"], draw)
+  model.on(["images", "items", "message", "title", "interactive", "stale"], draw)
   model.on("after_render", draw)  // Bokeh lays a figure out once it is in the page
   model.on("remove", clear)
   const card = document.createElement("div")
-  card.append(head, body)
+  card.append(head, stale, body)
   return card
 }

@@ -7,6 +7,9 @@ export function render({ model }) {
   const title = document.createElement("h3")
   title.textContent = model.title
   title.hidden = !model.title
+  const stale = document.createElement("div")  // why the rows are stale (set as text)
+  stale.className = "wm-card-stale"
+  function badge() { stale.textContent = model.stale; stale.hidden = !model.stale }
   const count = document.createElement("div")
   count.className = "wm-count"
   const scroll = document.createElement("div")
@@ -16,7 +19,7 @@ export function render({ model }) {
   const thead = table.createTHead()
   const tbody = table.createTBody()
   scroll.append(table)
-  root.append(title, count, scroll)
+  root.append(title, stale, count, scroll)
   let frame = {columns: [], data: []}
   const wanted = {}
   let sortBy = null, ascending = true
@@ -103,6 +106,8 @@ export function render({ model }) {
     header(); body()
   }
   model.on("data", load)
+  model.on("stale", badge)
+  badge()
   load()
   return root
 }

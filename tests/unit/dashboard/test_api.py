@@ -102,3 +102,57 @@ def test_bodies_are_serialized_once_per_snapshot_version(poller):
     poller.refresh()
     second = bodies.get("status")
     assert second is not first and json.loads(second)["source"] == "local"
+
+
+def test_status_before_the_first_refresh_says_not_ready_instead_of_zeros(tmp_path):
+    poller = Poller(LocalStatusSource(Paths(tmp_path)), LocalGoldSource(Paths(tmp_path)))
+    body = dumps(body_for("status", poller, None))
+    assert body["ready"] is False and body["refreshed_at"] is None
+    assert "pipelines" not in body and "jobs" not in body and "fleet" not in body
+    poller.refresh()
+    body = dumps(body_for("status", poller, None))
+    assert body["ready"] is True and body["pipelines"] == {"total": 0, "active": 0, "idle": 0}
+
+
+def test_status_never_read_is_unknown_not_zero(tmp_path):
+    class Broken:
+        name = "local"
+
+        def fetch_status(self):
+            raise OSError("ledger unreadable")
+
+    poller = Poller(Broken(), LocalGoldSource(Paths(tmp_path)))
+    poller.refresh()
+    body = dumps(body_for("status", poller, None))
+    assert body["ready"] is True and body["stale"] is True
+    assert body["pipelines"] is None and body["jobs"] is None
+
+
+def test_logs_carry_refreshed_at_and_stale_like_every_list(poller):
+    body = dumps(body_for("logs", poller, LogBuffer()))
+    assert body["refreshed_at"] == dumps(body_for("status", poller, None))["refreshed_at"]
+    assert body["stale"] is False and isinstance(body["logs"], list)
+
+
+def test_each_part_says_whether_it_is_stale(poller, monkeypatch):
+    from workloads import names
+
+    source = poller.gold_source
+    real = source.read_table
+
+    def read(table, *args, **kwargs):
+        if table == names.GOLD_ALERTS:
+            raise PermissionError("gold_maintenance_alerts: no SELECT")
+        return real(table, *args, **kwargs)
+
+    monkeypatch.setattr(source, "read_table", read)
+    assert poller.refresh() is False
+    status = dumps(body_for("status", poller, None))
+    assert status["stale"] is True and status["pipelines"]["total"] == 1
+    assert status["parts"][names.GOLD_ALERTS]["stale"] is True
+    assert "no SELECT" in status["parts"][names.GOLD_ALERTS]["error"]
+    assert status["parts"][names.GOLD_STATUS]["stale"] is False
+    assert status["parts"]["status"]["stale"] is False
+    alerts = dumps(body_for("alerts", poller, None))
+    assert alerts["stale"] is True and len(alerts["alerts"]) == 2  # the last good rows
+    assert dumps(body_for("pipelines", poller, None))["stale"] is False

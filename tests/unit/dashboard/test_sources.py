@@ -128,3 +128,19 @@ def test_fleet_kpis_from_fixture_tables(home):
     assert fleet["power_now_mw"] == 5.0  # 1500 + 0 + 1200 + 50 + 2250.5 kW
     assert fleet["energy_today_mwh"] == 65.0  # 13 hours of 2026-01-05 at 5 MWh
     assert (fleet["critical_alerts"], fleet["warning_alerts"]) == (1, 1)
+
+
+def test_an_unreadable_table_is_returned_as_its_error_and_the_others_are_read(home, monkeypatch):
+    write_gold(home)
+    source = LocalGoldSource(home)
+    real = source.read_table
+
+    def read(table, *args, **kwargs):
+        if table == names.GOLD_FAULTS:
+            raise pa.ArrowInvalid("half-written file")
+        return real(table, *args, **kwargs)
+
+    monkeypatch.setattr(source, "read_table", read)
+    gold = source.fetch_gold()
+    assert isinstance(gold[names.GOLD_FAULTS], pa.ArrowInvalid)
+    assert len(gold[names.GOLD_STATUS]) == 5 and len(gold[names.GOLD_DISPATCH]) == 2

@@ -168,3 +168,49 @@ def test_open_pages_share_one_render_of_each_snapshot(tmp_path):
     for page in (first, second):
         page.store.sync()
     assert renders == [1, poller.snapshot.version] and poller.snapshot.version == 2
+
+
+def test_only_the_card_of_an_unreadable_table_shows_a_stale_badge(tmp_path, monkeypatch):
+    from dashboard.header import FleetKpis
+    from dashboard.tables import CrewPlanTable
+    from workloads import names
+
+    home = Paths(tmp_path / "home")
+    write_all(home)
+    source = LocalGoldSource(home)
+    poller = Poller(LocalStatusSource(home), source)
+    poller.refresh()
+    plan, pipelines = CrewPlanTable(DataStore(poller)), PipelinesTable(DataStore(poller))
+    assert "wm-card-stale" not in plan.view.object
+    real = source.read_table
+
+    def read(table, *args, **kwargs):
+        if table == names.GOLD_DISPATCH:
+            raise PermissionError("no SELECT on <gold_dispatch_plan>")
+        return real(table, *args, **kwargs)
+
+    monkeypatch.setattr(source, "read_table", read)
+    poller.refresh()
+    for view in (plan, pipelines):
+        view.store.sync()
+    assert "wm-card-stale" in plan.view.object
+    assert "no SELECT on &lt;gold_dispatch_plan&gt;" in plan.view.object  # escaped
+    assert "CREW_01" in plan.view.object  # the last good plan stays
+    assert "wm-card-stale" not in pipelines.view.object
+    assert "wm-card-stale" not in FleetKpis(DataStore(poller)).view.object
+
+
+def test_counts_never_read_show_a_dash_not_zero(tmp_path):
+    from dashboard.header import FleetKpis
+
+    class Broken:
+        name = "local"
+
+        def fetch_status(self):
+            raise OSError("ledger unreadable")
+
+    poller = Poller(Broken(), LocalGoldSource(Paths(tmp_path)))
+    poller.refresh()
+    kpis = FleetKpis(DataStore(poller)).view.object
+    assert '<b id="pipelines-total">–</b>' in kpis and '<b id="jobs-idle">–</b>' in kpis
+    assert "wm-card-stale" in kpis and "ledger unreadable" in kpis
