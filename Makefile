@@ -4,17 +4,28 @@
 SHELL := /bin/bash
 VENV ?= .venv
 PY := $(VENV)/bin/python
+PIP := $(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt
+# Dependencies by role (pyproject.toml): `make run` installs the base (the local system)
+# and `deploy` (CDKTF, for `windmill deploy`); `make test` adds `cdktn` (CDK Terrain, so
+# both CDKs are tested) and `dev` (pytest, Playwright, ruff).
 PY_STAMP := $(VENV)/.installed
+DEV_STAMP := $(VENV)/.installed-dev
 NODE_STAMP := node_modules/.installed
 PYTEST_ARGS ?=
 
-.PHONY: setup run test lint format bench browser
+.PHONY: setup setup-dev run test lint format bench browser
 
 setup: $(PY_STAMP) $(NODE_STAMP)
 
+setup-dev: $(DEV_STAMP) $(NODE_STAMP)
+
 $(PY_STAMP): pyproject.toml constraints.txt
 	@test -x $(PY) || python3 -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[dev]"
+	$(PIP) -e ".[deploy]"
+	@touch $@
+
+$(DEV_STAMP): $(PY_STAMP)
+	$(PIP) -e ".[deploy,cdktn,dev]"
 	@touch $@
 
 $(NODE_STAMP): package.json package-lock.json
@@ -31,16 +42,17 @@ browser:
 run: setup
 	$(VENV)/bin/windmill up
 
-test: setup browser
+test: setup-dev browser
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-lint: $(PY_STAMP)
+lint: $(DEV_STAMP)
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .
 
-format: $(PY_STAMP)
+format: $(DEV_STAMP)
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-bench: setup
+# The dashboard benchmark drives Chromium through the test harness (Playwright).
+bench: setup-dev
 	for script in benchmarks/*.py; do $(PY) $$script || exit 1; done

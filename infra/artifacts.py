@@ -1,20 +1,23 @@
 """The project wheel the Databricks jobs and pipeline install.
 
-`windmill deploy` builds the wheel from this checkout, then writes a *runtime* copy
-whose metadata only requires what a Databricks runtime lacks. The full wheel pins
-pyspark, pandas, the dashboard and CDKTF stacks for local use; pip-installing those
-on a cluster would replace the runtime's own Spark, so they are dropped.
+`windmill deploy` builds it from this checkout with setuptools, so its metadata is
+generated, never edited. Its requirements are the base dependencies of pyproject.toml a
+Databricks runtime lacks (RUNTIME_REQUIREMENTS: the generator's and the dispatcher's),
+with the version bounds written there; the rest (pyspark, pandas, pyarrow, the
+dashboard's packages) the runtime provides or only the local system uses, and
+pip-installing pyspark on a cluster would replace the runtime's own Spark. The wheel is
+built from a staged copy of the project whose pyproject.toml lists exactly those
+requirements and no extras.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
-import zipfile
+import tomllib
 from pathlib import Path
 
 from infra.config import REPO_ROOT
@@ -25,72 +28,83 @@ DIST_NAME = "windmill"
 WHEEL_NAME = f"{DIST_NAME}-{__version__}-py3-none-any.whl"
 # Where the runtime wheel is written; the stack uploads it from here.
 RUNTIME_WHEEL = REPO_ROOT / "dist" / "databricks" / WHEEL_NAME
-# Requirements a Databricks job still needs installed (the generator and dispatcher);
+PYPROJECT = REPO_ROOT / "pyproject.toml"
+# Base dependencies a Databricks job still needs installed (the generator and dispatcher);
 # everything else is provided by the runtime or only used locally.
 RUNTIME_REQUIREMENTS = ("dbldatagen", "jmespath", "pyparsing", "ortools")
+# What the staged copy holds: the build configuration and the packages it finds.
+_STAGED = ("pyproject.toml", "README.md", "workloads", "dashboard", "infra")
+_DEPENDENCIES = re.compile(r"^dependencies = \[\n.*?^\]\n", re.M | re.S)
+_EXTRAS = re.compile(r"^\[project\.optional-dependencies\]\n.*?(?=^\[)", re.M | re.S)
 
 
-def _requirement_name(line: str) -> str:
-    spec = line.split(":", 1)[1].strip()
-    for stop in " ;[<>=!~(":
-        spec = spec.split(stop, 1)[0]
-    return spec.lower().replace("_", "-")
+def requirement_name(requirement: str) -> str:
+    """The normalized project name of a requirement line ("dbldatagen==0.4" -> "dbldatagen")."""
+    match = re.match(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)", requirement)
+    if not match:
+        raise WindmillError(f"{requirement!r} in pyproject.toml is not a requirement.")
+    return re.sub(r"[-_.]+", "-", match.group(1)).lower()
 
 
-def build_wheel(outdir: Path | None = None) -> Path:
-    """Build the project wheel from this checkout, offline (no build isolation)."""
-    outdir = outdir or REPO_ROOT / "dist"
-    outdir.mkdir(parents=True, exist_ok=True)
+def runtime_requirements(pyproject: Path = PYPROJECT) -> list[str]:
+    """The base dependencies named in RUNTIME_REQUIREMENTS, as pyproject.toml writes them."""
+    dependencies = tomllib.loads(pyproject.read_text())["project"]["dependencies"]
+    kept = [d for d in dependencies if requirement_name(d) in RUNTIME_REQUIREMENTS]
+    missing = set(RUNTIME_REQUIREMENTS) - {requirement_name(d) for d in kept}
+    if missing:
+        raise WindmillError(
+            f"pyproject.toml's dependencies lack {', '.join(sorted(missing))}, which the "
+            "Databricks jobs need; declare them there."
+        )
+    return kept
+
+
+def staged_pyproject(text: str, requirements: list[str]) -> str:
+    """`text` (a pyproject.toml) with `requirements` as its only dependencies and no extras."""
+    block = "dependencies = [\n" + "".join(f'    "{r}",\n' for r in requirements) + "]\n"
+    staged, replaced = _DEPENDENCIES.subn(lambda _: block, text, count=1)
+    if replaced != 1:
+        raise WindmillError("pyproject.toml has no `dependencies = [` block to build from.")
+    return _EXTRAS.sub("", staged)
+
+
+def build_wheel(target: Path = RUNTIME_WHEEL, pyproject: Path = PYPROJECT) -> Path:
+    """Build the runtime wheel from a staged copy of this checkout, offline (no build
+    isolation: setuptools comes from the `deploy` extra)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="windmill-wheel-") as tmp:
+        project = Path(tmp) / "project"
+        project.mkdir()
+        for name in _STAGED:
+            source = REPO_ROOT / name
+            if source.is_dir():
+                ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info")
+                shutil.copytree(source, project / name, ignore=ignore)
+            else:
+                shutil.copyfile(source, project / name)
+        (project / "pyproject.toml").write_text(
+            staged_pyproject(pyproject.read_text(), runtime_requirements(pyproject))
+        )
+        wheels = Path(tmp) / "wheels"
         cmd = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation"]
-        cmd += ["--disable-pip-version-check", "--quiet", "--wheel-dir", tmp, str(REPO_ROOT)]
-        result = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO_ROOT)
-        built = Path(tmp) / WHEEL_NAME
+        cmd += ["--disable-pip-version-check", "--quiet", "--wheel-dir", str(wheels), str(project)]
+        result = subprocess.run(cmd, capture_output=True, text=True, cwd=project)
+        built = wheels / WHEEL_NAME
         if result.returncode != 0 or not built.exists():
             tail = (result.stderr or result.stdout).strip().splitlines()[-1:] or ["no output"]
-            raise WindmillError(f"Building the windmill wheel failed ({tail[0]}).")
-        target = outdir / WHEEL_NAME
-        shutil.copyfile(built, target)
-    # pip leaves setuptools' build/ folder behind; it would leak stale files into later builds.
-    shutil.rmtree(REPO_ROOT / "build", ignore_errors=True)
-    return target
-
-
-def _record_hash(data: bytes) -> str:
-    digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
-    return f"sha256={digest},{len(data)}"
-
-
-def runtime_wheel(wheel: Path, target: Path = RUNTIME_WHEEL) -> Path:
-    """Copy `wheel` to `target`, keeping only RUNTIME_REQUIREMENTS in its metadata."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    metadata_name = f"{DIST_NAME}-{__version__}.dist-info/METADATA"
-    record_name = f"{DIST_NAME}-{__version__}.dist-info/RECORD"
-    with zipfile.ZipFile(wheel) as source:
-        members = {info.filename: source.read(info) for info in source.infolist()}
-    lines = members[metadata_name].decode().splitlines()
-    kept = [
-        line
-        for line in lines
-        if not line.startswith("Requires-Dist:")
-        or (_requirement_name(line) in RUNTIME_REQUIREMENTS and "extra ==" not in line)
-    ]
-    members[metadata_name] = ("\n".join(kept) + "\n").encode()
-    record = []
-    for name, data in members.items():
-        record.append(f"{name},," if name == record_name else f"{name},{_record_hash(data)}")
-    members[record_name] = ("\n".join(record) + "\n").encode()
-    tmp = target.with_suffix(".tmp")
-    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as out:
-        for name, data in members.items():
-            out.writestr(name, data)
-    tmp.replace(target)
+            raise WindmillError(
+                f"Building the windmill wheel failed ({tail[0]}); "
+                "`pip install -c constraints.txt -e '.[deploy]'` provides what it needs."
+            )
+        tmp_target = target.with_suffix(".tmp")
+        shutil.copyfile(built, tmp_target)
+        tmp_target.replace(target)
     return target
 
 
 def build_runtime_wheel() -> Path:
-    """Build the wheel and its runtime copy; return the runtime copy (what gets uploaded)."""
-    return runtime_wheel(build_wheel())
+    """Build the runtime wheel (what the stack uploads); return its path."""
+    return build_wheel()
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ from workloads.errors import WindmillError
 
 OUTDIR = REPO_ROOT / "cdktf.out"
 TERRAFORM_ENV = "WINDMILL_TERRAFORM"  # path of the terraform binary, if not on PATH
+USER_ERROR = f"{WindmillError.__module__}.{WindmillError.__qualname__}: "
 
 
 def say(message: str) -> None:
@@ -57,9 +58,10 @@ def synthesize(env: str, profile: str | None) -> Path:
     )
     if result.returncode != 0:
         lines = [line for line in result.stderr.splitlines() if line.strip()]
-        raise WindmillError(
-            f"Synthesizing the stacks failed: {lines[-1] if lines else 'no output'}."
-        )
+        last = lines[-1] if lines else "no output"
+        if last.startswith(USER_ERROR):  # already a sentence saying what to do
+            raise WindmillError(last.removeprefix(USER_ERROR))
+        raise WindmillError(f"Synthesizing the stacks failed: {last}.")
     stacks = OUTDIR / "stacks"
     say(f"synthesized {stacks.relative_to(REPO_ROOT)}/windmill-{env} (and -access)")
     return stacks

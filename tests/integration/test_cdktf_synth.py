@@ -1,11 +1,14 @@
-"""The real CDKTF CLI (`npx cdktf synth`, pinned in package.json) synthesizes every stack."""
+"""The real CDKTF CLI (`npx cdktf synth`, pinned in package.json) synthesizes every stack,
+and `python -m infra.main` synthesizes the same stacks with CDKTF and with CDK Terrain."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import shutil
 import subprocess
+import sys
 
 import pytest
 
@@ -65,3 +68,75 @@ def test_npx_cdktf_synth_produces_all_stacks(tmp_path):
     access = json.loads((out / "stacks" / "windmill-dev-access" / "cdk.tf.json").read_text())
     # USE CATALOG, USE SCHEMA and SELECT on each table the dashboard reads
     assert len(access["resource"]["databricks_grant"]) == 2 + len(names.DASHBOARD_TABLES)
+
+
+def _synth_with(cdk: str, out) -> dict[str, dict]:
+    """`python -m infra.main` (as `windmill deploy` runs it) with WINDMILL_CDK=cdk; the
+    synthesized stacks by name, without CDK metadata."""
+    env = {**os.environ, "WINDMILL_CDK": cdk, "CDKTF_OUTDIR": str(out)}
+    env["JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION"] = "18,20"
+    env.pop("WINDMILL_ENV", None)
+    result = subprocess.run(
+        [sys.executable, "-m", "infra.main"],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+
+    def strip(node):
+        if isinstance(node, dict):
+            return {k: strip(v) for k, v in node.items() if k != "//"}
+        if isinstance(node, list):
+            return [strip(v) for v in node]
+        return node
+
+    return {
+        stack.name: strip(json.loads((stack / "cdk.tf.json").read_text()))
+        for stack in sorted((out / "stacks").iterdir())
+    }
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("cdktn") is None,
+    reason="CDK Terrain is not installed: pip install -c constraints.txt -e '.[cdktn]' "
+    "(make test does)",
+)
+def test_cdktf_and_cdk_terrain_synthesize_the_same_stacks(tmp_path):
+    cdktf = _synth_with("cdktf", tmp_path / "cdktf")
+    cdktn = _synth_with("cdktn", tmp_path / "cdktn")
+    assert (
+        set(cdktf)
+        == set(cdktn)
+        == {
+            "windmill-dev",
+            "windmill-dev-access",
+            "windmill-prod",
+            "windmill-prod-access",
+        }
+    )
+    for name in cdktf:
+        old, new = cdktf[name], cdktn[name]
+        # the prebuilt bindings pin different provider versions; all else is the same
+        old_provider = old["terraform"]["required_providers"].pop("databricks")
+        new_provider = new["terraform"]["required_providers"].pop("databricks")
+        assert old_provider["version"].startswith("1.99.")
+        assert int(new_provider["version"].split(".")[1]) > 99
+        assert old == new, name
+    assert cdktn["windmill-dev"]["resource"]["databricks_job"]
+
+
+def test_an_unknown_cdk_is_one_sentence():
+    env = {**os.environ, "WINDMILL_CDK": "pulumi"}
+    result = subprocess.run(
+        [sys.executable, "-c", "import infra.cdk"],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert "WINDMILL_CDK='pulumi' is not a CDK; use one of: cdktf, cdktn." in result.stderr

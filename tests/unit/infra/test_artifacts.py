@@ -1,59 +1,75 @@
-"""The runtime wheel keeps only the requirements a Databricks runtime lacks."""
+"""The runtime wheel requires only the base dependencies a Databricks runtime lacks."""
 
 from __future__ import annotations
 
-import base64
-import csv
-import hashlib
-import io
-import zipfile
+import tomllib
 
 import pytest
 
-from infra.artifacts import DIST_NAME, RUNTIME_REQUIREMENTS, runtime_wheel
-from workloads import __version__
+from infra.artifacts import (
+    PYPROJECT,
+    RUNTIME_REQUIREMENTS,
+    requirement_name,
+    runtime_requirements,
+    staged_pyproject,
+)
+from workloads.errors import WindmillError
 
 pytestmark = pytest.mark.unit
 
-INFO = f"{DIST_NAME}-{__version__}.dist-info"
-METADATA = f"""Metadata-Version: 2.4
-Name: windmill
-Version: {__version__}
-Requires-Dist: pyspark[connect,pipelines]==4.3.*
-Requires-Dist: dbldatagen==0.4.0.post1
-Requires-Dist: pandas<3,>=2.2
-Requires-Dist: ortools<10,>=9.12
-Requires-Dist: pytest<10,>=8; extra == "dev"
-Provides-Extra: dev
+PYPROJECT_TEXT = """[project]
+name = "windmill"
+dependencies = [
+    "pyspark[connect,pipelines]==4.3.*",
+    "dbldatagen==0.4.0.post1",
+    "jmespath>=1.0,<2",        # imported by dbldatagen
+    "pyparsing>=3.0,<4",
+    "pandas>=2.2,<3",
+    "ortools>=9.12,<10",
+]
+
+[project.optional-dependencies]
+dev = [
+    "pytest>=8,<10",
+]
+
+[project.scripts]
+windmill = "workloads.cli:main"
 """
 
 
-def _fake_wheel(path):
-    with zipfile.ZipFile(path, "w") as wheel:
-        wheel.writestr("workloads/__init__.py", "x = 1\n")
-        wheel.writestr(f"{INFO}/METADATA", METADATA)
-        wheel.writestr(f"{INFO}/RECORD", "")
-    return path
-
-
-def test_runtime_wheel_drops_runtime_provided_requirements(tmp_path):
-    target = runtime_wheel(_fake_wheel(tmp_path / "full.whl"), tmp_path / "out" / "w.whl")
-    with zipfile.ZipFile(target) as wheel:
-        metadata = wheel.read(f"{INFO}/METADATA").decode()
-        record = wheel.read(f"{INFO}/RECORD").decode()
-        members = {name: wheel.read(name) for name in wheel.namelist()}
-    requires = [line for line in metadata.splitlines() if line.startswith("Requires-Dist:")]
-    assert requires == [
-        "Requires-Dist: dbldatagen==0.4.0.post1",
-        "Requires-Dist: ortools<10,>=9.12",
+def test_runtime_requirements_are_the_base_dependencies_the_runtime_lacks(tmp_path):
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text(PYPROJECT_TEXT)
+    assert runtime_requirements(pyproject) == [
+        "dbldatagen==0.4.0.post1",
+        "jmespath>=1.0,<2",
+        "pyparsing>=3.0,<4",
+        "ortools>=9.12,<10",
     ]
     assert "dbldatagen" in RUNTIME_REQUIREMENTS
-    assert members["workloads/__init__.py"] == b"x = 1\n"
-    # RECORD matches the rewritten files (pip verifies it on install)
-    for name, digest, size in csv.reader(io.StringIO(record)):
-        if name.endswith("RECORD"):
-            continue
-        data = members[name]
-        expected = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
-        assert digest == f"sha256={expected}"
-        assert int(size) == len(data)
+    pyproject.write_text(PYPROJECT_TEXT.replace('"ortools>=9.12,<10",\n', ""))
+    with pytest.raises(WindmillError, match="lack ortools"):
+        runtime_requirements(pyproject)
+
+
+def test_the_staged_pyproject_lists_only_those_and_no_extras():
+    staged = tomllib.loads(staged_pyproject(PYPROJECT_TEXT, ["dbldatagen==0.4.0.post1"]))
+    assert staged["project"]["dependencies"] == ["dbldatagen==0.4.0.post1"]
+    assert "optional-dependencies" not in staged["project"]
+    assert staged["project"]["scripts"] == {"windmill": "workloads.cli:main"}
+
+
+def test_the_real_pyproject_declares_every_runtime_requirement():
+    kept = runtime_requirements(PYPROJECT)
+    assert sorted(requirement_name(r) for r in kept) == sorted(RUNTIME_REQUIREMENTS)
+    assert not any(requirement_name(r) == "pyspark" for r in kept)
+    staged = tomllib.loads(staged_pyproject(PYPROJECT.read_text(), kept))
+    assert staged["project"]["dependencies"] == kept
+    assert staged["tool"] == tomllib.loads(PYPROJECT.read_text())["tool"]
+
+
+def test_requirement_names_are_normalized():
+    assert requirement_name("PyYAML>=6,<7") == "pyyaml"
+    assert requirement_name("databricks_sdk>=0.60") == "databricks-sdk"
+    assert requirement_name("pyspark[connect]==4.3.*") == "pyspark"
