@@ -336,7 +336,7 @@ class CrewPlanTable(SnapshotTable):
     @staticmethod
     def _planned(snapshot: Snapshot) -> str:
         plan = snapshot.table(names.GOLD_DISPATCH)
-        if plan is None:
+        if plan is None or plan.empty:  # `windmill deploy` creates the table empty
             return "No dispatch plan yet (`windmill dispatch`)."
         cost = plan["plan_cost"].iloc[0] if "plan_cost" in plan else None
         return f"Planned at {when(plan['planned_at'].max())}, {plan['crew_id'].nunique()} crews, {len(plan)} stops, cost {cost:.1f}"
