@@ -19,15 +19,20 @@ from dashboard.sources import (
     ACTIVE_UPDATE_STATES,
     GOLD_TABLES,
     TREND_COLUMNS,
+    GoldRead,
     PlatformStatus,
     job_entry,
+    rows_summary,
 )
 from workloads import names
 from workloads.errors import WindmillError
 
 log = logger("databricks")
 NAME_FILTER = "windmill"
-LIKE_FILTER = f"name LIKE '%{NAME_FILTER}%'"
+# Server-side, LIKE may or may not ignore case, and the pipeline is "Windmill IoT ...", the
+# jobs "windmill-...": the filter leaves out the first letter, so it matches both either
+# way. The client-side check (`NAME_FILTER in name.lower()`) then decides.
+LIKE_FILTER = f"name LIKE '%{NAME_FILTER[1:]}%'"
 RUNS_PER_JOB = 5
 FINISHED_UPDATE_STATES = {"COMPLETED", "FAILED", "CANCELED"}
 EVENTS_SCANNED = 50  # newest pipeline events read to find how an update ended
@@ -249,36 +254,91 @@ class DatabricksStatusSource:
 
 
 def _creation_ms(value: Any) -> int | None:
-    if value is None:
+    """An update's creation time as epoch ms, from either form the API may send.
+
+    The SDK types `creation_time` as a string: epoch milliseconds as digits, an int, or
+    an ISO 8601 time ("2026-01-05T00:00:00.000Z"). None when it is none of those.
+    """
+    if value is None or isinstance(value, bool):
         return None
-    try:
+    if isinstance(value, int | float):
         return int(value)
-    except (TypeError, ValueError):
+    text = str(value).strip()
+    if text.isdigit():
+        return int(text)
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
         return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return int(moment.timestamp() * 1000)
+
+
+class StatementError(RuntimeError):
+    """A statement the warehouse ran but did not succeed (failed, canceled, timed out).
+
+    An error of that one statement (its table), unlike a failing call to the workspace.
+    """
 
 
 class DatabricksGoldSource:
-    """Gold tables through a SQL warehouse (statement execution API)."""
+    """Gold tables through a SQL warehouse (statement execution API).
+
+    A statement still PENDING or RUNNING when the execute call's `wait_timeout_s` ends is
+    polled every `poll_seconds` until it finishes; one not done `deadline_s` after it
+    was sent is cancelled, an error of its table only.
+    """
 
     name = "databricks"
     TIMESTAMP_TYPES = {"TIMESTAMP", "TIMESTAMP_NTZ", "DATE"}
     INT_TYPES = {"INT", "BIGINT", "SMALLINT", "TINYINT", "LONG", "SHORT", "BYTE"}
     FLOAT_TYPES = {"DOUBLE", "FLOAT", "DECIMAL"}
 
-    def __init__(self, client, warehouse_id: str, catalog: str, schema: str) -> None:
+    def __init__(
+        self,
+        client,
+        warehouse_id: str,
+        catalog: str,
+        schema: str,
+        *,
+        wait_timeout_s: int = 30,
+        poll_seconds: float = 2.0,
+        deadline_s: float = 120.0,
+    ) -> None:
+        if not (wait_timeout_s == 0 or 5 <= wait_timeout_s <= 50):
+            # The statement execution API's own rule for wait_timeout.
+            raise ValueError("wait_timeout_s must be 0 or 5 to 50 seconds")
         self.client = client
         self.warehouse_id = warehouse_id
         self.prefix = f"`{catalog.replace('`', '``')}`.`{schema.replace('`', '``')}`"
+        self.wait_timeout_s = wait_timeout_s
+        self.poll_seconds = poll_seconds
+        self.deadline_s = deadline_s
 
-    def fetch_gold(self) -> dict[str, pd.DataFrame | None]:
+    def fetch_gold(self) -> dict[str, GoldRead]:
+        """Each table read on its own: a failed statement is an error of its table only.
+
+        A failing call to the workspace itself (unreachable, no permission on the
+        warehouse) would fail every table alike, so the rest are not tried this refresh.
+        """
         started = time.perf_counter()
-        tables = {
-            table: self.query(f"SELECT * FROM {self.prefix}.{table}", missing_ok=True)
-            for table in GOLD_TABLES
-        }
+        tables: dict[str, GoldRead] = {}
+        down: Exception | None = None
+        for table in GOLD_TABLES:
+            if down is not None:
+                tables[table] = RuntimeError(f"not read: the warehouse call failed ({down})")
+                continue
+            try:
+                tables[table] = self.query(f"SELECT * FROM {self.prefix}.{table}", missing_ok=True)
+            except StatementError as exc:
+                tables[table] = exc
+            except Exception as exc:
+                tables[table] = down = exc
         log.info(
-            "gold tables read through the warehouse in %.1f ms",
+            "gold tables read through the warehouse in %.1f ms (%s)",
             (time.perf_counter() - started) * 1000,
+            ", ".join(f"{k}={rows_summary(v)}" for k, v in tables.items()),
         )
         return tables
 
@@ -294,40 +354,50 @@ class DatabricksGoldSource:
             sql,
             parameters={
                 "turbine_id": turbine_id,
-                "days": str(max(1, (hours + 23) // 24)),
-                "hours": str(hours),
+                "days": max(1, (hours + 23) // 24),
+                "hours": int(hours),
             },
             missing_ok=True,
         )
 
     def query(
-        self, sql: str, parameters: dict[str, str] | None = None, missing_ok: bool = False
+        self,
+        sql: str,
+        parameters: dict[str, str | int] | None = None,
+        missing_ok: bool = False,
     ) -> pd.DataFrame | None:
-        from databricks.sdk.service.sql import (
-            Disposition,
-            Format,
-            StatementParameterListItem,
-            StatementState,
-        )
+        """Run `sql` with named parameters (ints are sent typed, as INT); its rows.
 
+        None for a missing table when `missing_ok`; raises StatementError when the
+        statement fails or outlives the deadline (it is then cancelled).
+        """
+        from databricks.sdk.service.sql import Disposition, Format, StatementState
+
+        started = time.monotonic()
         response = self.client.statement_execution.execute_statement(
             statement=sql,
             warehouse_id=self.warehouse_id,
-            wait_timeout="30s",
+            wait_timeout=f"{self.wait_timeout_s}s",
             disposition=Disposition.INLINE,
             format=Format.JSON_ARRAY,
-            parameters=[
-                StatementParameterListItem(name=k, value=v) for k, v in (parameters or {}).items()
-            ]
-            or None,
+            parameters=[_parameter(k, v) for k, v in (parameters or {}).items()] or None,
         )
+        waiting = {StatementState.PENDING, StatementState.RUNNING}
+        while _state(response) in waiting:
+            if time.monotonic() - started >= self.deadline_s:
+                self.client.statement_execution.cancel_execution(response.statement_id)
+                raise StatementError(
+                    f"statement {_enum(_state(response))} after {self.deadline_s:g} s: cancelled"
+                )
+            time.sleep(self.poll_seconds)
+            response = self.client.statement_execution.get_statement(response.statement_id)
         status = response.status
-        state = status.state if status else None
+        state = _state(response)
         if state != StatementState.SUCCEEDED:
             message = status.error.message if status and status.error else str(_enum(state))
             if missing_ok and "TABLE_OR_VIEW_NOT_FOUND" in (message or ""):
                 return None
-            raise RuntimeError(f"statement {_enum(state)}: {message}")
+            raise StatementError(f"statement {_enum(state)}: {message}")
         columns = [
             (c.name, (c.type_name and _enum(c.type_name)) or "STRING")
             for c in response.manifest.schema.columns
@@ -350,3 +420,19 @@ class DatabricksGoldSource:
                     {"true": True, "false": False, True: True, False: False}
                 )
         return frame
+
+
+def _state(response) -> Any:
+    return response.status.state if response.status else None
+
+
+def _parameter(name: str, value: str | int):
+    """A named statement parameter: an int is typed INT (`date_sub` and `make_interval` take
+    no STRING); a str is left untyped, which the API reads as STRING."""
+    from databricks.sdk.service.sql import StatementParameterListItem
+
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise TypeError(f"parameter {name}: a str or an int, not {type(value).__name__}")
+    if isinstance(value, int):
+        return StatementParameterListItem(name=name, value=str(value), type="INT")
+    return StatementParameterListItem(name=name, value=value)

@@ -2,9 +2,12 @@
 
 The only simulation in the dashboard's tests: the real databricks-sdk talks to it.
 Endpoints: pipelines list/get, pipeline events, jobs list, runs list, SQL statement
-execution (+ chunks).
+execution, get and cancel. Every response is built from the SDK's own dataclasses
+(`databricks.sdk.service.pipelines/jobs/sql`, `.as_dict()`), so its shapes and types are
+the SDK's (an update's `creation_time` is a string, an integer column is `LONG`).
 Faults are injected through attributes (in-process) or `POST /fake/control` (from
-another process): reject the LIKE filter, fail with a status (429, 500, 401), delay.
+another process): reject the LIKE filter, match it case-sensitively, fail with a status
+(429, 500, 401), delay, fail one table's statements, keep statements PENDING.
 
 Run standalone: `python -m tests.fakes.workspace --port N [--jobs 5] [--page-size 2]`.
 """
@@ -23,16 +26,19 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import pandas as pd
+from databricks.sdk.service import jobs, sql
+from databricks.sdk.service import pipelines as pl
 
 BASE_MS = 1_767_571_200_000  # 2026-01-05T00:00:00Z
 
 
-def like_to_regex(pattern: str) -> re.Pattern:
+def like_to_regex(pattern: str, case_sensitive: bool = False) -> re.Pattern:
     """SQL LIKE → regex: `%` any run, `_` any one character, the rest literal."""
     out = []
     for char in pattern:
         out.append(".*" if char == "%" else "." if char == "_" else re.escape(char))
-    return re.compile("^" + "".join(out) + "$", re.IGNORECASE | re.DOTALL)
+    flags = re.DOTALL if case_sensitive else re.IGNORECASE | re.DOTALL
+    return re.compile("^" + "".join(out) + "$", flags)
 
 
 class FakeWorkspace:
@@ -46,13 +52,21 @@ class FakeWorkspace:
         self.events: dict[str, list[dict[str, Any]]] = {}  # pipeline id -> events, newest first
         self.tables: dict[str, pd.DataFrame] = {}
         self.reject_filter = False
+        self.like_case_sensitive = False  # whether the pipelines LIKE filter minds case
         self.fail_status: int | None = None  # every API call fails with this status
         self.fail_next: list[int] = []  # the next calls fail with these statuses, in order
         self.fail_on: dict[str, int] = {}  # calls to this path fail with this status
         self.delay = 0.0
         self.calls: Counter[str] = Counter()
         self.requests: list[tuple[str, str]] = []
-        self.statements: list[dict[str, Any]] = []
+        self.statements: list[dict[str, Any]] = []  # every execute request's payload
+        # Statements: a table's statements fail with this message (e.g. no permission) ...
+        self.statement_errors: dict[str, str] = {}
+        # ... or stay PENDING this many API seconds (float("inf"): they never finish).
+        self.pending_seconds: dict[str, float] = {}
+        self.seconds = 1.0  # real seconds per API second (wait_timeout, pending_seconds)
+        self.cancelled: list[str] = []  # ids of the statements cancelled
+        self._running: dict[str, tuple[float, dict[str, Any]]] = {}  # id -> (done at, body)
         self._lock = threading.Lock()
         self.server: ThreadingHTTPServer | None = None
 
@@ -96,40 +110,49 @@ class FakeWorkspace:
         )
         self.events[pipeline_id] = events[::-1]
         self.pipelines.append(
-            {
-                "pipeline_id": pipeline_id,
-                "name": name,
-                "state": state,
-                "health": "HEALTHY",
-                "creator_user_name": "someone@example.com",
-                "latest_updates": [
-                    {
-                        "update_id": update_id,
-                        "state": update_state,
-                        "creation_time": str(BASE_MS),
-                    }
+            pl.PipelineStateInfo(
+                pipeline_id=pipeline_id,
+                name=name,
+                state=pl.PipelineState(state),
+                health=pl.PipelineStateInfoHealth.HEALTHY,
+                creator_user_name="someone@example.com",
+                latest_updates=[
+                    pl.UpdateStateInfo(
+                        update_id=update_id,
+                        state=pl.UpdateStateInfoState(update_state),
+                        creation_time=self.creation_time(BASE_MS),
+                    )
                 ],
-            }
+            ).as_dict()
         )
         return pipeline_id
 
+    @staticmethod
+    def creation_time(epoch_ms: int) -> str:
+        """An update's creation time as the SDK types it: a string (of epoch ms)."""
+        return str(epoch_ms)
+
     def add_job(self, name: str, runs: list[tuple[str, str | None]] | None = None) -> int:
         job_id = 1000 + len(self.jobs)
-        self.jobs.append({"job_id": job_id, "created_time": BASE_MS, "settings": {"name": name}})
+        self.jobs.append(
+            jobs.BaseJob(
+                job_id=job_id, created_time=BASE_MS, settings=jobs.JobSettings(name=name)
+            ).as_dict()
+        )
         self.runs[job_id] = [
-            {
-                "job_id": job_id,
-                "run_id": job_id * 100 + i,
-                "start_time": BASE_MS + i * 60_000,
-                "end_time": BASE_MS + i * 60_000 + 30_000 if result else None,
-                "run_duration": 30_000 if result else None,
-                "state": {
-                    "life_cycle_state": life,
-                    **({"result_state": result} if result else {}),
-                    "state_message": "",
-                },
-                "run_page_url": f"https://example.invalid/jobs/{job_id}/runs/{job_id * 100 + i}",
-            }
+            jobs.BaseRun(
+                job_id=job_id,
+                run_id=job_id * 100 + i,
+                start_time=BASE_MS + i * 60_000,
+                end_time=BASE_MS + i * 60_000 + 30_000 if result else None,
+                run_duration=30_000 if result else None,
+                state=jobs.RunState(
+                    life_cycle_state=jobs.RunLifeCycleState(life),
+                    result_state=jobs.RunResultState(result) if result else None,
+                    state_message="",
+                ),
+                run_page_url=f"https://example.invalid/jobs/{job_id}/runs/{job_id * 100 + i}",
+            ).as_dict()
             # newest first, as the API returns them
             for i, (life, result) in reversed(list(enumerate(runs or [("TERMINATED", "SUCCESS")])))
         ]
@@ -171,16 +194,18 @@ def _page(items: list, token: str | None, size: int) -> tuple[list, str | None]:
     return items[start:end], (str(end) if end < len(items) else None)
 
 
-def _sql_type(series: pd.Series) -> str:
+def _sql_type(series: pd.Series) -> tuple[sql.ColumnInfoTypeName, str]:
+    """A column's type as the API names it: (type_name, type_text)."""
+    kind = sql.ColumnInfoTypeName
     if pd.api.types.is_bool_dtype(series):
-        return "BOOLEAN"
+        return kind.BOOLEAN, "BOOLEAN"
     if pd.api.types.is_integer_dtype(series):
-        return "BIGINT"
+        return kind.LONG, "BIGINT"
     if pd.api.types.is_float_dtype(series):
-        return "DOUBLE"
+        return kind.DOUBLE, "DOUBLE"
     if pd.api.types.is_datetime64_any_dtype(series):
-        return "TIMESTAMP"
-    return "STRING"
+        return kind.TIMESTAMP, "TIMESTAMP"
+    return kind.STRING, "STRING"
 
 
 def _cell(value: Any) -> str | None:
@@ -267,14 +292,14 @@ class _Handler(BaseHTTPRequestHandler):
                     return self._send(
                         400, {"error_code": "INVALID_PARAMETER_VALUE", "message": "bad filter"}
                     )
-                regex = like_to_regex(match.group(1))
+                regex = like_to_regex(match.group(1), ws.like_case_sensitive)
                 items = [p for p in items if regex.match(p["name"])]
             size = min(int(query.get("max_results", 25)), ws.page_size)
             page, token = _page(items, query.get("page_token"), size)
-            body = {"statuses": page}
-            if token:
-                body["next_page_token"] = token
-            return self._send(200, body)
+            listing = pl.ListPipelinesResponse(
+                statuses=[pl.PipelineStateInfo.from_dict(p) for p in page], next_page_token=token
+            )
+            return self._send(200, listing.as_dict())
         if url.path.startswith("/api/2.0/pipelines/") and url.path.endswith("/events"):
             pipeline_id = url.path.split("/")[4]
             if pipeline_id not in ws.events:
@@ -283,10 +308,10 @@ class _Handler(BaseHTTPRequestHandler):
                 )
             size = min(int(query.get("max_results", 25)), ws.page_size)
             page, token = _page(ws.events[pipeline_id], query.get("page_token"), size)
-            body = {"events": page}
-            if token:
-                body["next_page_token"] = token
-            return self._send(200, body)
+            events = pl.ListPipelineEventsResponse(
+                events=[pl.PipelineEvent.from_dict(e) for e in page], next_page_token=token
+            )
+            return self._send(200, events.as_dict())
         if url.path.startswith("/api/2.0/pipelines/"):
             pipeline_id = url.path.rsplit("/", 1)[1]
             for p in ws.pipelines:
@@ -298,18 +323,24 @@ class _Handler(BaseHTTPRequestHandler):
         if url.path == "/api/2.2/jobs/list":
             size = min(int(query.get("limit", 20)), ws.page_size)
             page, token = _page(ws.jobs, query.get("page_token"), size)
-            body = {"jobs": page, "has_more": bool(token)}
-            if token:
-                body["next_page_token"] = token
-            return self._send(200, body)
+            listing = jobs.ListJobsResponse(
+                jobs=[jobs.BaseJob.from_dict(j) for j in page],
+                has_more=bool(token),
+                next_page_token=token,
+            )
+            return self._send(200, listing.as_dict())
         if url.path == "/api/2.2/jobs/runs/list":
             runs = ws.runs.get(int(query.get("job_id", -1)), [])
             size = min(int(query.get("limit", 25)), ws.page_size)
             page, token = _page(runs, query.get("page_token"), size)
-            body = {"runs": page, "has_more": bool(token)}
-            if token:
-                body["next_page_token"] = token
-            return self._send(200, body)
+            listing = jobs.ListRunsResponse(
+                runs=[jobs.BaseRun.from_dict(r) for r in page],
+                has_more=bool(token),
+                next_page_token=token,
+            )
+            return self._send(200, listing.as_dict())
+        if url.path.startswith("/api/2.0/sql/statements/"):
+            return self._send(200, self._statement_now(url.path.rsplit("/", 1)[1]))
         return self._send(404, {"error_code": "ENDPOINT_NOT_FOUND", "message": f"no {url.path}"})
 
     def do_POST(self) -> None:
@@ -321,7 +352,7 @@ class _Handler(BaseHTTPRequestHandler):
             ws.calls[url.path] += 1
             ws.requests.append(("POST", self.path))
         if url.path == "/fake/control":
-            for key in ("reject_filter", "fail_status", "delay"):
+            for key in ("reject_filter", "like_case_sensitive", "fail_status", "delay"):
                 if key in payload:
                     setattr(ws, key, payload[key])
             if "fail_next" in payload:
@@ -329,65 +360,128 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(200, {"ok": True})
         if self._fault():
             return None
+        if url.path in ws.fail_on:
+            return self._send(
+                ws.fail_on[url.path], {"error_code": "PERMISSION_DENIED", "message": "injected"}
+            )
         if url.path.rstrip("/") == "/api/2.0/sql/statements":
-            ws.statements.append(payload)
-            return self._statement(payload)
+            with ws._lock:
+                ws.statements.append(payload)
+                statement_id = f"stmt-{len(ws.statements)}"
+            return self._send(200, self._execute(statement_id, payload))
+        cancel = re.fullmatch(r"/api/2.0/sql/statements/([^/]+)/cancel", url.path)
+        if cancel:
+            with ws._lock:
+                ws.cancelled.append(cancel.group(1))
+                if cancel.group(1) in ws._running:
+                    ws._running[cancel.group(1)] = (0.0, _state_only(cancel.group(1), "CANCELED"))
+            return self._send(200, {})
         return self._send(404, {"error_code": "ENDPOINT_NOT_FOUND", "message": f"no {url.path}"})
 
-    def _statement(self, payload: dict[str, Any]) -> None:
-        sql = payload.get("statement", "")
-        match = re.search(r"FROM\s+`[^`]*`\.`[^`]*`\.(\w+)", sql)
-        table = match.group(1) if match else ""
+    def _execute(self, statement_id: str, payload: dict[str, Any]) -> dict[str, Any]:
+        """Run a statement: its result, or PENDING if it outlives the request's wait."""
+        ws = self.ws
+        table = _table_of(payload.get("statement", ""))
+        body = self._result(statement_id, table, payload)
+        pending = ws.pending_seconds.get(table, 0.0)
+        if not pending:
+            return body
+        started = time.monotonic()
+        done_at = started + pending * ws.seconds  # inf: never
+        with ws._lock:
+            ws._running[statement_id] = (done_at, body)
+        wait = _wait_seconds(payload.get("wait_timeout", "10s")) * ws.seconds
+        time.sleep(max(0.0, min(wait, done_at - started)))
+        return self._statement_now(statement_id)
+
+    def _statement_now(self, statement_id: str) -> dict[str, Any]:
+        """A statement as GET /api/2.0/sql/statements/{id} shows it now."""
+        with self.ws._lock:
+            done_at, body = self.ws._running.get(statement_id, (0.0, None))
+        if body is None:
+            return _state_only(statement_id, "FAILED", "NOT_FOUND", "no such statement")
+        return body if time.monotonic() >= done_at else _state_only(statement_id, "PENDING")
+
+    def _result(self, statement_id: str, table: str, payload: dict[str, Any]) -> dict[str, Any]:
+        sql_text = payload.get("statement", "")
         frame = self.ws.tables.get(table)
-        statement_id = f"stmt-{len(self.ws.statements)}"
-        if frame is None:
-            return self._send(
-                200,
-                {
-                    "statement_id": statement_id,
-                    "status": {
-                        "state": "FAILED",
-                        "error": {
-                            "error_code": "BAD_REQUEST",
-                            "message": f"[TABLE_OR_VIEW_NOT_FOUND] The table {table} cannot be found.",
-                        },
-                    },
-                },
+        if table in self.ws.statement_errors:
+            return _state_only(
+                statement_id, "FAILED", "BAD_REQUEST", self.ws.statement_errors[table]
             )
-        params = {p["name"]: p.get("value") for p in payload.get("parameters") or []}
+        if frame is None:
+            return _state_only(
+                statement_id,
+                "FAILED",
+                "BAD_REQUEST",
+                f"[TABLE_OR_VIEW_NOT_FOUND] The table {table} cannot be found.",
+            )
+        parameters = payload.get("parameters") or []
+        for p in parameters:
+            # Arithmetic on dates and intervals takes numbers: a STRING (the default
+            # type) fails there, as on a real warehouse with ANSI mode.
+            used = re.search(rf"(date_sub|make_interval)\([^)]*:{p['name']}\b", sql_text)
+            if used and p.get("type", "STRING") not in ("INT", "BIGINT", "SMALLINT", "TINYINT"):
+                return _state_only(
+                    statement_id,
+                    "FAILED",
+                    "BAD_REQUEST",
+                    f"[DATATYPE_MISMATCH.UNEXPECTED_INPUT_TYPE] :{p['name']} is a "
+                    f"{p.get('type', 'STRING')}, {used.group(1)} needs an INT.",
+                )
+        params = {p["name"]: p.get("value") for p in parameters}
         if "turbine_id" in params:
             frame = frame[frame["turbine_id"] == params["turbine_id"]]
-            select = re.match(r"SELECT (.*?) FROM", sql).group(1)
+            select = re.match(r"SELECT (.*?) FROM", sql_text).group(1)
             frame = frame[[c.strip() for c in select.split(",")]]
-        columns = [
-            {
-                "name": c,
-                "type_name": _sql_type(frame[c]),
-                "type_text": _sql_type(frame[c]).lower(),
-                "position": i,
-            }
-            for i, c in enumerate(frame.columns)
-        ]
+        columns = []
+        for i, c in enumerate(frame.columns):
+            type_name, type_text = _sql_type(frame[c])
+            columns.append(
+                sql.ColumnInfo(name=c, type_name=type_name, type_text=type_text, position=i)
+            )
         rows = [[_cell(v) for v in row] for row in frame.itertuples(index=False)]
-        self._send(
-            200,
-            {
-                "statement_id": statement_id,
-                "status": {"state": "SUCCEEDED"},
-                "manifest": {
-                    "format": "JSON_ARRAY",
-                    "schema": {"column_count": len(columns), "columns": columns},
-                    "total_row_count": len(rows),
-                    "total_chunk_count": 1,
-                },
-                "result": {
-                    "chunk_index": 0,
-                    "row_offset": 0,
-                    "row_count": len(rows),
-                    "data_array": rows,
-                },
-            },
-        )
+        return sql.StatementResponse(
+            statement_id=statement_id,
+            status=sql.StatementStatus(state=sql.StatementState.SUCCEEDED),
+            manifest=sql.ResultManifest(
+                format=sql.Format.JSON_ARRAY,
+                schema=sql.ResultSchema(column_count=len(columns), columns=columns),
+                total_row_count=len(rows),
+                total_chunk_count=1,
+            ),
+            result=sql.ResultData(
+                chunk_index=0, row_offset=0, row_count=len(rows), data_array=rows
+            ),
+        ).as_dict()
+
+
+def _table_of(statement: str) -> str:
+    match = re.search(r"FROM\s+`[^`]*`\.`[^`]*`\.(\w+)", statement)
+    return match.group(1) if match else ""
+
+
+def _wait_seconds(text: str) -> float:
+    """The request's `wait_timeout` ("30s"); the API allows 0 or 5 to 50 seconds."""
+    seconds = int(text.rstrip("s"))
+    if not (seconds == 0 or 5 <= seconds <= 50):
+        raise ValueError(f"wait_timeout {text} is not 0s or 5s to 50s")
+    return float(seconds)
+
+
+def _state_only(
+    statement_id: str, state: str, error_code: str | None = None, message: str | None = None
+) -> dict[str, Any]:
+    """A statement's response without a result: still running, cancelled, or failed."""
+    error = (
+        sql.ServiceError(error_code=sql.ServiceErrorCode(error_code), message=message)
+        if error_code
+        else None
+    )
+    return sql.StatementResponse(
+        statement_id=statement_id,
+        status=sql.StatementStatus(state=sql.StatementState(state), error=error),
+    ).as_dict()
 
 
 TRICKY_NAMES = [
@@ -407,15 +501,14 @@ def _event(
 ) -> dict[str, Any]:
     """A pipeline event as the events API returns it (timestamps are ISO 8601 UTC)."""
     at = pd.Timestamp(at_ms, unit="ms", tz="UTC").strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-    origin = {"pipeline_id": pipeline_id, **({"update_id": update_id} if update_id else {})}
-    return {
-        "id": f"e-{pipeline_id}-{at_ms}-{level}",
-        "event_type": "flow_progress" if level == "ERROR" else event_type,
-        "level": level,
-        "message": message,
-        "origin": origin,
-        "timestamp": at,
-    }
+    return pl.PipelineEvent(
+        id=f"e-{pipeline_id}-{at_ms}-{level}",
+        event_type="flow_progress" if level == "ERROR" else event_type,
+        level=pl.EventLevel(level),
+        message=message,
+        origin=pl.Origin(pipeline_id=pipeline_id, update_id=update_id),
+        timestamp=at,
+    ).as_dict()
 
 
 def populate(ws: FakeWorkspace, extra_jobs: int = 0) -> None:

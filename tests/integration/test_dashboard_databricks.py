@@ -241,3 +241,133 @@ def test_databricks_mode_without_a_warehouse_is_one_clear_error(isolated_env):
     result = _run_dashboard("--workspace", "databricks", env_home=isolated_env)
     assert result.returncode == 2
     assert "--warehouse-id" in result.stderr and "Traceback" not in result.stderr
+
+
+# One failing source never hides another --------------------------------------------------------
+
+
+def test_an_unreadable_table_marks_only_its_part_stale(workspace, poller):
+    assert poller.refresh(), poller.snapshot.error
+    good = poller.snapshot
+    workspace.statement_errors[names.GOLD_DISPATCH] = (
+        "[INSUFFICIENT_PERMISSIONS] User does not have SELECT on table gold_dispatch_plan."
+    )
+    assert poller.refresh() is False
+    snap = poller.snapshot
+    assert snap.part(names.GOLD_DISPATCH).stale
+    assert "INSUFFICIENT_PERMISSIONS" in snap.part(names.GOLD_DISPATCH).error
+    assert snap.gold[names.GOLD_DISPATCH] is good.gold[names.GOLD_DISPATCH]  # last good plan
+    assert not snap.part(names.GOLD_STATUS).stale and not snap.part("status").stale
+    assert snap.counts("pipelines")["total"] == 4 and snap.counts("jobs")["total"] == 4
+
+
+def test_a_warehouse_that_fails_leaves_the_pipeline_and_job_counts(workspace, poller):
+    assert poller.refresh(), poller.snapshot.error
+    workspace.fail_on["/api/2.0/sql/statements"] = 403  # no permission on the warehouse
+    assert poller.refresh() is False
+    snap = poller.snapshot
+    assert snap.counts("pipelines") == {"total": 4, "active": 1, "idle": 3}
+    assert snap.counts("jobs")["total"] == 4
+    assert all(snap.part(table).stale for table in names.DASHBOARD_GOLD_TABLES)
+    assert snap.fleet()["turbines_reporting"] == 5  # the last good gold
+    # One failed call is enough: the other tables are not tried this refresh.
+    assert workspace.calls["/api/2.0/sql/statements"] == len(names.DASHBOARD_GOLD_TABLES) + 1
+
+
+# Statement execution: typed parameters, polling, cancel ----------------------------------------
+
+
+def gold_source(workspace, **timing):
+    return DatabricksGoldSource(client_for(workspace), "wh-1", "main", "windmill", **timing)
+
+
+def test_numeric_parameters_are_sent_typed(workspace):
+    source = gold_source(workspace)
+    trend = source.fetch_trend("TURBINE_00002", hours=30)
+    assert set(trend["turbine_id"]) == {"TURBINE_00002"}
+    parameters = {p["name"]: p for p in workspace.statements[-1]["parameters"]}
+    assert parameters["days"] == {"name": "days", "value": "2", "type": "INT"}
+    assert parameters["hours"] == {"name": "hours", "value": "30", "type": "INT"}
+    assert "type" not in parameters["turbine_id"]  # untyped: STRING
+
+
+def test_the_fake_rejects_a_string_where_date_sub_needs_an_int(workspace):
+    from dashboard.databricks import StatementError
+
+    sql = f"SELECT * FROM `main`.`windmill`.{names.SILVER} WHERE d >= date_sub(d, :days)"
+    with pytest.raises(StatementError, match="DATATYPE_MISMATCH"):
+        gold_source(workspace).query(sql, parameters={"days": "1"})
+
+
+def test_a_statement_pending_past_the_wait_is_polled_until_it_succeeds(workspace):
+    # As on a warehouse starting up: 45 s PENDING against the execute call's 30 s wait,
+    # with one API second lasting 40 ms here.
+    workspace.seconds = 0.04
+    workspace.pending_seconds[names.GOLD_STATUS] = 45
+    source = gold_source(workspace, wait_timeout_s=30, poll_seconds=0.1, deadline_s=20)
+    started = time.monotonic()
+    frame = source.query(f"SELECT * FROM {source.prefix}.{names.GOLD_STATUS}")
+    assert len(frame) == 5
+    assert 1.8 - 0.1 < time.monotonic() - started < 10
+    assert workspace.statements[-1]["wait_timeout"] == "30s"
+    assert workspace.calls["/api/2.0/sql/statements/stmt-1"] >= 2  # polled
+    assert workspace.cancelled == []
+
+
+def test_a_statement_that_never_finishes_is_cancelled_at_the_deadline(workspace, poller):
+    assert poller.refresh(), poller.snapshot.error
+    workspace.seconds = 0.01
+    workspace.pending_seconds[names.GOLD_FAULTS] = float("inf")
+    poller.gold_source = gold_source(workspace, wait_timeout_s=5, poll_seconds=0.1, deadline_s=1)
+    started = time.monotonic()
+    assert poller.refresh() is False
+    assert time.monotonic() - started < 15
+    assert len(workspace.cancelled) == 1
+    faults = poller.snapshot.part(names.GOLD_FAULTS)
+    assert faults.stale and "cancelled" in faults.error
+    others = [t for t in names.DASHBOARD_GOLD_TABLES if t != names.GOLD_FAULTS]
+    assert not any(poller.snapshot.part(t).stale for t in others)  # that table only
+
+
+def test_the_wait_must_be_one_the_api_accepts(workspace):
+    with pytest.raises(ValueError, match="0 or 5 to 50"):
+        gold_source(workspace, wait_timeout_s=3)
+
+
+# Response shapes and the name filter ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("case_sensitive", [False, True])
+def test_the_pipeline_filter_finds_windmill_whatever_the_servers_case_rules(
+    workspace, poller, case_sensitive
+):
+    workspace.like_case_sensitive = case_sensitive
+    assert poller.refresh(), poller.snapshot.error
+    status = poller.snapshot.status
+    assert status.filter_path == "server-side filter"
+    assert sorted(p["name"] for p in status.pipelines) == sorted(
+        [names.PIPELINE_NAME, *TRICKY_NAMES]
+    )
+    assert names.PIPELINE_NAME.startswith("Windmill")  # capital W: the case that mattered
+
+
+@pytest.mark.parametrize(
+    "creation_time",
+    ["1767571200000", 1767571200000, "2026-01-05T00:00:00.000Z", "2026-01-05T00:00:00+00:00"],
+)
+def test_an_updates_creation_time_is_read_in_either_form(workspace, poller, creation_time):
+    for pipeline in workspace.pipelines:
+        pipeline["latest_updates"][0]["creation_time"] = creation_time
+    assert poller.refresh(), poller.snapshot.error
+    done = next(p for p in poller.snapshot.status.pipelines if p["name"] == TRICKY_NAMES[0])
+    assert done["latest_update"]["started_at"] == "2026-01-05T00:00:00.000+00:00"
+    assert done["latest_update"]["duration_s"] == 95.0
+
+
+def test_the_fakes_responses_are_the_sdks_own_shapes(workspace):
+    from databricks.sdk.service import pipelines as pl
+
+    raw = workspace.pipelines[0]
+    info = pl.PipelineStateInfo.from_dict(raw)
+    assert info.as_dict() == raw  # nothing the SDK would drop or retype
+    assert isinstance(info.latest_updates[0].creation_time, str)
