@@ -177,6 +177,29 @@ def test_a_refresh_updates_the_open_page(server, browser, home):
     page.close()
 
 
+def test_an_unreadable_table_marks_only_its_cards_stale(server, browser, home):
+    from workloads import names
+
+    page = open_page(browser, server)
+    page.get_by_text("GEARBOX_OVERHEAT").first.wait_for()
+    for table in (names.GOLD_FAULTS, names.GOLD_ALERTS):  # a chart card and the JS table
+        for file in home.table(table).rglob("*.parquet"):
+            file.write_bytes(b"not parquet" * 100)
+    badges = page.locator(".wm-card-stale:visible")
+    # The fault chart, the alerts table, and the KPIs (which count the open alerts).
+    expect(badges).to_have_count(3, timeout=30_000)
+    assert all("stale since 20" in text for text in badges.all_inner_texts())
+    assert any(names.GOLD_FAULTS in text for text in badges.all_inner_texts())
+    page.get_by_text("GEARBOX_OVERHEAT").first.wait_for()  # the last good rows stay
+    status = get_json(f"{server}/api/status")
+    assert status["parts"][names.GOLD_ALERTS]["stale"] is True
+    assert status["parts"][names.GOLD_STATUS]["stale"] is False
+    assert status["pipelines"]["total"] == 1  # the status still refreshes
+    write_gold(home, power_bump=1000.0)  # readable again: the badges go
+    expect(badges).to_have_count(0, timeout=30_000)
+    page.close()
+
+
 def test_a_failed_refresh_shows_the_stale_badge_and_keeps_data(server, browser, home):
     page = open_page(browser, server)
     page.locator("#kpi-turbines", has_text="5").wait_for()
