@@ -14,7 +14,7 @@ from typing import Any
 
 from dashboard.logbuffer import logger
 
-log = logger("views")
+log = logger("charts")
 STATIC, INTERACTIVE = "svg", "bokeh"  # the two renders of a chart (see charts.ChartCard)
 
 
