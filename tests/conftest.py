@@ -1,24 +1,17 @@
 """Shared fixtures. One local Spark engine per test process (Spark Connect mode).
 
 Classic-Spark code (the dbldatagen generator) runs in subprocesses, as it does in
-production: a Python process is either classic or Connect, never both.
+production: a Python process is either classic or Connect, never both. Plain helpers
+(the repository path, fixed instants, the CLI runner, hand-made readings) live in
+`tests/helpers.py`.
 """
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
+from tests.helpers import run_windmill
 from workloads.config import Paths
-
-REPO = Path(__file__).resolve().parents[1]
-ARTIFACTS = REPO / "test-artifacts"
-# Fixed instants so data is the same on every run.
-FIXED_START = "2026-01-05T00:00:00+00:00"
 
 
 @pytest.fixture
@@ -42,26 +35,6 @@ def spark(engine_paths):
     session, _port = engine_session(engine_paths, app_name="windmill-tests")
     yield session
     session.stop()
-
-
-def run_windmill(
-    *args: str, env: dict[str, str] | None = None, timeout: float = 600, check: bool = True
-):
-    """Run the real `windmill` CLI in a subprocess; returns the CompletedProcess."""
-    full_env = {**os.environ, **(env or {})}
-    result = subprocess.run(
-        [sys.executable, "-m", "workloads.cli", *args],
-        capture_output=True,
-        text=True,
-        env=full_env,
-        timeout=timeout,
-        cwd=REPO,
-    )
-    if check and result.returncode != 0:
-        raise AssertionError(
-            f"windmill {' '.join(args)} exited {result.returncode}\nstdout:\n{result.stdout}\nstderr:\n{result.stderr[-4000:]}"
-        )
-    return result
 
 
 @pytest.fixture

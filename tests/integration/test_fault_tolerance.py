@@ -34,7 +34,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from tests.conftest import REPO, run_windmill
+from tests.helpers import REPO, run_windmill
 from workloads import names
 from workloads.config import Paths
 from workloads.ledger import Ledger

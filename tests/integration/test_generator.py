@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.conftest import FIXED_START, REPO, run_windmill
+from tests.helpers import FIXED_START, REPO, run_windmill
 from workloads import contract, names
 from workloads.config import Paths
 from workloads.generator import physics, spec

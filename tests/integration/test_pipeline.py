@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.unit.pipeline.rows import faulty, line, reading, write_landing
+from tests.helpers import faulty, line, reading, write_landing
 from workloads.config import Paths
 from workloads.engine import runner
 from workloads.ledger import Ledger

@@ -12,8 +12,7 @@ import time
 import psutil
 import pytest
 
-from tests.conftest import REPO, run_windmill
-from tests.unit.pipeline.rows import line, reading, write_landing
+from tests.helpers import REPO, line, reading, run_windmill, write_landing
 from workloads.ledger import Ledger
 from workloads.names import BRONZE, PIPELINE_NAME, QUARANTINE, SILVER
 

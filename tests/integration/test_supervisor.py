@@ -16,7 +16,7 @@ import urllib.request
 
 import pytest
 
-from tests.conftest import REPO, run_windmill
+from tests.helpers import REPO, run_windmill
 from workloads import names
 from workloads.ledger import Ledger
 from workloads.spark import free_port

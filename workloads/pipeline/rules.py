@@ -9,7 +9,9 @@ Reason strings are stable (dashboards and tests match on them):
 
 - `unparseable`: the line is not a JSON object (garbage, truncated, empty, `null`).
 - `missing:<column>`: a required column is absent or null (only `fault_code` may be null).
-- `wrong_type:<column>`: a value is present but cannot be read as the contract's type.
+- `wrong_type:<column>`: a value is present but is not the JSON type the contract says:
+  a number for a double (a string such as "12.5" is not), true/false for a boolean
+  ("yes", "true" or 1 are not), a string for a string or an ISO timestamp.
 - `invalid_turbine_id`: not `TURBINE_` followed by five digits.
 - `out_of_range:<column>`: outside the physically possible range (`PHYSICAL_RANGES`).
 - `future_timestamp`: later than ingestion time plus the configured tolerance.

@@ -91,32 +91,51 @@ def _text_schema() -> str:
     return ", ".join([*fields, f"`{_INPUTS.corrupt}` string"])
 
 
+# The JSON token each column's value must be: numbers for double columns, true/false for
+# boolean ones. String and timestamp columns are probed as numbers: a number there is the
+# wrong type. (true/false in a string column reads as the text "true"/"false", which the
+# turbine id pattern and the fault code and alert level lists already reject.)
+_TOKEN_TYPES = {"double": "double", "boolean": "boolean", "string": "double", "timestamp": "double"}
+
+
+def _token_schema() -> str:
+    return ", ".join(f"`{name}` {_TOKEN_TYPES[kind]}" for name, kind in RAW_COLUMNS)
+
+
 def parse_lines(bronze):
     """Bronze rows plus the contract columns, typed, and the raw text of each value.
 
     Nothing fails here: a value that does not fit its type becomes null, and the
     rules see both the raw text and the typed value to tell "missing" from "wrong type".
+    Types are strict JSON types: numbers and booleans come from the JSON parser, which
+    takes only a JSON number for a double and only true/false for a boolean (a cast of
+    the text would accept "12.5" for a number and "yes", "y" or 1 for a boolean);
+    strings and ISO timestamps must be JSON strings.
     """
     from pyspark.sql import functions as F
 
-    parsed = F.from_json(
-        F.col("raw"),
-        _text_schema(),
-        {"mode": "PERMISSIVE", "columnNameOfCorruptRecord": _INPUTS.corrupt},
-    )
-    frame = bronze.select(*BRONZE_COLUMNS, parsed.alias("_json"))
+    options = {"mode": "PERMISSIVE", "columnNameOfCorruptRecord": _INPUTS.corrupt}
+    parsed = F.from_json(F.col("raw"), _text_schema(), options)
+    # Per field, the parser keeps what fits and nulls the rest (partial results).
+    tokens = F.from_json(F.col("raw"), _token_schema(), {"mode": "PERMISSIVE"})
+    frame = bronze.select(*BRONZE_COLUMNS, parsed.alias("_json"), tokens.alias("_token"))
     # A line that is not a JSON object (garbage, empty, `null`, an array) counts as corrupt.
     corrupt = F.when(
         F.col("_json").isNull() | (F.trim(F.col("raw")) == ""), F.coalesce(F.col("raw"), F.lit(""))
     ).otherwise(F.col(f"_json.{_INPUTS.corrupt}"))
     texts = [F.col(f"_json.`{name}`").alias(_INPUTS.text_prefix + name) for name in COLUMN_NAMES]
-    typed = [
-        F.col(f"_json.`{name}`").try_cast(kind).alias(name)
-        if kind != "string"
-        else F.col(f"_json.`{name}`").alias(name)
-        for name, kind in RAW_COLUMNS
-    ]
-    return frame.select(*BRONZE_COLUMNS, corrupt.alias(_INPUTS.corrupt), *texts, *typed)
+
+    def typed(name: str, kind: str):
+        text, token = F.col(f"_json.`{name}`"), F.col(f"_token.`{name}`")
+        if kind in ("double", "boolean"):
+            return token.alias(name)
+        not_a_number = token.isNull()
+        if kind == "timestamp":
+            return F.when(not_a_number, text.try_cast(kind)).alias(name)
+        return F.when(not_a_number, text).alias(name)
+
+    typed_columns = [typed(name, kind) for name, kind in RAW_COLUMNS]
+    return frame.select(*BRONZE_COLUMNS, corrupt.alias(_INPUTS.corrupt), *texts, *typed_columns)
 
 
 def validate(bronze, thresholds: Mapping[str, float] | None, future_tolerance_minutes: float):

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from tests.conftest import run_windmill
+from tests.helpers import run_windmill
 from tests.unit.dispatch.checks import check_plan
 from workloads.dispatch.builder import example_path
 

@@ -1,17 +1,50 @@
-"""Hand-made readings and landing files for the pipeline tests (pure Python, fixed times)."""
+"""Helpers shared by the test tiers: the repository, fixed instants, the real CLI, readings.
+
+Fixtures live in `tests/conftest.py`; plain functions and constants live here, so tests
+import them from one module instead of from a conftest.
+"""
 
 from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from workloads.contract import MAINTENANCE_LEVELS, classify, turbine_id
 
-BASE = datetime(2026, 1, 5, tzinfo=UTC)  # tests/conftest.py FIXED_START
+REPO = Path(__file__).resolve().parents[1]
+ARTIFACTS = REPO / "test-artifacts"
+# Fixed instants so data is the same on every run.
+FIXED_START = "2026-01-05T00:00:00+00:00"
+BASE = datetime.fromisoformat(FIXED_START).astimezone(UTC)
 INGESTED = BASE + timedelta(days=1)
+
+
+def run_windmill(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 600, check: bool = True
+):
+    """Run the real `windmill` CLI in a subprocess; returns the CompletedProcess."""
+    full_env = {**os.environ, **(env or {})}
+    result = subprocess.run(
+        [sys.executable, "-m", "workloads.cli", *args],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=timeout,
+        cwd=REPO,
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(
+            f"windmill {' '.join(args)} exited {result.returncode}\nstdout:\n{result.stdout}\nstderr:\n{result.stderr[-4000:]}"
+        )
+    return result
+
+
+# Hand-made readings and landing files (pure Python, fixed times) -------------------------
 
 
 def iso(moment: datetime) -> str:

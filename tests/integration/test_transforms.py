@@ -1,4 +1,7 @@
-"""The pure medallion transforms and quarantine rules, on hand-made rows (Spark Connect)."""
+"""The pure medallion transforms and quarantine rules, on hand-made rows.
+
+Integration tier: they run on the shared local Spark engine (a JVM, Spark Connect).
+"""
 
 from __future__ import annotations
 
@@ -8,8 +11,10 @@ from datetime import datetime
 import pytest
 from pyspark.testing import assertDataFrameEqual
 
-from tests.unit.pipeline.rows import INGESTED, faulty, line, reading
+from tests.helpers import INGESTED, faulty, line, reading
 from workloads.pipeline import rules, transforms
+
+pytestmark = pytest.mark.integration
 
 INGESTED_NAIVE = INGESTED.replace(tzinfo=None)
 AS_OF = "2026-01-05T12:00:00Z"
@@ -71,6 +76,44 @@ def test_each_rule_names_what_is_wrong(spark):
     """All cases in one frame: one Spark job instead of one per case."""
     got = reasons_of(spark, [text for text, _ in RULE_CASES])
     assert got == [sorted(expected) for _, expected in RULE_CASES]
+
+
+def retyped(column: str, value) -> dict:
+    """A valid reading with one value replaced as written (no re-classification)."""
+    return {**reading(1, 0), column: value}
+
+
+# A value of the wrong JSON type is wrong_type, whatever a lenient cast would make of it.
+STRICT_TYPE_CASES = [
+    (retyped("maintenance_needed", "yes"), ["wrong_type:maintenance_needed"]),
+    (retyped("maintenance_needed", "false"), ["wrong_type:maintenance_needed"]),
+    (retyped("maintenance_needed", 0), ["wrong_type:maintenance_needed"]),
+    (retyped("wind_speed", "9.0"), ["wrong_type:wind_speed"]),
+    (retyped("power_output", "1234.5 units"), ["wrong_type:power_output"]),  # the generator's
+    (retyped("oil_pressure", True), ["wrong_type:oil_pressure"]),
+    (retyped("vibration_level", [1.0]), ["wrong_type:vibration_level"]),
+    (retyped("batch_id", 7), ["wrong_type:batch_id"]),
+    (retyped("timestamp", 2026), ["wrong_type:timestamp"]),
+    (retyped("ingestion_timestamp", 1767225600), ["wrong_type:ingestion_timestamp"]),
+    (retyped("wind_speed", 9), []),  # a JSON integer is a number
+]
+
+
+def test_values_must_have_the_contract_json_type(spark):
+    got = reasons_of(spark, [line(row) for row, _ in STRICT_TYPE_CASES])
+    assert got == [sorted(expected) for _, expected in STRICT_TYPE_CASES]
+
+
+def test_good_values_are_unchanged_by_strict_parsing(spark):
+    row = {**reading(1, 0), "wind_speed": 9, "power_output": 1234.567891234, "tower_lean": 0.1}
+    parsed = transforms.parse_lines(bronze(spark, [line(row)])).first()
+    assert parsed.wind_speed == 9.0
+    assert parsed.power_output == 1234.567891234
+    assert parsed.tower_lean == 0.1
+    assert parsed.maintenance_needed is False
+    assert parsed.turbine_id == "TURBINE_00001" and parsed.batch_id == "batch-0001"
+    assert parsed.timestamp == datetime(2026, 1, 5, 0, 0)
+    assert parsed.fault_code is None
 
 
 def test_missing_column_from_a_changed_schema(spark):
