@@ -15,17 +15,15 @@ import pandas as pd
 
 from dashboard.logbuffer import logger
 from dashboard.sources import (
-    ACTIVE_PIPELINE_STATES,
-    ACTIVE_UPDATE_STATES,
     GOLD_TABLES,
     TREND_COLUMNS,
     GoldRead,
     PlatformStatus,
-    job_entry,
     rows_summary,
 )
-from workloads import names
+from workloads import names, states
 from workloads.errors import WindmillError
+from workloads.platform_status import job_entry, pipeline_entry, run_entry
 
 log = logger("databricks")
 NAME_FILTER = "windmill"
@@ -34,7 +32,6 @@ NAME_FILTER = "windmill"
 # way. The client-side check (`NAME_FILTER in name.lower()`) then decides.
 LIKE_FILTER = f"name LIKE '%{NAME_FILTER[1:]}%'"
 RUNS_PER_JOB = 5
-FINISHED_UPDATE_STATES = {"COMPLETED", "FAILED", "CANCELED"}
 EVENTS_SCANNED = 50  # newest pipeline events read to find how an update ended
 NOT_ENDED = {"ended_at": None, "duration_s": None, "error": None}
 
@@ -144,9 +141,9 @@ class DatabricksStatusSource:
             state = _enum(update.state)
             started = _iso_ms(_creation_ms(update.creation_time))
             ending = dict(NOT_ENDED)
-            if state in ACTIVE_UPDATE_STATES and started:
+            if state in states.ACTIVE_UPDATE_STATES and started:
                 ending["duration_s"] = _seconds(started, datetime.now(UTC).isoformat())
-            elif state in FINISHED_UPDATE_STATES and started:
+            elif state in states.TERMINAL_UPDATE_STATES and started:
                 ending = self._ending(info.pipeline_id, update.update_id, started)
             latest = {
                 "update_id": update.update_id,
@@ -155,17 +152,14 @@ class DatabricksStatusSource:
                 "rows": None,
                 **ending,
             }
-        state = _enum(info.state) or "UNKNOWN"
-        return {
-            "pipeline_id": info.pipeline_id,
-            "name": info.name,
-            "state": state,
-            "active": state in ACTIVE_PIPELINE_STATES
-            or bool(latest and latest["state"] in ACTIVE_UPDATE_STATES),
-            "latest_update": latest,
-            "health": _enum(info.health),
-            "link": f"{self.host}/pipelines/{info.pipeline_id}" if self.host else None,
-        }
+        return pipeline_entry(
+            info.pipeline_id,
+            info.name,
+            _enum(info.state) or "UNKNOWN",
+            latest,
+            f"{self.host}/pipelines/{info.pipeline_id}" if self.host else None,
+            health=_enum(info.health),
+        )
 
     def _ending(self, pipeline_id: str, update_id: str, started: str) -> dict[str, Any]:
         """When a finished update ended, its duration and error, from the pipeline's events.
@@ -241,16 +235,16 @@ class DatabricksStatusSource:
         duration_ms = run.run_duration or (
             (run.end_time - run.start_time) if run.end_time and run.start_time else None
         )
-        return {
-            "run_id": run.run_id,
-            "life_cycle_state": _enum(state.life_cycle_state) if state else None,
-            "result_state": _enum(state.result_state) if state else None,
-            "state_message": state.state_message if state else None,
-            "started_at": _iso_ms(run.start_time),
-            "ended_at": _iso_ms(run.end_time),
-            "duration_s": round(duration_ms / 1000, 3) if duration_ms else None,
-            "link": run.run_page_url,
-        }
+        return run_entry(
+            run.run_id,
+            _enum(state.life_cycle_state) if state else None,
+            _enum(state.result_state) if state else None,
+            state.state_message if state else None,
+            _iso_ms(run.start_time),
+            _iso_ms(run.end_time),
+            round(duration_ms / 1000, 3) if duration_ms else None,
+            link=run.run_page_url,
+        )
 
 
 def _creation_ms(value: Any) -> int | None:

@@ -19,13 +19,7 @@ from dashboard.logbuffer import logger
 from workloads import names, storage
 from workloads.config import Paths
 from workloads.ledger import Ledger
-
-# Active-state rules shared with `windmill status` (Databricks API state names).
-from workloads.supervisor.status import (  # noqa: E402
-    ACTIVE_PIPELINE_STATES,
-    ACTIVE_RUN_STATES,
-    ACTIVE_UPDATE_STATES,
-)
+from workloads.platform_status import ledger_job, ledger_pipeline
 
 log = logger("sources")
 
@@ -81,10 +75,6 @@ class GoldSource(Protocol):
         ...
 
 
-def duration_seconds(ms: Any) -> float | None:
-    return round(ms / 1000.0, 3) if isinstance(ms, int | float) else None
-
-
 # Local status ---------------------------------------------------------------------------------
 
 
@@ -99,8 +89,9 @@ class LocalStatusSource:
     def fetch_status(self) -> PlatformStatus:
         started = time.perf_counter()
         ledger = Ledger(self.paths.ledger)
-        pipelines = [self._pipeline(p) for p in ledger.list_pipelines()]
-        jobs = [self._job(j) for j in ledger.list_jobs(runs_per_job=5)]
+        # The same entries `windmill status` and the Databricks source return.
+        pipelines = [ledger_pipeline(p) for p in ledger.list_pipelines()]
+        jobs = [ledger_job(j) for j in ledger.list_jobs(runs_per_job=5)]
         events = ledger.recent_events(limit=50)
         log.info(
             "ledger read: %d pipelines, %d jobs, %d events in %.1f ms",
@@ -110,84 +101,6 @@ class LocalStatusSource:
             (time.perf_counter() - started) * 1000,
         )
         return PlatformStatus(pipelines, jobs, events, "local ledger")
-
-    @staticmethod
-    def _pipeline(row: dict[str, Any]) -> dict[str, Any]:
-        update = row.get("latest_update")
-        latest = None
-        if update:
-            metrics = update.get("metrics") or {}
-            latest = {
-                "update_id": update["update_id"],
-                "state": update["state"],
-                "cause": update.get("cause"),
-                "full_refresh": update.get("full_refresh"),
-                "started_at": update["started_at"],
-                "ended_at": update.get("ended_at"),
-                "duration_s": duration_seconds(update.get("duration_ms")),
-                "rows": update_rows(metrics),
-                "metrics": metrics,
-                "error": update.get("error"),
-            }
-        active = row["state"] in ACTIVE_PIPELINE_STATES or bool(
-            latest and latest["state"] in ACTIVE_UPDATE_STATES
-        )
-        return {
-            "pipeline_id": row["pipeline_id"],
-            "name": row["name"],
-            "state": row["state"],
-            "active": active,
-            "latest_update": latest,
-            "link": None,
-        }
-
-    @staticmethod
-    def _job(row: dict[str, Any]) -> dict[str, Any]:
-        runs = [
-            {
-                "run_id": run["run_id"],
-                "life_cycle_state": run["life_cycle_state"],
-                "result_state": run.get("result_state"),
-                "state_message": run.get("state_message"),
-                "started_at": run["started_at"],
-                "ended_at": run.get("ended_at"),
-                "duration_s": duration_seconds(run.get("duration_ms")),
-                "metrics": run.get("metrics"),
-                "link": None,
-            }
-            for run in row.get("latest_runs", [])
-        ]
-        return job_entry(row["job_id"], row["name"], runs, None)
-
-
-def update_rows(metrics: Any) -> int | None:
-    """Rows an update ingested: bronze rows written (the pipeline runner's metrics)."""
-    if not isinstance(metrics, dict):
-        return None
-    tables = metrics.get("tables")
-    if isinstance(tables, dict):
-        bronze = tables.get(names.BRONZE)
-        if isinstance(bronze, dict) and isinstance(bronze.get("rows_written"), int):
-            return bronze["rows_written"]
-    rows = metrics.get("rows")
-    return rows if isinstance(rows, int) else None
-
-
-def job_entry(
-    job_id: int, name: str, runs: list[dict[str, Any]], link: str | None
-) -> dict[str, Any]:
-    latest = runs[0] if runs else None
-    state = None
-    if latest:
-        state = latest["result_state"] or latest["life_cycle_state"]
-    return {
-        "job_id": job_id,
-        "name": name,
-        "state": state or "NEVER_RUN",
-        "active": bool(latest and latest["life_cycle_state"] in ACTIVE_RUN_STATES),
-        "latest_runs": runs,
-        "link": link,
-    }
 
 
 # Local gold -----------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """`windmill status`: the summary the dashboard's `/api/status` gives, read from the ledger.
 
-Counts follow the dashboard's rules: a pipeline is active when its state or its latest
-update is in progress; a job is active when its latest run is in progress.
+The pipelines and jobs are the dashboard's own entries (`workloads.platform_status`), so
+the counts follow its rules: a pipeline is active when its state or its latest update is
+in progress; a job is active when its latest run is in progress.
 """
 
 from __future__ import annotations
@@ -11,32 +12,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from workloads.config import Paths
+from workloads.errors import WindmillError
 from workloads.ledger import Ledger
+from workloads.platform_status import counts, ledger_job, ledger_pipeline
 from workloads.supervisor.lock import holder_pid, is_locked
-
-# The same sets as the dashboard's status source (Databricks API state names).
-ACTIVE_PIPELINE_STATES = frozenset(
-    {"RUNNING", "STARTING", "DEPLOYING", "RECOVERING", "RESETTING", "STOPPING"}
-)
-ACTIVE_UPDATE_STATES = frozenset(
-    {
-        "QUEUED",
-        "CREATED",
-        "WAITING_FOR_RESOURCES",
-        "INITIALIZING",
-        "SETTING_UP_TABLES",
-        "RUNNING",
-        "RESETTING",
-        "STOPPING",
-    }
-)
-ACTIVE_RUN_STATES = frozenset(
-    {"PENDING", "QUEUED", "RUNNING", "TERMINATING", "BLOCKED", "WAITING_FOR_RETRY"}
-)
-
-
-def _counts(active: list[bool]) -> dict[str, int]:
-    return {"total": len(active), "active": sum(active), "idle": len(active) - sum(active)}
 
 
 def supervisor_state(paths: Paths) -> dict[str, Any]:
@@ -45,7 +24,7 @@ def supervisor_state(paths: Paths) -> dict[str, Any]:
     info: dict[str, Any] = {"running": running, "pid": holder_pid(paths) if running else None}
     if running:
         try:
-            snapshot = json.loads((paths.run / "supervisor.json").read_text())
+            snapshot = json.loads(paths.supervisor_file.read_text())
             info["components"] = {
                 name: {"pid": c.get("pid"), "restarts": c.get("restarts", 0)}
                 for name, c in snapshot.get("components", {}).items()
@@ -56,51 +35,19 @@ def supervisor_state(paths: Paths) -> dict[str, Any]:
 
 
 def summary(paths: Paths) -> dict[str, Any]:
-    """`/api/status`'s fields for the local ledger, plus `supervisor` and the items listed."""
-    ledger = Ledger(paths.ledger) if paths.ledger.exists() else None  # status never creates a home
-    pipelines = []
-    for row in ledger.list_pipelines() if ledger else []:
-        latest = row.get("latest_update")
-        active = row["state"] in ACTIVE_PIPELINE_STATES or bool(
-            latest and latest["state"] in ACTIVE_UPDATE_STATES
+    """`/api/status`'s fields for the local ledger, plus `supervisor` and the items listed.
+
+    The entries are the dashboard's (`workloads.platform_status`). A home that does not
+    exist is an error (a command run outside the project folder), not "0 pipelines".
+    """
+    if not paths.home.is_dir():
+        raise WindmillError(
+            f"No windmill home at {paths.home}; run this in the project folder, or set "
+            "WINDMILL_HOME to the home's folder (e.g. WINDMILL_HOME=/path/to/project/.windmill)."
         )
-        pipelines.append(
-            {
-                "name": row["name"],
-                "state": row["state"],
-                "active": active,
-                "latest_update": None
-                if latest is None
-                else {
-                    "state": latest["state"],
-                    "started_at": latest["started_at"],
-                    "duration_s": None
-                    if latest.get("duration_ms") is None
-                    else latest["duration_ms"] / 1000,
-                    "error": latest.get("error"),
-                },
-            }
-        )
-    jobs = []
-    for row in ledger.list_jobs(runs_per_job=1) if ledger else []:
-        latest = row["latest_runs"][0] if row["latest_runs"] else None
-        state = (latest["result_state"] or latest["life_cycle_state"]) if latest else "NEVER_RUN"
-        jobs.append(
-            {
-                "name": row["name"],
-                "state": state,
-                "active": bool(latest and latest["life_cycle_state"] in ACTIVE_RUN_STATES),
-                "latest_run": None
-                if latest is None
-                else {
-                    "started_at": latest["started_at"],
-                    "duration_s": None
-                    if latest.get("duration_ms") is None
-                    else latest["duration_ms"] / 1000,
-                    "message": latest.get("state_message"),
-                },
-            }
-        )
+    ledger = Ledger(paths.ledger) if paths.ledger.exists() else None  # status never creates one
+    pipelines = [ledger_pipeline(row) for row in ledger.list_pipelines()] if ledger else []
+    jobs = [ledger_job(row) for row in ledger.list_jobs(runs_per_job=1)] if ledger else []
     return {
         "source": "local",
         "refreshed_at": datetime.now(UTC).isoformat(timespec="milliseconds"),
@@ -108,8 +55,8 @@ def summary(paths: Paths) -> dict[str, Any]:
         "stale_since": None,
         "error": None,
         "filter_path": "local ledger",
-        "pipelines": _counts([p["active"] for p in pipelines]),
-        "jobs": _counts([j["active"] for j in jobs]),
+        "pipelines": counts(pipelines),
+        "jobs": counts(jobs),
         "supervisor": supervisor_state(paths),
         "pipeline_list": pipelines,
         "job_list": jobs,
@@ -133,10 +80,10 @@ def render(data: dict[str, Any]) -> str:
         lines.append(f"  {p['name']}: {p['state']}{extra}")
     lines.append("jobs: {total} total, {active} active, {idle} idle".format(**data["jobs"]))
     for j in data["job_list"]:
-        latest = j["latest_run"]
+        latest = j["latest_runs"][0] if j["latest_runs"] else None
         extra = f"; since {latest['started_at']}" if latest else ""
-        if latest and latest["message"]:
-            extra += f" ({latest['message']})"
+        if latest and latest["state_message"]:
+            extra += f" ({latest['state_message']})"
         lines.append(f"  {j['name']}: {j['state']}{extra}")
     for name, c in (sup.get("components") or {}).items():
         pid = c["pid"] or "waiting"
