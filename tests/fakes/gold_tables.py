@@ -12,8 +12,10 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from workloads import names, storage
+from workloads import contract, names, storage
 from workloads.config import Paths
+from workloads.dispatch import builder
+from workloads.pipeline import transforms
 
 NOW = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
 TS = pa.timestamp("us", tz="UTC")
@@ -27,90 +29,42 @@ TURBINES = [
     ("TURBINE_00005", 55.18, 8.30, "NORMAL", None, 2250.5),
 ]
 
-STATUS_SCHEMA = pa.schema(
-    [
-        ("turbine_id", pa.string()),
-        ("timestamp", TS),
-        ("latitude", pa.float64()),
-        ("longitude", pa.float64()),
-        ("wind_speed", pa.float64()),
-        ("rotor_rpm", pa.float64()),
-        ("power_output", pa.float64()),
-        ("nacelle_temperature", pa.float64()),
-        ("gearbox_temperature", pa.float64()),
-        ("generator_temperature", pa.float64()),
-        ("vibration_level", pa.float64()),
-        ("oil_pressure", pa.float64()),
-        ("tower_lean", pa.float64()),
-        ("fault_code", pa.string()),
-        ("alert_level", pa.string()),
-        ("maintenance_needed", pa.bool_()),
-    ]
-)
-ALERTS_SCHEMA = pa.schema(
-    [
-        ("turbine_id", pa.string()),
-        ("fault_code", pa.string()),
-        ("alert_level", pa.string()),
-        ("opened_at", TS),
-        ("last_seen_at", TS),
-        ("readings", pa.int64()),
-        ("latitude", pa.float64()),
-        ("longitude", pa.float64()),
-        ("maintenance_needed", pa.bool_()),
-    ]
-)
-HOURLY_SCHEMA = pa.schema(
-    [
-        ("hour", TS),
-        ("turbines_reporting", pa.int64()),
-        ("readings", pa.int64()),
-        ("mean_power_kw", pa.float64()),
-        ("energy_mwh", pa.float64()),
-        ("availability", pa.float64()),
-        ("normal_readings", pa.int64()),
-        ("info_readings", pa.int64()),
-        ("warning_readings", pa.int64()),
-        ("critical_readings", pa.int64()),
-    ]
-)
-FAULTS_SCHEMA = pa.schema(
-    [
-        ("fault_code", pa.string()),
-        ("alert_level", pa.string()),
-        ("fault_count", pa.int64()),
-        ("turbines", pa.int64()),
-        ("first_seen", TS),
-        ("last_seen", TS),
-    ]
-)
-PLAN_SCHEMA = pa.schema(
-    [
-        ("planned_at", TS),
-        ("crew_id", pa.string()),
-        ("stop", pa.int32()),
-        ("task_id", pa.string()),
-        ("turbine_id", pa.string()),
-        ("fault_code", pa.string()),
-        ("alert_level", pa.string()),
-        ("latitude", pa.float64()),
-        ("longitude", pa.float64()),
-        ("arrival", TS),
-        ("start", TS),
-        ("finish", TS),
-        ("deadline", TS),
-        ("lateness_hours", pa.float64()),
-        ("km", pa.float64()),
-        ("plan_cost", pa.float64()),
-    ]
-)
+# Schemas come from the pipeline's contract (the transforms' declared output schemas and
+# the raw reading schema) and the dispatcher's plan schema, never a hand-written copy.
+ARROW_TYPES = {
+    "string": pa.string(),
+    "double": pa.float64(),
+    "bigint": pa.int64(),
+    "int": pa.int32(),
+    "boolean": pa.bool_(),
+    "timestamp": TS,
+}
+
+
+def arrow_schema(columns) -> pa.Schema:
+    """A pyarrow schema from (column, Spark SQL type) pairs or a DDL string."""
+    if isinstance(columns, str):
+        columns = [tuple(part.split()[:2]) for part in columns.split(",")]
+    return pa.schema([(name, ARROW_TYPES[kind]) for name, kind in columns])
+
+
+STATUS_SCHEMA = arrow_schema(transforms.STATUS_SCHEMA)
+ALERTS_SCHEMA = arrow_schema(transforms.ALERT_SCHEMA)
+HOURLY_SCHEMA = arrow_schema(transforms.HOURLY_SCHEMA)
+FAULTS_SCHEMA = arrow_schema(transforms.FAULT_SUMMARY_SCHEMA)
+PLAN_SCHEMA = arrow_schema(builder.PLAN_SCHEMA)
 SILVER_COLUMNS = [
-    ("turbine_id", pa.string()),
-    ("timestamp", TS),
-    ("nacelle_temperature", pa.float64()),
-    ("gearbox_temperature", pa.float64()),
-    ("generator_temperature", pa.float64()),
-    ("vibration_level", pa.float64()),
+    (name, ARROW_TYPES[kind])
+    for name, kind in contract.RAW_COLUMNS
+    if name
+    in (
+        "turbine_id",
+        "timestamp",
+        "nacelle_temperature",
+        "gearbox_temperature",
+        "generator_temperature",
+        "vibration_level",
+    )
 ]
 
 

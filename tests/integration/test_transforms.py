@@ -256,3 +256,17 @@ def test_fault_summary_counts_by_code_and_level(spark):
         "first_seen timestamp, last_seen timestamp",
     )
     assertDataFrameEqual(summary, expected)
+
+
+def test_each_gold_transform_returns_its_declared_schema(spark):
+    """The declared schemas are what readers and the test fakes rely on."""
+    silver = silver_of(spark, [reading(1, 0), faulty(2, 0, "TOWER_LEAN")])
+    as_of = transforms.as_of_column(AS_OF)
+    for transform, schema in (
+        (transforms.turbine_status, transforms.STATUS_SCHEMA),
+        (transforms.maintenance_alerts, transforms.ALERT_SCHEMA),
+        (transforms.fleet_hourly, transforms.HOURLY_SCHEMA),
+        (transforms.fault_summary, transforms.FAULT_SUMMARY_SCHEMA),
+    ):
+        got = [(f.name, f.dataType.simpleString()) for f in transform(silver, as_of, 24).schema]
+        assert got == list(schema), transform.__name__

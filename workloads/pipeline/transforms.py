@@ -16,55 +16,67 @@ BRONZE_COLUMNS = ("raw", "source_file", "ingested_at")
 SILVER_KEY = ("turbine_id", "timestamp")
 SILVER_COLUMNS = (*COLUMN_NAMES, "reading_date")
 QUARANTINE_COLUMNS = ("raw", "source_file", "ingested_at", "rejection_reasons", *COLUMN_NAMES)
-STATUS_COLUMNS = (
-    "turbine_id",
-    "timestamp",
-    "latitude",
-    "longitude",
-    "wind_speed",
-    "rotor_rpm",
-    "power_output",
-    "nacelle_temperature",
-    "gearbox_temperature",
-    "generator_temperature",
-    "vibration_level",
-    "oil_pressure",
-    "tower_lean",
-    "fault_code",
-    "alert_level",
-    "maintenance_needed",
+_RAW_TYPES = dict(RAW_COLUMNS)
+
+# The gold tables' output schemas, (column, Spark SQL type) in order: what every reader
+# (the dashboard, the dispatcher, the test fakes) may rely on. Tests check that each
+# transform returns exactly this schema.
+STATUS_SCHEMA: tuple[tuple[str, str], ...] = tuple(
+    (name, _RAW_TYPES[name])
+    for name in (
+        "turbine_id",
+        "timestamp",
+        "latitude",
+        "longitude",
+        "wind_speed",
+        "rotor_rpm",
+        "power_output",
+        "nacelle_temperature",
+        "gearbox_temperature",
+        "generator_temperature",
+        "vibration_level",
+        "oil_pressure",
+        "tower_lean",
+        "fault_code",
+        "alert_level",
+        "maintenance_needed",
+    )
 )
-ALERT_COLUMNS = (
-    "turbine_id",
-    "fault_code",
-    "alert_level",
-    "opened_at",
-    "last_seen_at",
-    "readings",
-    "latitude",
-    "longitude",
-    "maintenance_needed",
+ALERT_SCHEMA: tuple[tuple[str, str], ...] = (
+    ("turbine_id", "string"),
+    ("fault_code", "string"),
+    ("alert_level", "string"),
+    ("opened_at", "timestamp"),
+    ("last_seen_at", "timestamp"),
+    ("readings", "bigint"),
+    ("latitude", "double"),
+    ("longitude", "double"),
+    ("maintenance_needed", "boolean"),
 )
-HOURLY_COLUMNS = (
-    "hour",
-    "turbines_reporting",
-    "readings",
-    "mean_power_kw",
-    "energy_mwh",
-    "availability",
-    "normal_readings",
-    "info_readings",
-    "warning_readings",
-    "critical_readings",
+HOURLY_SCHEMA: tuple[tuple[str, str], ...] = (
+    ("hour", "timestamp"),
+    ("turbines_reporting", "bigint"),
+    ("readings", "bigint"),
+    ("mean_power_kw", "double"),
+    ("energy_mwh", "double"),
+    ("availability", "double"),
+    ("normal_readings", "bigint"),
+    ("info_readings", "bigint"),
+    ("warning_readings", "bigint"),
+    ("critical_readings", "bigint"),
 )
-FAULT_SUMMARY_COLUMNS = (
-    "fault_code",
-    "alert_level",
-    "fault_count",
-    "turbines",
-    "first_seen",
-    "last_seen",
+FAULT_SUMMARY_SCHEMA: tuple[tuple[str, str], ...] = (
+    ("fault_code", "string"),
+    ("alert_level", "string"),
+    ("fault_count", "bigint"),
+    ("turbines", "bigint"),
+    ("first_seen", "timestamp"),
+    ("last_seen", "timestamp"),
 )
+STATUS_COLUMNS = tuple(name for name, _ in STATUS_SCHEMA)
+ALERT_COLUMNS = tuple(name for name, _ in ALERT_SCHEMA)
+HOURLY_COLUMNS = tuple(name for name, _ in HOURLY_SCHEMA)
+FAULT_SUMMARY_COLUMNS = tuple(name for name, _ in FAULT_SUMMARY_SCHEMA)
 _INPUTS = rules.RuleInputs()
 
 
