@@ -2,7 +2,8 @@
 
 One SQLite file under `$WINDMILL_HOME`, shared by every local process (generator,
 pipeline engine, dispatcher, supervisor, dashboard). States use the names of the
-Databricks REST APIs so that the dashboard shows the same thing in both places:
+Databricks REST APIs (declared once in `workloads.states`) so that the dashboard shows
+the same thing in both places:
 
 - pipeline state: IDLE, RUNNING, FAILED, STOPPING, ...
 - update state: QUEUED, INITIALIZING, RUNNING, COMPLETED, FAILED, CANCELED
@@ -25,6 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from workloads import states
 from workloads.errors import WindmillError
 
 SCHEMA = """
@@ -75,9 +77,6 @@ CREATE TABLE IF NOT EXISTS events (
     message TEXT NOT NULL
 );
 """
-
-TERMINAL_UPDATE_STATES = frozenset({"COMPLETED", "FAILED", "CANCELED"})
-RESULT_STATES = frozenset({"SUCCESS", "FAILED", "CANCELED"})
 
 
 def now_iso() -> str:
@@ -137,8 +136,8 @@ class Ledger:
         at = now_iso()
         self._write(
             "INSERT OR IGNORE INTO pipelines(pipeline_id, name, state, created_at, state_changed_at)"
-            " VALUES (?, ?, 'IDLE', ?, ?)",
-            (pipeline_id, name, at, at),
+            " VALUES (?, ?, ?, ?, ?)",
+            (pipeline_id, name, states.IDLE, at, at),
         )
         return pipeline_id
 
@@ -155,10 +154,10 @@ class Ledger:
         update_id = str(uuid.uuid4())
         self._write(
             "INSERT INTO pipeline_updates(update_id, pipeline_id, state, cause, full_refresh, started_at)"
-            " VALUES (?, ?, 'RUNNING', ?, ?, ?)",
-            (update_id, pipeline_id, cause, int(full_refresh), now_iso()),
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (update_id, pipeline_id, states.RUNNING, cause, int(full_refresh), now_iso()),
         )
-        self.set_pipeline_state(pipeline_id, "RUNNING", cause)
+        self.set_pipeline_state(pipeline_id, states.RUNNING, cause)
         return update_id
 
     def finish_update(
@@ -171,7 +170,7 @@ class Ledger:
         pipeline_state: str | None = None,
     ) -> None:
         """Close an update as COMPLETED, FAILED or CANCELED; the pipeline goes IDLE (or FAILED)."""
-        if state not in TERMINAL_UPDATE_STATES:
+        if state not in states.TERMINAL_UPDATE_STATES:
             raise ValueError(f"not a terminal update state: {state}")
         ended = now_iso()
         with self._connect() as db:
@@ -193,7 +192,7 @@ class Ledger:
                     update_id,
                 ),
             )
-        next_state = pipeline_state or ("FAILED" if state == "FAILED" else "IDLE")
+        next_state = pipeline_state or (states.FAILED if state == states.FAILED else states.IDLE)
         self.set_pipeline_state(row["pipeline_id"], next_state)
 
     def list_pipelines(self) -> list[dict[str, Any]]:
@@ -228,8 +227,8 @@ class Ledger:
     def start_run(self, job_id: int) -> int:
         """Record a RUNNING run of the job; returns its run id."""
         cursor = self._write(
-            "INSERT INTO job_runs(job_id, life_cycle_state, started_at) VALUES (?, 'RUNNING', ?)",
-            (job_id, now_iso()),
+            "INSERT INTO job_runs(job_id, life_cycle_state, started_at) VALUES (?, ?, ?)",
+            (job_id, states.RUNNING, now_iso()),
         )
         return int(cursor.lastrowid)
 
@@ -240,10 +239,10 @@ class Ledger:
         message: str | None = None,
         *,
         metrics: dict[str, Any] | None = None,
-        life_cycle_state: str = "TERMINATED",
+        life_cycle_state: str = states.TERMINATED,
     ) -> None:
         """Close a run with SUCCESS, FAILED or CANCELED."""
-        if result_state not in RESULT_STATES:
+        if result_state not in states.RESULT_STATES:
             raise ValueError(f"not a result state: {result_state}")
         ended = now_iso()
         with self._connect() as db:
@@ -304,27 +303,42 @@ class Ledger:
         ended = now_iso()
         closed = 0
         with self._connect() as db:
+            terminal = sorted(states.TERMINAL_UPDATE_STATES)
             for row in db.execute(
-                "SELECT update_id, started_at FROM pipeline_updates WHERE state NOT IN"
-                " ('COMPLETED', 'FAILED', 'CANCELED')"
+                "SELECT update_id, started_at FROM pipeline_updates WHERE state NOT IN (?, ?, ?)",
+                terminal,
             ).fetchall():
                 db.execute(
-                    "UPDATE pipeline_updates SET state = 'FAILED', ended_at = ?, duration_ms = ?,"
+                    "UPDATE pipeline_updates SET state = ?, ended_at = ?, duration_ms = ?,"
                     " error = ? WHERE update_id = ?",
-                    (ended, _duration_ms(row["started_at"], ended), reason, row["update_id"]),
+                    (
+                        states.FAILED,
+                        ended,
+                        _duration_ms(row["started_at"], ended),
+                        reason,
+                        row["update_id"],
+                    ),
                 )
                 closed += 1
             for row in db.execute(
-                "SELECT run_id, started_at FROM job_runs WHERE life_cycle_state IN ('PENDING', 'RUNNING')"
+                "SELECT run_id, started_at FROM job_runs WHERE life_cycle_state IN (?, ?)",
+                sorted(states.OPEN_RUN_STATES),
             ).fetchall():
                 db.execute(
-                    "UPDATE job_runs SET life_cycle_state = 'INTERNAL_ERROR', result_state = 'FAILED',"
+                    "UPDATE job_runs SET life_cycle_state = ?, result_state = ?,"
                     " state_message = ?, ended_at = ?, duration_ms = ? WHERE run_id = ?",
-                    (reason, ended, _duration_ms(row["started_at"], ended), row["run_id"]),
+                    (
+                        states.INTERNAL_ERROR,
+                        states.FAILED,
+                        reason,
+                        ended,
+                        _duration_ms(row["started_at"], ended),
+                        row["run_id"],
+                    ),
                 )
                 closed += 1
             db.execute(
-                "UPDATE pipelines SET state = 'IDLE', state_changed_at = ? WHERE state NOT IN ('IDLE', 'FAILED')",
-                (ended,),
+                "UPDATE pipelines SET state = ?, state_changed_at = ? WHERE state NOT IN (?, ?)",
+                (states.IDLE, ended, states.IDLE, states.FAILED),
             )
         return closed

@@ -10,7 +10,7 @@ from __future__ import annotations
 IDLE = "IDLE"
 RUNNING = "RUNNING"
 FAILED = "FAILED"
-RECOVERING = "RECOVERING"
+RECOVERING = "RECOVERING"  # a continuous pipeline being restarted
 ACTIVE_PIPELINE_STATES = frozenset(
     {RUNNING, "STARTING", "DEPLOYING", RECOVERING, "RESETTING", "STOPPING"}
 )

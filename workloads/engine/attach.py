@@ -19,7 +19,7 @@ from workloads.config import Paths, ensure_writable
 
 
 def engine_file(paths: Paths) -> Path:
-    return paths.run / "engine.json"
+    return paths.engine_file
 
 
 def _alive(pid: int) -> bool:

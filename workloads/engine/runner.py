@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from workloads import storage
+from workloads import states, storage
 from workloads.config import LOCAL_DATABASE, PIPELINE_DATABASE, Paths, ensure_writable
 from workloads.ledger import Ledger
 from workloads.names import MATERIALIZED_VIEWS, PIPELINE_NAME, STREAMING_TABLES
@@ -53,7 +53,7 @@ class UpdateResult:
 
     @property
     def ok(self) -> bool:
-        return self.state == "COMPLETED"
+        return self.state == states.COMPLETED
 
 
 class UpdateFailed(Exception):
@@ -223,9 +223,11 @@ def close_stale_updates(ledger: Ledger, pipeline_id: str) -> int:
     """Mark updates left RUNNING by a process that died (kill -9) as FAILED."""
     closed = 0
     for update in ledger.list_updates(pipeline_id, limit=50):
-        if update["state"] not in ("COMPLETED", "FAILED", "CANCELED"):
+        if update["state"] not in states.TERMINAL_UPDATE_STATES:
             ledger.finish_update(
-                update["update_id"], "FAILED", error="the engine process ended during the update"
+                update["update_id"],
+                states.FAILED,
+                error="the engine process ended during the update",
             )
             closed += 1
     return closed
@@ -281,14 +283,14 @@ def run_update(
         published = publish_update(spark, paths, dirs, database, publish_database)
     except KeyboardInterrupt:
         duration = time.monotonic() - started
-        ledger.finish_update(update_id, "CANCELED", error="interrupted")
+        ledger.finish_update(update_id, states.CANCELED, error="interrupted")
         raise
     except Exception as exc:  # a failed update is recorded, not raised
         duration = time.monotonic() - started
         error = _one_line(exc)
         log.error("pipeline update failed: %s", error)
-        ledger.finish_update(update_id, "FAILED", error=error)
-        return UpdateResult(update_id, "FAILED", duration, full_refresh, error=error)
+        ledger.finish_update(update_id, states.FAILED, error=error)
+        return UpdateResult(update_id, states.FAILED, duration, full_refresh, error=error)
     duration = time.monotonic() - started
     try:
         metrics = storage.update_metrics(dirs, before, full_refresh, published)
@@ -297,10 +299,10 @@ def run_update(
         metrics = {}
     metrics["duration_s"] = round(duration, 3)
     metrics["landing_files"] = len(files)
-    ledger.finish_update(update_id, "COMPLETED", metrics=metrics)
+    ledger.finish_update(update_id, states.COMPLETED, metrics=metrics)
     return UpdateResult(
         update_id,
-        "COMPLETED",
+        states.COMPLETED,
         duration,
         full_refresh,
         metrics=metrics,

@@ -188,7 +188,7 @@ def run_up(args: argparse.Namespace) -> int:
                     healthy_after=args.healthy_after,
                 ),
                 grace=args.stop_grace,
-                state_file=home.run / "supervisor.json",
+                state_file=home.supervisor_file,
                 announce=say,
             )
             host = "127.0.0.1" if args.address in ("0.0.0.0", "::") else args.address

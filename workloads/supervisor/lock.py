@@ -16,7 +16,7 @@ from workloads.errors import WindmillError
 
 
 def lock_file(paths: Paths) -> Path:
-    return paths.run / "supervisor.lock"
+    return paths.supervisor_lock
 
 
 def holder_pid(paths: Paths) -> int | None:

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, TypeVar
 
+from workloads import states
 from workloads.errors import WindmillError
 from workloads.ledger import Ledger
 from workloads.signals import StopOnSignal
@@ -44,8 +45,6 @@ T = TypeVar("T")
 ALWAYS = "always"  # a service: restart whenever it exits
 ON_FAILURE = "on-failure"  # a task: restart only if it fails
 NEVER = "never"
-
-OPEN_UPDATE_STATES = ("QUEUED", "INITIALIZING", "SETTING_UP_TABLES", "RUNNING", "STOPPING")
 
 
 @dataclass(frozen=True)
@@ -421,9 +420,9 @@ class Supervisor:
         uptime: float,
     ) -> None:
         if run_id is not None:
-            self._finish_run(run_id, "FAILED", message)
+            self._finish_run(run_id, states.FAILED, message)
         state.run_id = None
-        self._close_orphans(component, "FAILED", f"{component.name} process {message}")
+        self._close_orphans(component, states.FAILED, f"{component.name} process {message}")
         if component.restart == NEVER:
             state.next_start = None
             retry = "not restarting"
@@ -446,14 +445,14 @@ class Supervisor:
     ) -> None:
         if state.run_id is not None:
             if stopped:
-                self._finish_run(state.run_id, "CANCELED", "stopped by windmill up")
+                self._finish_run(state.run_id, states.CANCELED, "stopped by windmill up")
             elif returncode == 0:
-                self._finish_run(state.run_id, "SUCCESS")
+                self._finish_run(state.run_id, states.SUCCESS)
             else:
-                self._finish_run(state.run_id, "FAILED", describe_exit(returncode))
+                self._finish_run(state.run_id, states.FAILED, describe_exit(returncode))
             state.run_id = None
         if stopped:
-            self._close_orphans(component, "CANCELED", "stopped by windmill up", idle=True)
+            self._close_orphans(component, states.CANCELED, "stopped by windmill up", idle=True)
 
     def _close_orphans(
         self, component: Component, final_state: str, message: str, *, idle: bool = False
@@ -462,27 +461,31 @@ class Supervisor:
         job_id = self._job_ids.get(component.name)
         if component.records_own_runs and job_id is not None:
             for run in self._record(lambda led: led.list_runs(job_id, 5)) or []:
-                if run["life_cycle_state"] in ("PENDING", "RUNNING"):
+                if run["life_cycle_state"] in states.OPEN_RUN_STATES:
                     self._finish_run(run["run_id"], final_state, message)
         pipeline_id = self._pipeline_ids.get(component.name)
         if pipeline_id is None or self.ledger is None:
             return
-        error = message if final_state == "FAILED" else None
+        error = message if final_state == states.FAILED else None
         for update in self._record(lambda led: led.list_updates(pipeline_id, 5)) or []:
-            if update["state"] in OPEN_UPDATE_STATES:
+            if update["state"] in states.ACTIVE_UPDATE_STATES:
                 update_id = update["update_id"]
                 self._record(
                     lambda led, u=update_id: led.finish_update(
-                        u, final_state, error=error, pipeline_state="IDLE" if idle else None
+                        u, final_state, error=error, pipeline_state=states.IDLE if idle else None
                     )
                 )
         if idle:
             self._record(
-                lambda led: led.set_pipeline_state(pipeline_id, "IDLE", "stopped by windmill up")
+                lambda led: led.set_pipeline_state(
+                    pipeline_id, states.IDLE, "stopped by windmill up"
+                )
             )
-        elif final_state == "FAILED":
+        elif final_state == states.FAILED:
             # Being restarted: Databricks calls a continuous pipeline in this state RECOVERING.
-            self._record(lambda led: led.set_pipeline_state(pipeline_id, "RECOVERING", message))
+            self._record(
+                lambda led: led.set_pipeline_state(pipeline_id, states.RECOVERING, message)
+            )
 
     @staticmethod
     def _signal(proc: subprocess.Popen[bytes], sig: int) -> None:
