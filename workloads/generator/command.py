@@ -1,8 +1,8 @@
 """`windmill generate`: write turbine sensor readings to the landing folder.
 
-Also the entry point of the generator job on Databricks (`python -m
-workloads.generator.command --landing /Volumes/...`), where it uses the cluster's
-active Spark session.
+On Databricks the generator job runs the wheel's `windmill generate --landing
+/Volumes/...` and uses the cluster's active Spark session. Every flag's default is a
+`GeneratorConfig` field default (workloads/generator/config.py), declared once.
 """
 
 from __future__ import annotations
@@ -12,9 +12,7 @@ import sys
 from pathlib import Path
 
 from workloads import cli_args
-
-DEFAULT_SEED = 42
-DEFAULT_BACKFILL_BATCH = 100_000  # readings per file in backfill (rounded to whole time steps)
+from workloads.generator.config import GeneratorConfig, default
 
 DESCRIPTION = """\
 Write realistic wind-turbine sensor readings (built on dbldatagen, classic local Spark)
@@ -43,74 +41,75 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--records-per-batch",
         type=cli_args.positive_int,
-        default=10,
+        default=default("records_per_batch"),
         help="readings per batch file when streaming",
     )
     parser.add_argument(
         "--batch-interval",
         type=cli_args.non_negative_float,
-        default=15.0,
+        default=default("batch_interval"),
         help="seconds between streaming batches",
     )
     parser.add_argument(
         "--max-iterations",
         type=cli_args.positive_int,
-        default=100_000,
+        default=default("max_iterations"),
         help="streaming batches to write before stopping",
     )
     parser.add_argument(
-        "--turbines", type=cli_args.positive_int, default=100, help="fleet size (1-99999)"
+        "--turbines",
+        type=cli_args.positive_int,
+        default=default("turbines"),
+        help="fleet size (1-99999)",
     )
     parser.add_argument(
         "--seed",
         type=cli_args.non_negative_int,
-        default=DEFAULT_SEED,
+        default=default("seed"),
         help="same seed and flags give the same readings",
     )
     parser.add_argument(
         "--start",
         type=cli_args.utc_timestamp,
-        default=None,
+        default=default("start"),
         help="first reading time, ISO 8601 (default: now when streaming; "
         "now minus --backfill-hours in backfill)",
     )
     parser.add_argument(
         "--backfill-hours",
         type=cli_args.positive_float,
-        default=None,
+        default=default("backfill_hours"),
         help="write this many hours of history as fast as possible, then stop",
     )
     parser.add_argument(
         "--reading-interval",
         type=cli_args.positive_float,
-        default=60.0,
+        default=default("reading_interval"),
         help="seconds between two readings of one turbine in backfill",
     )
     parser.add_argument(
         "--backfill-batch-size",
         type=cli_args.positive_int,
-        default=DEFAULT_BACKFILL_BATCH,
+        default=default("backfill_batch_size"),
         help="readings per file in backfill (rounded down to whole fleet readings)",
     )
     parser.add_argument(
         "--bad-record-rate",
         type=cli_args.fraction,
-        default=0.0,
+        default=default("bad_record_rate"),
         help="fraction of malformed lines (truncated JSON, wrong types, null keys, "
         "out-of-range values, duplicates) for testing the pipeline",
     )
     parser.add_argument(
         "--landing",
         type=Path,
-        default=None,
+        default=default("landing"),
         help="landing folder (default: $WINDMILL_HOME/landing/raw_sensor_data; "
         "on Databricks a /Volumes/... path)",
     )
 
 
-def config_from_args(args: argparse.Namespace):
-    from workloads.generator.generate import GeneratorConfig
-
+def config_from_args(args: argparse.Namespace) -> GeneratorConfig:
     return GeneratorConfig(
         records_per_batch=args.records_per_batch,
         batch_interval=args.batch_interval,
@@ -142,7 +141,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Databricks job entry point: `python -m workloads.generator.command [FLAGS]`."""
+    """`python -m workloads.generator.command [FLAGS]`: the same as `windmill generate [FLAGS]`."""
     from workloads import cli
 
     return cli.main(["generate", *(sys.argv[1:] if argv is None else argv)])

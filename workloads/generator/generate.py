@@ -21,50 +21,11 @@ from workloads import names
 from workloads.config import Paths, ensure_writable
 from workloads.errors import WindmillError
 from workloads.generator import spec, writer
-from workloads.generator.command import DEFAULT_BACKFILL_BATCH, DEFAULT_SEED
+from workloads.generator.config import GeneratorConfig
 from workloads.ledger import Ledger
 from workloads.signals import StopOnSignal
 
 log = logging.getLogger("windmill.generator")
-
-MAX_TURBINES = 99_999  # turbine ids have five digits
-
-
-@dataclass(frozen=True)
-class GeneratorConfig:
-    """What one `windmill generate` invocation writes (see its --help)."""
-
-    records_per_batch: int = 10
-    batch_interval: float = 15.0
-    max_iterations: int = 100_000
-    turbines: int = 100
-    seed: int = DEFAULT_SEED
-    start: datetime | None = None
-    backfill_hours: float | None = None
-    reading_interval: float = 60.0
-    backfill_batch_size: int = DEFAULT_BACKFILL_BATCH
-    bad_record_rate: float = 0.0
-    landing: Path | None = None
-    partitions: int | None = None  # Spark partitions per batch (default: by batch size)
-
-    def validate(self) -> None:
-        if not 1 <= self.turbines <= MAX_TURBINES:
-            raise WindmillError(f"--turbines must be between 1 and {MAX_TURBINES}.")
-        if self.backfill_hours is not None:
-            if self.reading_interval * 1000 < 1:
-                raise WindmillError("--reading-interval must be at least 0.001 seconds.")
-            if self.backfill_steps() < 1:
-                raise WindmillError(
-                    "--backfill-hours is shorter than one --reading-interval; "
-                    "write more hours or read more often."
-                )
-
-    @property
-    def interval_ms(self) -> int:
-        return max(1, round(self.reading_interval * 1000))
-
-    def backfill_steps(self) -> int:
-        return int((self.backfill_hours or 0) * 3_600_000 // self.interval_ms)
 
 
 @dataclass

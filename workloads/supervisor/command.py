@@ -18,6 +18,9 @@ ABANDONED = "abandoned: previous windmill up stopped unexpectedly"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
+    from workloads.supervisor.stack import StackOptions
+
+    d = StackOptions()  # every default once, in StackOptions (the generator's: GeneratorConfig)
     up = subparsers.add_parser(
         "up",
         help="run the whole system locally (generator, pipeline, dispatcher, dashboard), supervised",
@@ -28,42 +31,55 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "restarted with backoff; Ctrl-C stops everything. Logs: $WINDMILL_HOME/logs."
         ),
     )
-    up.add_argument("--turbines", type=positive_int, default=100, help="fleet size (default 100)")
     up.add_argument(
-        "--records-per-batch", type=positive_int, default=10, help="readings per batch (default 10)"
+        "--turbines",
+        type=positive_int,
+        default=d.turbines,
+        help=f"fleet size (default {d.turbines})",
+    )
+    up.add_argument(
+        "--records-per-batch",
+        type=positive_int,
+        default=d.records_per_batch,
+        help=f"readings per batch (default {d.records_per_batch})",
     )
     up.add_argument(
         "--batch-interval",
         type=non_negative_float,
-        default=15.0,
-        help="seconds between batches (default 15)",
+        default=d.batch_interval,
+        help=f"seconds between batches (default {d.batch_interval:g})",
     )
     up.add_argument(
         "--backfill-hours",
         type=non_negative_float,
-        default=24.0,
-        help="history generated on a first start with an empty WINDMILL_HOME (default 24; 0: none)",
+        default=d.backfill_hours,
+        help="history generated on a first start with an empty WINDMILL_HOME "
+        f"(default {d.backfill_hours:g}; 0: none)",
     )
-    up.add_argument("--seed", type=int, default=42, help="generator seed (default 42)")
-    up.add_argument("--port", type=port, default=5006, help="dashboard port (default 5006)")
-    up.add_argument("--address", default="127.0.0.1", help="dashboard address (default 127.0.0.1)")
+    up.add_argument("--seed", type=int, default=d.seed, help=f"generator seed (default {d.seed})")
+    up.add_argument("--port", type=port, default=d.port, help=f"dashboard port (default {d.port})")
+    up.add_argument("--address", default=d.address, help=f"dashboard address (default {d.address})")
     up.add_argument(
         "--refresh-seconds",
         type=positive_float,
-        default=15.0,
-        help="dashboard refresh period (default 15)",
+        default=d.refresh_seconds,
+        help=f"dashboard refresh period (default {d.refresh_seconds:g})",
     )
     # Tuning for tests and benchmarks, not part of the documented interface.
     hidden = argparse.SUPPRESS
-    up.add_argument("--pipeline-interval", type=positive_float, default=5.0, help=hidden)
-    up.add_argument("--reading-interval", type=positive_float, default=None, help=hidden)
-    up.add_argument("--max-iterations", type=positive_int, default=None, help=hidden)
+    up.add_argument(
+        "--pipeline-interval", type=positive_float, default=d.pipeline_interval, help=hidden
+    )
+    up.add_argument(
+        "--reading-interval", type=positive_float, default=d.reading_interval, help=hidden
+    )
+    up.add_argument("--max-iterations", type=positive_int, default=d.max_iterations, help=hidden)
     up.add_argument("--restart-backoff", type=positive_float, default=1.0, help=hidden)
     up.add_argument("--restart-backoff-max", type=positive_float, default=30.0, help=hidden)
     up.add_argument("--healthy-after", type=positive_float, default=60.0, help=hidden)
     up.add_argument("--stop-grace", type=positive_float, default=15.0, help=hidden)
     up.add_argument("--no-dispatch", action="store_true", help=hidden)
-    up.add_argument("--dispatch-every", type=positive_float, default=30.0, help=hidden)
+    up.add_argument("--dispatch-every", type=positive_float, default=d.dispatch_every, help=hidden)
     up.add_argument("--only", type=_names, default=None, help=hidden)  # e.g. dashboard,pipeline
     up.set_defaults(func=run_up)
 

@@ -34,6 +34,7 @@ from workloads import names
 from workloads.config import Paths
 from workloads.engine.attach import running_engine
 from workloads.errors import WindmillError
+from workloads.generator.config import default as generator_default
 from workloads.ledger import Ledger
 from workloads.supervisor.process import ALWAYS, ON_FAILURE, Component
 
@@ -44,13 +45,17 @@ MIN_FREE_BYTES = 64 * 1024 * 1024
 
 @dataclass(frozen=True)
 class StackOptions:
-    """What `windmill up` passes to its components (the generator's and dashboard's flags)."""
+    """What `windmill up` passes to its components (the generator's and dashboard's flags).
 
-    turbines: int = 100
-    records_per_batch: int = 10
-    batch_interval: float = 15.0
-    backfill_hours: float = 24.0
-    seed: int = 42
+    The generator's options default to `GeneratorConfig`'s (their one home); the rest are
+    the local system's own (`windmill up`'s flags take their defaults from here).
+    """
+
+    turbines: int = generator_default("turbines")
+    records_per_batch: int = generator_default("records_per_batch")
+    batch_interval: float = generator_default("batch_interval")
+    backfill_hours: float = 24.0  # history written on a first start (not a generator default)
+    seed: int = generator_default("seed")
     port: int = 5006
     address: str = "127.0.0.1"
     refresh_seconds: float = 15.0
