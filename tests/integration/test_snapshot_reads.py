@@ -1,5 +1,5 @@
 """Snapshot reads: while the continuous pipeline updates (and the dispatcher re-plans), readers
-in other processes never see an empty, partial or missing gold table.
+in other processes never see an empty, partial or missing gold table; then `windmill clean`.
 
 The pipeline rewrites each materialized view's folder in place on every update; readers
 go through published versions (workloads.storage). Every read's row count must equal the
@@ -20,7 +20,7 @@ from collections import defaultdict
 import pytest
 
 from tests.helpers import REPO, faulty, line, reading, write_landing
-from workloads import names
+from workloads import names, storage
 from workloads.ledger import Ledger
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -163,3 +163,23 @@ def test_readers_never_see_a_half_written_gold_table(windmill_home, tmp_path):
         assert len(set(by_table[names.GOLD_STATUS])) >= 3, (mode, set(by_table[names.GOLD_STATUS]))
     sql_reads = sum(1 for _ in (tmp_path / "sql.jsonl").open())
     print(f"{len(completed_updates(ledger))} updates; sql reads {sql_reads}")
+
+    # `windmill clean` then means what the Databricks "Drop Tables" job means: the pipeline's
+    # tables reset (data, checkpoints, versions), the outside tables dropped, landing kept.
+    landing = sorted(p.name for p in paths.landing.iterdir())
+    cleaned = subprocess.run(
+        [sys.executable, "-m", "workloads.cli", "clean", "--yes"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert cleaned.returncode == 0, cleaned.stderr[-2000:]
+    for table in (names.GOLD_STATUS, names.GOLD_DISPATCH, names.SILVER):
+        assert table in cleaned.stdout
+    for table in names.DASHBOARD_TABLES:
+        assert storage.read_table(paths, table) is None, table
+    assert not paths.pipeline_storage.exists()
+    assert not list(paths.versions.glob("*/v*"))
+    assert sorted(p.name for p in paths.landing.iterdir()) == landing

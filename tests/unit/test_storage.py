@@ -140,3 +140,14 @@ def test_a_damaged_version_raises_after_the_retries(home):
     version.paths()[0].write_bytes(b"not parquet")
     with pytest.raises(pa.ArrowInvalid):
         storage.read_table(home, TABLE, retry_delay=0)
+
+
+def test_clean_empties_the_landing_folder_only_when_asked(home):
+    from workloads.engine.clean import empty_landing
+
+    assert empty_landing(home) == 0  # no landing folder yet
+    home.landing.mkdir(parents=True)
+    for name in ("a.jsonl", ".b.jsonl.tmp"):
+        (home.landing / name).write_text("{}\n")
+    assert empty_landing(home) == 2
+    assert list(home.landing.iterdir()) == []

@@ -38,3 +38,17 @@ def test_a_bad_instance_is_one_clear_error(tmp_path):
     missing = run_windmill("dispatch", "--instance", str(tmp_path / "nope.json"), check=False)
     assert missing.returncode == 2
     assert "does not exist" in missing.stderr
+
+
+def test_a_binary_instance_or_roster_file_is_one_sentence_exit_2(tmp_path):
+    binary = tmp_path / "instance.json"
+    binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\xff\xfe binary")
+    result = run_windmill("dispatch", "--instance", str(binary), check=False)
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        f"windmill dispatch: The instance file {binary} is not UTF-8 text (a binary file?);"
+        " pass a JSON file."
+    )
+    roster = run_windmill("dispatch", "--roster", str(binary), check=False)
+    assert roster.returncode == 2
+    assert "The roster file" in roster.stderr and "Traceback" not in roster.stderr
