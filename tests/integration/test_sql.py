@@ -8,8 +8,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from workloads import contract
-from workloads.engine.sql import render, run_query
+from workloads.engine.sql import run_query
 from workloads.errors import WindmillError
+
+pytestmark = pytest.mark.integration
 
 START = datetime(2026, 1, 5, tzinfo=UTC)
 
@@ -99,7 +101,6 @@ def landed(engine_paths):
     return batches
 
 
-@pytest.mark.integration
 def test_original_examples_run_unchanged(spark, engine_paths, landed):
     results = {
         name: run_query(spark, engine_paths, q.strip().rstrip(";"))
@@ -137,7 +138,6 @@ def test_original_examples_run_unchanged(spark, engine_paths, landed):
     assert [(b["batch_id"], b["records"]) for b in batches] == [("b2", 3), ("b1", 2)]
 
 
-@pytest.mark.integration
 def test_bad_query_is_one_clear_error(spark, engine_paths, landed):
     with pytest.raises(WindmillError, match="TABLE_OR_VIEW_NOT_FOUND.*windmill pipeline run"):
         run_query(spark, engine_paths, "SELECT * FROM no_such_table")
@@ -145,28 +145,6 @@ def test_bad_query_is_one_clear_error(spark, engine_paths, landed):
         run_query(spark, engine_paths, "SELEC oops")
 
 
-@pytest.mark.unit
-def test_render_formats():
-    columns = ["turbine_id", "power", "at"]
-    rows = [
-        {"turbine_id": "TURBINE_00001", "power": 1.5, "at": datetime(2026, 1, 5)},
-        {"turbine_id": None, "power": 2.0, "at": None},
-    ]
-    assert json.loads(render(columns, rows, "json")) == [
-        {"turbine_id": "TURBINE_00001", "power": 1.5, "at": "2026-01-05T00:00:00"},
-        {"turbine_id": None, "power": 2.0, "at": None},
-    ]
-    assert render(columns, rows, "csv").splitlines() == [
-        "turbine_id,power,at",
-        "TURBINE_00001,1.5,2026-01-05T00:00:00",
-        ",2.0,",
-    ]
-    table = render(columns, rows, "table").splitlines()
-    assert table[1].split("|")[1].strip() == "turbine_id"
-    assert "NULL" in table[4] and table[-1] == "(2 rows)"
-
-
-@pytest.mark.integration
 def test_cli_json_and_errors(windmill, windmill_home):
     write_landing(windmill_home.landing, {"b1": [reading(1, 0, "b1", tower_lean=1.8)]})
     result = windmill(
@@ -181,3 +159,23 @@ def test_cli_json_and_errors(windmill, windmill_home):
     assert refused.stderr.strip().splitlines()[-1] == (
         "windmill clean: refusing to drop tables without confirmation; pass --yes."
     )
+
+
+def test_run_query_collects_at_most_one_row_more_than_the_limit(spark, engine_paths, landed):
+    _, rows = run_query(spark, engine_paths, "SELECT * FROM raw_sensor_data", limit=2)
+    assert len(rows) == 3  # one more than the limit: the caller knows the result was cut
+    _, rows = run_query(spark, engine_paths, "SELECT * FROM raw_sensor_data", limit=10)
+    assert len(rows) == 5
+
+
+def test_cli_prints_at_most_limit_rows_and_says_so_on_stderr(windmill, windmill_home):
+    write_landing(windmill_home.landing, {"b1": [reading(t, 0, "b1") for t in (1, 2, 3)]})
+    # Spark takes the dangling WHERE as an alias: every row matches.
+    query = "SELECT turbine_id FROM raw_sensor_data WHERE"
+    cut = windmill("sql", "--format", "json", "--limit", "2", query)
+    assert len(json.loads(cut.stdout)) == 2
+    assert "output cut at 2 rows" in cut.stderr
+    whole = windmill("sql", "--format", "csv", "--limit", "0", query)
+    assert whole.stdout.splitlines()[0] == "turbine_id"
+    assert len(whole.stdout.splitlines()) == 4
+    assert "cut" not in whole.stderr

@@ -14,16 +14,19 @@ import argparse
 import csv
 import io
 import json
+import sys
 import time
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from workloads import contract, names
+from workloads.cli_args import non_negative_int
 from workloads.config import LOCAL_DATABASE, Paths, paths
 from workloads.errors import WindmillError
 
 FORMATS = ("table", "json", "csv")
+DEFAULT_LIMIT = 1000  # rows printed unless --limit says otherwise
 # Tables resolve to published, immutable versions (workloads.storage), so a query never
 # meets a half-written table; a long-lived session whose cached file listing names a
 # version pruned since then refreshes its tables and retries.
@@ -42,6 +45,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("query", help='the statement, e.g. "SELECT * FROM gold_turbine_status"')
     parser.add_argument(
         "--format", choices=FORMATS, default="table", help="output format (default: table)"
+    )
+    parser.add_argument(
+        "--limit",
+        type=non_negative_int,
+        default=DEFAULT_LIMIT,
+        metavar="N",
+        help=f"print at most N rows (default {DEFAULT_LIMIT}; 0: all). When more rows match, "
+        "the output is cut and a note goes to stderr, so JSON and CSV output stay parseable",
     )
     parser.set_defaults(func=run)
 
@@ -76,8 +87,14 @@ def _user_error(exc: Exception) -> WindmillError:
     return WindmillError(f"query failed: {first}")
 
 
-def run_query(spark, home: Paths, query: str) -> tuple[list[str], list[dict[str, Any]]]:
-    """Column names and rows (as dicts) of `query`, on the engine session `spark`."""
+def run_query(
+    spark, home: Paths, query: str, limit: int | None = None
+) -> tuple[list[str], list[dict[str, Any]]]:
+    """Column names and rows (as dicts) of `query`, on the engine session `spark`.
+
+    With `limit`, at most `limit + 1` rows are collected: one more than asked for, so
+    the caller can tell that the result was cut.
+    """
     from pyspark.errors import PySparkException
 
     spark.sql(f"USE {LOCAL_DATABASE}")
@@ -85,7 +102,7 @@ def run_query(spark, home: Paths, query: str) -> tuple[list[str], list[dict[str,
     for attempt in range(RETRIES):
         try:
             frame = spark.sql(query)
-            rows = frame.collect()
+            rows = (frame if limit is None else frame.limit(limit + 1)).collect()
             return list(frame.columns), [row.asDict(recursive=True) for row in rows]
         except PySparkException as exc:
             if attempt + 1 < RETRIES and _is_retryable(exc):
@@ -117,8 +134,11 @@ def _cell(value: Any) -> str:
     return json.dumps(value) if isinstance(value, dict | list) else str(value)
 
 
-def render(columns: list[str], rows: list[dict[str, Any]], fmt: str) -> str:
-    """The result as an aligned table, a JSON array of row objects, or CSV."""
+def render(columns: list[str], rows: list[dict[str, Any]], fmt: str, *, cut: bool = False) -> str:
+    """The result as an aligned table, a JSON array of row objects, or CSV.
+
+    `cut` (the rows are the first of more) shows only in the table's row count line.
+    """
     if fmt == "json":
         return json.dumps([{c: _jsonable(row.get(c)) for c in columns} for row in rows], indent=1)
     if fmt == "csv":
@@ -139,7 +159,8 @@ def render(columns: list[str], rows: list[dict[str, Any]], fmt: str) -> str:
     out += [
         "| " + " | ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)) + " |" for r in cells
     ]
-    out += [line, f"({len(rows)} row{'s' if len(rows) != 1 else ''})"]
+    count = f"{len(rows)} row{'s' if len(rows) != 1 else ''}"
+    out += [line, f"(first {count}; more rows match)" if cut else f"({count})"]
     return "\n".join(out)
 
 
@@ -150,7 +171,17 @@ def run(args: argparse.Namespace) -> int:
     query = args.query.strip().rstrip(";").strip()
     if not query:
         raise WindmillError("the query is empty; pass a SQL statement in quotes.")
+    limit = args.limit or None
     with open_engine(home, app_name="windmill-sql") as spark:
-        columns, rows = run_query(spark, home, query)
-    print(render(columns, rows, args.format))
+        columns, rows = run_query(spark, home, query, limit=limit)
+    cut = limit is not None and len(rows) > limit
+    if cut:
+        rows = rows[:limit]
+    print(render(columns, rows, args.format, cut=cut))
+    if cut:
+        print(
+            f"windmill sql: output cut at {limit} rows (--limit); more rows match. "
+            "Pass --limit N (0: all) or narrow the query.",
+            file=sys.stderr,
+        )
     return 0
