@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from workloads.contract import DEFAULT_THRESHOLDS, FAULT_CODES
+from workloads.names import PIPELINE_TABLES
 
 PREFIX = "windmill."
 
@@ -59,7 +60,7 @@ DEFAULTS: dict[str, str] = {
 # The dataset definitions, one per file, relative to the repository root (Databricks
 # pipeline `libraries`; the local engine's spec globs the same folder). Derived from
 # the folder, like a bundle's `transformations/**` glob: a new dataset file is listed
-# by being there.
+# by being there. Listed in medallion order (names.PIPELINE_TABLES), then by name.
 TRANSFORMATIONS_DIR = "workloads/pipeline/transformations"
 
 
@@ -68,9 +69,14 @@ def transformations_dir() -> Path:
     return Path(__file__).resolve().parent / "transformations"
 
 
+def _medallion_order(path: Path) -> tuple[int, str]:
+    known = PIPELINE_TABLES.index(path.stem) if path.stem in PIPELINE_TABLES else None
+    return (len(PIPELINE_TABLES) if known is None else known, path.name)
+
+
 DATASET_FILES: tuple[str, ...] = tuple(
     f"{TRANSFORMATIONS_DIR}/{path.name}"
-    for path in sorted(transformations_dir().glob("*.py"))
+    for path in sorted(transformations_dir().glob("*.py"), key=_medallion_order)
     if not path.name.startswith("_")
 )
 
