@@ -19,11 +19,9 @@ dispatcher) and is started again is a new run, not a restart.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import json
 import logging
 import os
-import re
 import signal
 import subprocess
 import threading
@@ -31,12 +29,19 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, TypeVar
+from typing import Any, TypeVar
 
 from workloads import states
 from workloads.errors import WindmillError
 from workloads.ledger import Ledger
 from workloads.signals import StopOnSignal
+from workloads.supervisor.children import (
+    describe_exit,
+    die_with_parent,
+    kill_group,
+    last_message,
+    tee,
+)
 
 log = logging.getLogger("windmill.supervisor")
 
@@ -102,58 +107,6 @@ class _State:
     log_offset: int = 0
     echo_thread: threading.Thread | None = None
     pids: list[int] = field(default_factory=list)
-
-
-def describe_exit(returncode: int) -> str:
-    if returncode < 0:
-        try:
-            return f"killed by {signal.Signals(-returncode).name}"
-        except ValueError:
-            return f"killed by signal {-returncode}"
-    return f"exited with code {returncode}"
-
-
-def last_message(log_path: Path, offset: int, limit: int = 400) -> str:
-    """The last meaningful line a run wrote to its log (the error, for a crash)."""
-    try:
-        with open(log_path, "rb") as handle:
-            handle.seek(offset)
-            tail = handle.read()[-64_000:]
-    except OSError:
-        return ""
-    lines = [line.strip() for line in tail.decode(errors="replace").replace("\r", "\n").split("\n")]
-    lines = [line for line in lines if line]
-    if not lines:
-        return ""
-    # A CLI error sentence, else the Python exception that ended the run (a Java stack
-    # trace printed after it ends with "... 1 more", which says nothing), else the last line.
-    for pattern in (_CLI_ERROR, _PYTHON_ERROR):
-        for index in range(len(lines) - 1, -1, -1):
-            if pattern.match(lines[index]):
-                line = lines[index]
-                cause = lines[index + 1] if index + 1 < len(lines) else ""
-                if cause.startswith(": "):  # py4j puts the Java exception on the next line
-                    line = f"{line} {cause[2:]}"
-                return line[:limit]
-    return lines[-1][:limit]
-
-
-_CLI_ERROR = re.compile(r"^windmill [\w-]+: ")
-_PYTHON_ERROR = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Interrupt|Exit)\b(: |$)")
-
-
-def _die_with_parent() -> None:
-    """In the child before exec: get SIGKILL when the supervisor dies (Linux)."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-
-
-def _kill_group(pid: int, sig: int = signal.SIGKILL) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pid, sig)
 
 
 class Supervisor:
@@ -274,7 +227,7 @@ class Supervisor:
             if state.proc.poll() is None:
                 waited = "at once" if self._hurry.is_set() else f"in {self.grace:.0f} s"
                 self.announce(f"{component.name} did not stop {waited}; killing it")
-            _kill_group(state.proc.pid)
+            kill_group(state.proc.pid)
             returncode = state.proc.wait()
             self._close_run(component, state, returncode, stopped=True)
             state.proc = None
@@ -347,7 +300,7 @@ class Supervisor:
                 stderr=subprocess.STDOUT,
                 env=env,
                 start_new_session=True,
-                preexec_fn=_die_with_parent,  # noqa: PLW1509 - only prctl, before exec
+                preexec_fn=die_with_parent,  # noqa: PLW1509 - only prctl, before exec
             )
         except OSError as exc:
             handle.close()
@@ -356,7 +309,7 @@ class Supervisor:
             return
         if component.echo:
             state.echo_thread = threading.Thread(
-                target=_tee, args=(proc.stdout, handle), daemon=True, name=f"tee-{component.name}"
+                target=tee, args=(proc.stdout, handle), daemon=True, name=f"tee-{component.name}"
             )
             state.echo_thread.start()
         else:
@@ -379,7 +332,7 @@ class Supervisor:
     def _on_exit(self, component: Component, state: _State, returncode: int) -> None:
         proc = state.proc
         assert proc is not None
-        _kill_group(proc.pid)  # helpers (a JVM) go with their component
+        kill_group(proc.pid)  # helpers (a JVM) go with their component
         if state.echo_thread is not None:
             state.echo_thread.join(timeout=5)
             state.echo_thread = None
@@ -521,24 +474,3 @@ class Supervisor:
             tmp.replace(self.state_file)
         except OSError as exc:
             log.warning("could not write %s: %s", self.state_file, exc)
-
-
-def _tee(source: IO[bytes], log_handle: IO[bytes]) -> None:
-    """Copy a child's output to its log and to our stderr, chunk by chunk (keeps \\r bars)."""
-    import sys
-
-    try:
-        while True:
-            chunk = os.read(source.fileno(), 65536)
-            if not chunk:
-                break
-            log_handle.write(chunk)
-            log_handle.flush()
-            try:
-                sys.stderr.buffer.write(chunk)
-                sys.stderr.flush()
-            except (OSError, ValueError, AttributeError):
-                pass
-    finally:
-        log_handle.close()
-        source.close()
