@@ -17,7 +17,7 @@ import pytest
 from tests.helpers import FIXED_START, REPO, run_windmill
 from workloads import contract, names
 from workloads.config import Paths
-from workloads.generator import physics, spec
+from workloads.generator import fleet, physics, spec
 from workloads.ledger import Ledger
 
 pytestmark = pytest.mark.integration
@@ -119,7 +119,7 @@ def test_rows_equal_the_pure_model_so_long_run_shares_carry_over(backfill_rows):
     codes = [contract.FAULT_CODES[i] if i >= 0 else None for i in model["fault_index"]]
     assert codes == [r["fault_code"] for r in backfill_rows]
     # The same model over a year gives the original system's shares (see the unit tests).
-    shares = physics.fault_shares(int(SEED), turbines=40, hours=24 * 300, interval_ms=3_600_000)
+    shares = fleet.fault_shares(int(SEED), turbines=40, hours=24 * 300, interval_ms=3_600_000)
     for code, target in physics.TARGET_SHARES.items():
         assert target * 0.7 <= shares[code] <= target * 1.3, (code, shares[code])
 

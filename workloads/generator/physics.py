@@ -31,6 +31,17 @@ from dataclasses import dataclass
 import numpy as np
 
 from workloads import contract
+from workloads.generator.hashing import (
+    NOISE_BOUND,
+    U16,
+    derive,
+    hash64,
+    mix,
+    noise_pair,
+    reading_hash,
+    to_uniform,
+    uniform,
+)
 
 # Long-run share of readings in each fault (the original system's fault rates).
 TARGET_SHARES: Mapping[str, float] = {
@@ -131,73 +142,7 @@ _SPACING_DEG = (0.0060, 0.0090)  # latitude, longitude spacing (~600 m)
     _CH_SITE_PHASE,
 ) = range(101, 127)
 
-_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
-_M1 = np.uint64(0xBF58476D1CE4E5B9)
-_M2 = np.uint64(0x94D049BB133111EB)
 _TWO_PI = 2.0 * np.pi
-
-
-def _mix(x: np.ndarray) -> np.ndarray:
-    """splitmix64 finaliser: a fast, well-spread 64-bit hash."""
-    x = x + _GOLDEN
-    x = (x ^ (x >> np.uint64(30))) * _M1
-    x = (x ^ (x >> np.uint64(27))) * _M2
-    return x ^ (x >> np.uint64(31))
-
-
-def hash64(*keys: np.ndarray | int) -> np.ndarray:
-    """A uint64 hash of integer keys (arrays broadcast against each other)."""
-    with np.errstate(over="ignore"):
-        h = _mix(np.atleast_1d(np.asarray(keys[0])).astype(np.uint64))
-        for key in keys[1:]:
-            h = _mix(h ^ np.atleast_1d(np.asarray(key)).astype(np.uint64))
-    return h
-
-
-def derive(base: np.ndarray, channel: int) -> np.ndarray:
-    """An independent hash per channel from one base hash (one mixing round)."""
-    with np.errstate(over="ignore"):
-        return _mix(base ^ (np.uint64(channel) * _M2))
-
-
-def to_uniform(h: np.ndarray) -> np.ndarray:
-    """The top 53 bits of a hash as a uniform number in [0, 1)."""
-    return (h >> np.uint64(11)).astype(np.float64) * (1.0 / (1 << 53))
-
-
-def uniform(*keys: np.ndarray | int) -> np.ndarray:
-    """Deterministic uniform numbers in [0, 1)."""
-    return to_uniform(hash64(*keys))
-
-
-_U16 = 1.0 / 65536.0
-_TRIANGLE = float(np.sqrt(6.0))
-
-
-def noise_pair(h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Two independent noises (mean 0, standard deviation 1, always within +-2.45) per hash.
-
-    Each is the sum of two 16-bit uniforms (a triangular distribution): it looks
-    like measurement noise but is bounded, which is what keeps healthy readings from
-    ever crossing a fault threshold.
-    """
-    mask = np.uint64(0xFFFF)
-    parts = [((h >> np.uint64(shift)) & mask).astype(np.float64) for shift in (0, 16, 32, 48)]
-    first = ((parts[0] + parts[1]) * _U16 - 1.0) * _TRIANGLE
-    second = ((parts[2] + parts[3]) * _U16 - 1.0) * _TRIANGLE
-    return first, second
-
-
-NOISE_BOUND = _TRIANGLE
-
-
-def reading_hash(seed: int, turbine_number: np.ndarray, timestamp_ms: np.ndarray) -> np.ndarray:
-    """One hash per reading, from which every per-reading random quantity derives."""
-    packed = (np.asarray(turbine_number, dtype=np.int64).astype(np.uint64) << np.uint64(44)) ^ (
-        np.asarray(timestamp_ms, dtype=np.int64).astype(np.uint64)
-    )
-    with np.errstate(over="ignore"):
-        return _mix(packed ^ hash64(seed, 0x5EED))
 
 
 # Turbines ----------------------------------------------------------------------------
@@ -338,7 +283,7 @@ def episodes(seed: int, turbine_number: np.ndarray, hours: np.ndarray) -> Episod
         slot.astype(np.uint64) & np.uint64(0xFFFFFFFF)
     )
     with np.errstate(over="ignore"):
-        slot_hash = _mix(packed ^ hash64(seed, _CH_EPISODE_KIND))
+        slot_hash = mix(packed ^ hash64(seed, _CH_EPISODE_KIND))
     bounds = np.cumsum([EPISODE_PROBABILITY[code] for code in EPISODE_FAULTS])
     kind = np.searchsorted(bounds, to_uniform(slot_hash), side="right")
     kind = np.where(kind >= len(EPISODE_FAULTS), -1, kind)
@@ -346,7 +291,7 @@ def episodes(seed: int, turbine_number: np.ndarray, hours: np.ndarray) -> Episod
     # Four 16-bit uniforms from one hash: drift, fault and recovery lengths, start.
     durations = derive(slot_hash, _CH_DRIFT)
     u = [
-        ((durations >> np.uint64(shift)) & np.uint64(0xFFFF)).astype(np.float64) * _U16
+        ((durations >> np.uint64(shift)) & np.uint64(0xFFFF)).astype(np.float64) * U16
         for shift in (0, 16, 32, 48)
     ]
     drift = DRIFT_HOURS[0] + (DRIFT_HOURS[1] - DRIFT_HOURS[0]) * u[0]
@@ -533,33 +478,3 @@ def classify_arrays(
         [level in contract.MAINTENANCE_LEVELS for level in contract.ALERT_LEVELS]
     )
     return fault, alert, maintenance_levels[alert]
-
-
-def fleet_times(
-    start_ms: int, steps: int, interval_ms: int, turbines: int, first_step: int = 0
-) -> tuple[np.ndarray, np.ndarray]:
-    """(turbine numbers, timestamps ms) of `steps` readings of every turbine, step-major.
-
-    The same layout as a backfill batch: reading i is turbine i % turbines + 1 at step
-    i // turbines.
-    """
-    step = np.repeat(np.arange(first_step, first_step + steps, dtype=np.int64), turbines)
-    number = np.tile(np.arange(1, turbines + 1, dtype=np.int64), steps)
-    return number, start_ms + step * int(interval_ms)
-
-
-def fault_shares(
-    seed: int, turbines: int, hours: float, interval_ms: int = 600_000, start_ms: int = 0
-) -> dict[str, float]:
-    """Share of readings in each fault code over a run (computed with the pure model)."""
-    steps = int(hours * 3_600_000 / interval_ms)
-    counts = dict.fromkeys(contract.FAULT_CODES, 0)
-    total = 0
-    chunk = max(1, 200_000 // turbines)
-    for first in range(0, steps, chunk):
-        number, ts = fleet_times(start_ms, min(chunk, steps - first), interval_ms, turbines, first)
-        fault = simulate(seed, number, ts)["fault_index"]
-        total += len(fault)
-        for index, code in enumerate(contract.FAULT_CODES):
-            counts[code] += int(np.count_nonzero(fault == index))
-    return {code: count / total for code, count in counts.items()}

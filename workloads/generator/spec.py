@@ -18,7 +18,7 @@ from collections.abc import Iterator
 import numpy as np
 
 from workloads import contract
-from workloads.generator import physics
+from workloads.generator import hashing, physics
 
 # How a malformed line is broken (the value of `bad_kind` is 1 + its index here).
 BAD_RECORD_KINDS: tuple[str, ...] = (
@@ -63,9 +63,9 @@ def bad_record_choice(
 ) -> tuple[np.ndarray, np.ndarray]:
     """(kind, detail) per reading: kind 0 = well formed, else 1 + index in BAD_RECORD_KINDS;
     detail picks which field is broken (deterministic for a seed)."""
-    base = physics.reading_hash(seed, turbine_number, timestamp_ms)
-    pick = physics.to_uniform(physics.derive(base, _CH_BAD))
-    detail_hash = physics.derive(base, _CH_BAD_DETAIL)
+    base = hashing.reading_hash(seed, turbine_number, timestamp_ms)
+    pick = hashing.to_uniform(hashing.derive(base, _CH_BAD))
+    detail_hash = hashing.derive(base, _CH_BAD_DETAIL)
     # Each kind takes an equal slice of [0, rate): the pick decides whether and which.
     scaled = np.floor(pick / max(rate, 1e-12) * len(BAD_RECORD_KINDS))
     kind = np.where(pick < rate, 1 + scaled, 0)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from workloads import contract
-from workloads.generator import physics
+from workloads.generator import fleet, hashing, physics
 
 pytestmark = pytest.mark.unit
 
@@ -61,7 +61,7 @@ def test_classify_arrays_equals_contract_classify():
 
 def _fleet(seed=11, turbines=30, hours=24 * 21, interval_ms=600_000):
     steps = int(hours * 3_600_000 // interval_ms)
-    number, ts = physics.fleet_times(START_MS, steps, interval_ms, turbines)
+    number, ts = fleet.fleet_times(START_MS, steps, interval_ms, turbines)
     return number, ts, physics.simulate(seed, number, ts)
 
 
@@ -133,14 +133,14 @@ def test_faults_are_episodes_that_drift_then_stay_then_recover():
 
 
 def test_long_run_fault_shares_match_the_original_system():
-    shares = physics.fault_shares(seed=42, turbines=60, hours=24 * 365, interval_ms=1_800_000)
+    shares = fleet.fault_shares(seed=42, turbines=60, hours=24 * 365, interval_ms=1_800_000)
     for code, target in physics.TARGET_SHARES.items():
         assert target * 0.7 <= shares[code] <= target * 1.3, (code, shares[code], target)
     assert 0 < shares["LOW_POWER_OUTPUT"] < 0.15
 
 
 def test_same_seed_same_readings_and_independent_of_batching():
-    number, ts = physics.fleet_times(START_MS, 50, 60_000, 20)
+    number, ts = fleet.fleet_times(START_MS, 50, 60_000, 20)
     whole = physics.simulate(5, number, ts)
     again = physics.simulate(5, number, ts)
     first = physics.simulate(5, number[:333], ts[:333])
@@ -162,15 +162,15 @@ def test_turbine_positions_are_fixed_at_a_few_sites():
         assert np.all(np.abs(lat1[at_site] - site.latitude) < 0.2)
         assert np.all(np.abs(lon1[at_site] - site.longitude) < 0.2)
     # Readings carry the turbine's position whatever the seed.
-    number, ts = physics.fleet_times(START_MS, 3, 60_000, 100)
+    number, ts = fleet.fleet_times(START_MS, 3, 60_000, 100)
     r = physics.simulate(99, number, ts)
     assert np.array_equal(r["latitude"][:100], lat1)
 
 
 def test_noise_is_bounded_and_unit_scaled():
-    h = physics.hash64(np.arange(200_000), 7)
-    first, second = physics.noise_pair(h)
+    h = hashing.hash64(np.arange(200_000), 7)
+    first, second = hashing.noise_pair(h)
     for noise in (first, second):
-        assert np.abs(noise).max() <= physics.NOISE_BOUND
+        assert np.abs(noise).max() <= hashing.NOISE_BOUND
         assert abs(noise.mean()) < 0.02 and abs(noise.std() - 1.0) < 0.02
     assert abs(np.corrcoef(first, second)[0, 1]) < 0.02
