@@ -17,12 +17,12 @@ import yaml
 
 from infra.config import REPO_ROOT, WAREHOUSE_RESOURCE
 from workloads.errors import WindmillError
-from workloads.names import GOLD_ALERTS, GOLD_DISPATCH
+from workloads.names import GENIE_SPACE_TITLE, GOLD_ALERTS, GOLD_DISPATCH
 
 if TYPE_CHECKING:
     from databricks.sdk import WorkspaceClient
 
-GENIE_TITLE = "Windmill maintenance alerts"
+GENIE_TITLE = GENIE_SPACE_TITLE
 DASHBOARD_DIR = REPO_ROOT / "dashboard"
 APP_PACKAGES = ("dashboard", "workloads")
 # Installed into the App from constraints.txt pins (the dashboard's imports).

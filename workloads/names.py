@@ -10,6 +10,7 @@ DROP_TABLES_JOB = "windmill-drop-tables"
 DISPATCH_JOB = "windmill-dispatch"
 DASHBOARD_JOB = "windmill-dashboard"
 APP_NAME = "windmill-iot-streaming"
+GENIE_SPACE_TITLE = "Windmill maintenance alerts"  # `windmill deploy` creates it, `ask` finds it
 
 # Tables of the medallion pipeline (README, "Data flow"), in dependency order.
 RAW_TABLE = "raw_sensor_data"
