@@ -68,7 +68,7 @@ def test_kill_9_during_update_then_rerun_keeps_every_line_once(spark, windmill_h
 
     run_windmill("pipeline", "run", *SETTINGS, timeout=900)
 
-    dirs = {name: home.warehouse / "windmill.db" / name for name in (BRONZE, SILVER, QUARANTINE)}
+    dirs = {name: home.table(name) for name in (BRONZE, SILVER, QUARANTINE)}  # the pipeline's
     # Reading a streaming table's folder honours its commit log: files of a killed batch
     # that never committed are not part of the table.
     bronze = [r.raw for r in spark.read.parquet(str(dirs[BRONZE])).select("raw").collect()]

@@ -195,6 +195,8 @@ def publish_update(
     `publish_database.<view>` is pointed at it; each streaming table is a view over the
     pipeline's (its commit log is already consistent). See `workloads.storage`.
     """
+    started = time.monotonic()
+    existing = storage.catalog_types(spark, publish_database)  # one metastore call, not seven
     published: dict[str, storage.Version] = {}
     for name in MATERIALIZED_VIEWS:
         version = storage.publish(paths, name, dirs[name])
@@ -203,10 +205,18 @@ def publish_update(
             version,
             publish_database,
             schema=lambda name=name: spark.table(f"{database}.{name}").schema,
+            existing=existing.get(name),
         )
         published[name] = version
     for name in STREAMING_TABLES:
-        storage.expose_streaming_table(spark, name, database, publish_database)
+        storage.expose_streaming_table(
+            spark, name, database, publish_database, existing=existing.get(name)
+        )
+    log.info(
+        "published %s in %.0f ms",
+        ", ".join(f"{v.table} v{v.number} ({v.rows} rows)" for v in published.values()),
+        (time.monotonic() - started) * 1000,
+    )
     return published
 
 
