@@ -2,7 +2,8 @@
 
 The only simulation in the dashboard's tests: the real databricks-sdk talks to it.
 Endpoints: pipelines list/get, pipeline events, jobs list, runs list, SQL statement
-execution, get and cancel. Every response is built from the SDK's own dataclasses
+execution, get and cancel, and the Genie conversation API (spaces list, start a
+conversation, follow-up messages, get a message, get or re-execute its query result). Every response is built from the SDK's own dataclasses
 (`databricks.sdk.service.pipelines/jobs/sql`, `.as_dict()`), so its shapes and types are
 the SDK's (an update's `creation_time` is a string, an integer column is `LONG`).
 Faults are injected through attributes (in-process) or `POST /fake/control` (from
@@ -21,11 +22,13 @@ import re
 import threading
 import time
 from collections import Counter
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import pandas as pd
+from databricks.sdk.service import dashboards as genie
 from databricks.sdk.service import jobs, sql
 from databricks.sdk.service import pipelines as pl
 
@@ -39,6 +42,23 @@ def like_to_regex(pattern: str, case_sensitive: bool = False) -> re.Pattern:
         out.append(".*" if char == "%" else "." if char == "_" else re.escape(char))
     flags = re.DOTALL if case_sensitive else re.IGNORECASE | re.DOTALL
     return re.compile("^" + "".join(out) + "$", flags)
+
+
+@dataclass
+class GenieReply:
+    """How the fake Genie answers one message: the statuses its polls see, one per poll
+    (the last repeats: a reply ending "ASKING_AI" never completes), then its text, SQL and
+    result (a frame), or an error. `expired`: the stored result is gone (the message ends
+    QUERY_RESULT_EXPIRED, the query result reads CLOSED) and only a re-execution returns
+    rows; `reexecute_error` makes that re-execution fail too."""
+
+    statuses: tuple[str, ...] = ("SUBMITTED", "EXECUTING_QUERY", "COMPLETED")
+    text: str = ""
+    sql: str = ""
+    frame: pd.DataFrame | None = None
+    error: str = ""
+    expired: bool = False
+    reexecute_error: str = ""
 
 
 class FakeWorkspace:
@@ -67,6 +87,13 @@ class FakeWorkspace:
         self.seconds = 1.0  # real seconds per API second (wait_timeout, pending_seconds)
         self.cancelled: list[str] = []  # ids of the statements cancelled
         self._running: dict[str, tuple[float, dict[str, Any]]] = {}  # id -> (done at, body)
+        # Genie: spaces (id -> title), the replies to the next messages, in order (one
+        # empty reply when none is queued), and every conversation's messages.
+        self.genie_spaces: dict[str, str] = {}
+        self.genie_replies: list[GenieReply] = []
+        self.conversations: dict[str, list[str]] = {}  # conversation id -> message ids
+        self.messages: dict[str, dict[str, Any]] = {}  # message id -> content, reply, polls
+        self.reexecuted: list[str] = []  # attachment ids whose query was executed again
         self._lock = threading.Lock()
         self.server: ThreadingHTTPServer | None = None
 
@@ -160,6 +187,11 @@ class FakeWorkspace:
 
     def set_table(self, name: str, frame: pd.DataFrame) -> None:
         self.tables[name] = frame
+
+    def add_genie_space(self, title: str) -> str:
+        space_id = f"01f0{len(self.genie_spaces):028x}"
+        self.genie_spaces[space_id] = title
+        return space_id
 
     # Server -----------------------------------------------------------------------------
 
@@ -341,6 +373,8 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(200, listing.as_dict())
         if url.path.startswith("/api/2.0/sql/statements/"):
             return self._send(200, self._statement_now(url.path.rsplit("/", 1)[1]))
+        if url.path.startswith("/api/2.0/genie/"):
+            return self._genie("GET", url.path, query)
         return self._send(404, {"error_code": "ENDPOINT_NOT_FOUND", "message": f"no {url.path}"})
 
     def do_POST(self) -> None:
@@ -376,7 +410,135 @@ class _Handler(BaseHTTPRequestHandler):
                 if cancel.group(1) in ws._running:
                     ws._running[cancel.group(1)] = (0.0, _state_only(cancel.group(1), "CANCELED"))
             return self._send(200, {})
+        if url.path.startswith("/api/2.0/genie/"):
+            return self._genie("POST", url.path, payload)
         return self._send(404, {"error_code": "ENDPOINT_NOT_FOUND", "message": f"no {url.path}"})
+
+    # Genie ------------------------------------------------------------------------------
+
+    def _genie(self, method: str, path: str, payload: dict[str, Any]) -> None:
+        ws = self.ws
+        if method == "GET" and path == "/api/2.0/genie/spaces":
+            listing = genie.GenieListSpacesResponse(
+                spaces=[
+                    genie.GenieSpace(space_id=space_id, title=title)
+                    for space_id, title in ws.genie_spaces.items()
+                ]
+            )
+            return self._send(200, listing.as_dict())
+        match = re.fullmatch(r"/api/2.0/genie/spaces/([^/]+)/(.*)", path)
+        if not match or match.group(1) not in ws.genie_spaces:
+            return self._send(
+                404, {"error_code": "RESOURCE_DOES_NOT_EXIST", "message": "no such Genie space"}
+            )
+        space_id, rest = match.groups()
+        if method == "POST" and rest == "start-conversation":
+            conversation_id = f"c-{len(ws.conversations) + 1}"
+            ws.conversations[conversation_id] = []
+            message = self._new_message(space_id, conversation_id, payload.get("content", ""))
+            started = genie.GenieStartConversationResponse(
+                conversation_id=conversation_id,
+                message_id=message.message_id,
+                conversation=genie.GenieConversation(
+                    id=conversation_id,
+                    conversation_id=conversation_id,
+                    space_id=space_id,
+                    title=message.content,
+                ),
+                message=message,
+            )
+            return self._send(200, started.as_dict())
+        message_path = re.fullmatch(r"conversations/([^/]+)/messages(?:/([^/]+))?(/.*)?", rest)
+        if not message_path or message_path.group(1) not in ws.conversations:
+            return self._send(
+                404, {"error_code": "RESOURCE_DOES_NOT_EXIST", "message": "no such conversation"}
+            )
+        conversation_id, message_id, tail = message_path.groups()
+        if method == "POST" and message_id is None:
+            message = self._new_message(space_id, conversation_id, payload.get("content", ""))
+            return self._send(200, message.as_dict())
+        if message_id not in ws.conversations[conversation_id]:
+            return self._send(
+                404, {"error_code": "RESOURCE_DOES_NOT_EXIST", "message": "no such message"}
+            )
+        if method == "GET" and not tail:
+            with ws._lock:
+                ws.messages[message_id]["polls"] += 1
+            return self._send(200, self._message_now(space_id, conversation_id, message_id))
+        attachment = re.fullmatch(r"/attachments/([^/]+)/(query-result|execute-query)", tail or "")
+        if attachment and attachment.group(1) == f"a-{message_id}":
+            reply: GenieReply = ws.messages[message_id]["reply"]
+            again = attachment.group(2) == "execute-query"
+            if again:
+                ws.reexecuted.append(attachment.group(1))
+            statement_id = f"genie-{message_id}{'-again' if again else ''}"
+            if again and reply.reexecute_error:
+                body = _state_only(statement_id, "FAILED", "BAD_REQUEST", reply.reexecute_error)
+            elif reply.expired and not again:
+                body = _state_only(statement_id, "CLOSED")
+            else:
+                body = statement_result(statement_id, reply.frame)
+            result = genie.GenieGetMessageQueryResultResponse(
+                statement_response=sql.StatementResponse.from_dict(body)
+            )
+            return self._send(200, result.as_dict())
+        return self._send(404, {"error_code": "ENDPOINT_NOT_FOUND", "message": f"no {path}"})
+
+    def _new_message(self, space_id: str, conversation_id: str, content: str) -> genie.GenieMessage:
+        ws = self.ws
+        with ws._lock:
+            reply = ws.genie_replies.pop(0) if ws.genie_replies else GenieReply()
+            message_id = f"m-{len(ws.messages) + 1}"
+            ws.messages[message_id] = {"content": content, "reply": reply, "polls": 0}
+            ws.conversations[conversation_id].append(message_id)
+        return genie.GenieMessage.from_dict(
+            self._message_now(space_id, conversation_id, message_id)
+        )
+
+    def _message_now(self, space_id: str, conversation_id: str, message_id: str) -> dict:
+        """A message as a poll sees it now: the next status in its reply's sequence."""
+        record = self.ws.messages[message_id]
+        reply: GenieReply = record["reply"]
+        status = reply.statuses[min(record["polls"], len(reply.statuses) - 1)]
+        if status == "COMPLETED" and reply.expired:
+            status = "QUERY_RESULT_EXPIRED"
+        done = status in ("COMPLETED", "QUERY_RESULT_EXPIRED")
+        attachments = []
+        if done and reply.text:
+            attachments.append(
+                genie.GenieAttachment(
+                    attachment_id=f"t-{message_id}",
+                    text=genie.TextAttachment(id=f"t-{message_id}", content=reply.text),
+                )
+            )
+        if done and reply.sql:
+            rows = 0 if reply.frame is None else len(reply.frame)
+            attachments.append(
+                genie.GenieAttachment(
+                    attachment_id=f"a-{message_id}",
+                    query=genie.GenieQueryAttachment(
+                        id=f"a-{message_id}",
+                        query=reply.sql,
+                        description="The query Genie wrote.",
+                        statement_id=f"genie-{message_id}",
+                        query_result_metadata=genie.GenieResultMetadata(row_count=rows),
+                    ),
+                )
+            )
+        error = (
+            genie.MessageError(error=reply.error) if status == "FAILED" and reply.error else None
+        )
+        return genie.GenieMessage(
+            space_id=space_id,
+            conversation_id=conversation_id,
+            content=record["content"],
+            message_id=message_id,
+            id=message_id,
+            status=genie.MessageStatus(status),
+            attachments=attachments or None,
+            error=error,
+            created_timestamp=BASE_MS,
+        ).as_dict()
 
     def _execute(self, statement_id: str, payload: dict[str, Any]) -> dict[str, Any]:
         """Run a statement: its result, or PENDING if it outlives the request's wait."""
@@ -434,26 +596,28 @@ class _Handler(BaseHTTPRequestHandler):
             frame = frame[frame["turbine_id"] == params["turbine_id"]]
             select = re.match(r"SELECT (.*?) FROM", sql_text).group(1)
             frame = frame[[c.strip() for c in select.split(",")]]
-        columns = []
-        for i, c in enumerate(frame.columns):
-            type_name, type_text = _sql_type(frame[c])
-            columns.append(
-                sql.ColumnInfo(name=c, type_name=type_name, type_text=type_text, position=i)
-            )
-        rows = [[_cell(v) for v in row] for row in frame.itertuples(index=False)]
-        return sql.StatementResponse(
-            statement_id=statement_id,
-            status=sql.StatementStatus(state=sql.StatementState.SUCCEEDED),
-            manifest=sql.ResultManifest(
-                format=sql.Format.JSON_ARRAY,
-                schema=sql.ResultSchema(column_count=len(columns), columns=columns),
-                total_row_count=len(rows),
-                total_chunk_count=1,
-            ),
-            result=sql.ResultData(
-                chunk_index=0, row_offset=0, row_count=len(rows), data_array=rows
-            ),
-        ).as_dict()
+        return statement_result(statement_id, frame)
+
+
+def statement_result(statement_id: str, frame: pd.DataFrame | None) -> dict[str, Any]:
+    """A SUCCEEDED statement whose result is `frame` (none: no columns, no rows)."""
+    frame = pd.DataFrame() if frame is None else frame
+    columns = []
+    for i, c in enumerate(frame.columns):
+        type_name, type_text = _sql_type(frame[c])
+        columns.append(sql.ColumnInfo(name=c, type_name=type_name, type_text=type_text, position=i))
+    rows = [[_cell(v) for v in row] for row in frame.itertuples(index=False)]
+    return sql.StatementResponse(
+        statement_id=statement_id,
+        status=sql.StatementStatus(state=sql.StatementState.SUCCEEDED),
+        manifest=sql.ResultManifest(
+            format=sql.Format.JSON_ARRAY,
+            schema=sql.ResultSchema(column_count=len(columns), columns=columns),
+            total_row_count=len(rows),
+            total_chunk_count=1,
+        ),
+        result=sql.ResultData(chunk_index=0, row_offset=0, row_count=len(rows), data_array=rows),
+    ).as_dict()
 
 
 def _table_of(statement: str) -> str:
