@@ -13,6 +13,11 @@ Library API (used by `windmill pipeline run`, the supervisor and the dispatcher)
 Every update goes to the ledger (`Ledger(paths.ledger)`, pipeline `PIPELINE_NAME`):
 RUNNING, then COMPLETED, FAILED (with the error) or CANCELED, with rows read and
 written per table and the duration.
+
+The pipeline writes its own database (`PIPELINE_DATABASE`), where each update rewrites
+the materialized views in place. Readers never look there: after a completed update,
+before the next one starts, `publish_update` makes each view's new files an immutable
+published version and points `windmill.<view>` at it (`workloads.storage`).
 """
 
 from __future__ import annotations
