@@ -12,7 +12,7 @@ DASHBOARD_JOB = "windmill-dashboard"
 APP_NAME = "windmill-iot-streaming"
 GENIE_SPACE_TITLE = "Windmill maintenance alerts"  # `windmill deploy` creates it, `ask` finds it
 
-# Tables of the medallion pipeline (README, "Data flow"), in dependency order.
+# Tables of the medallion pipeline (README, "`windmill pipeline run`"), in dependency order.
 RAW_TABLE = "raw_sensor_data"
 BRONZE = "bronze_sensor_data"
 SILVER = "silver_sensor_data"
