@@ -28,6 +28,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "workloads.engine.clean",
     "workloads.dispatch.command",
     "workloads.supervisor.command",
+    "workloads.ask.command",
 )
 
 # Subcommands served by another package, run as `python -m MODULE [ARGS...]`.
