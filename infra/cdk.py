@@ -76,6 +76,7 @@ DataDatabricksSparkVersion = _provider("data_databricks_spark_version").DataData
 DatabricksProvider = _provider("provider").DatabricksProvider
 File = _provider("file").File
 Grant = _provider("grant").Grant
+Notebook = _provider("notebook").Notebook
 _job = _provider("job")
 Job = _job.Job
 JobEmailNotifications = _job.JobEmailNotifications

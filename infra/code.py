@@ -1,5 +1,6 @@
 """Code the workspace runs: the project wheel on the artifacts volume, the pipeline's
-dataset files and the clean-up job's SQL and script as workspace files."""
+dataset files and the clean-up job's SQL and script as workspace files, and the
+notebooks (fleet analysis, agent interaction) in the deployment's folder."""
 
 from __future__ import annotations
 
@@ -9,12 +10,15 @@ from constructs import Construct
 
 from infra.artifacts import RUNTIME_WHEEL, WHEEL_NAME
 from infra.catalog import UnityCatalog
-from infra.cdk import File, Fn, WorkspaceFile
+from infra.cdk import File, Fn, Notebook, WorkspaceFile
 from infra.config import REPO_ROOT
 from workloads.pipeline.settings import DATASET_FILES
 
 DROP_TABLES_SQL = REPO_ROOT / "infra" / "sql" / "drop_tables.sql"
 EMPTY_LANDING_PY = REPO_ROOT / "infra" / "tasks" / "empty_landing.py"
+# Databricks source-format notebooks (`# Databricks notebook source`, cells split by
+# `# COMMAND ----------`): the original's analysis and agent-interaction notebooks.
+NOTEBOOKS = tuple(sorted((REPO_ROOT / "infra" / "notebooks").glob("*.py")))
 
 
 class CodeArtifacts(Construct):
@@ -22,7 +26,8 @@ class CodeArtifacts(Construct):
 
     Attributes: `wheel` (databricks_file) and `wheel_path` (its /Volumes path),
     `pipeline_files` (databricks_workspace_file per dataset file, in DATASET_FILES
-    order), `drop_tables_sql` and `empty_landing_py` (the "Drop Tables" job's steps), and
+    order), `drop_tables_sql` and `empty_landing_py` (the "Drop Tables" job's steps),
+    `notebooks` (databricks_notebook per file of NOTEBOOKS, under `<root>/notebooks/`) and
     `workspace_root` (the deployment's folder).
     """
 
@@ -56,6 +61,17 @@ class CodeArtifacts(Construct):
         self.empty_landing_py = self._upload(
             "empty-landing-py", EMPTY_LANDING_PY, f"tasks/{EMPTY_LANDING_PY.name}"
         )
+        self.notebooks = [
+            Notebook(
+                self,
+                f"notebook-{source.stem.replace('_', '-')}",
+                path=f"{self.workspace_root}/notebooks/{source.stem}",
+                source=str(source),
+                language="PYTHON",
+                md5=Fn.filemd5(str(source)),
+            )
+            for source in NOTEBOOKS
+        ]
 
     def _upload(self, id_: str, source: Path, relative: str) -> WorkspaceFile:
         # md5 makes Terraform re-upload when the local file changes.

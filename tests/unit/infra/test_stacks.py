@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -405,3 +406,38 @@ def _provider_available_offline() -> bool:
 )
 def test_full_synth_is_valid_terraform():
     assert Testing.to_be_valid_terraform(Testing.full_synth(stack()))
+
+
+def test_the_analysis_and_agent_notebooks_are_deployed_as_source_format_python():
+    dev = synth()
+    notebooks = {Path(n["path"]).name: n for n in resources(dev, "databricks_notebook")}
+    assert set(notebooks) == {"fleet_analysis", "agent_interaction"}
+    for name, notebook in notebooks.items():
+        source = Path(notebook["source"])
+        assert source == REPO_ROOT / "infra" / "notebooks" / f"{name}.py"
+        assert notebook["language"] == "PYTHON"
+        assert notebook["path"].endswith(f"/.windmill/dev/notebooks/{name}")
+        assert notebook["md5"] == '${filemd5("' + str(source) + '")}'
+        text = source.read_text()
+        assert text.startswith("# Databricks notebook source\n")
+        cells = text.split("\n# COMMAND ----------\n")
+        assert len(cells) >= 5
+        compile(text, str(source), "exec")  # valid Python, cell by cell too
+        for cell in cells:
+            compile(cell, f"{source} cell", "exec")
+    analysis = notebooks["fleet_analysis"]["source"]
+    text = Path(analysis).read_text()
+    # the original README's five examples, and charts of the gold tables
+    for example in (
+        "ORDER BY timestamp DESC LIMIT 100",
+        "GROUP BY fault_code, alert_level",
+        "maintenance_needed = true",
+        "MAX(ingestion_timestamp)",
+        "GROUP BY batch_id",
+    ):
+        assert example in text, example
+    for gold in (names.GOLD_HOURLY, names.GOLD_FAULTS, names.GOLD_ALERTS, names.GOLD_STATUS):
+        assert gold in text, gold
+    agent = Path(notebooks["agent_interaction"]["source"]).read_text()
+    assert "ask_genie(" in agent and "conversation_id=first.conversation_id" in agent
+    assert "uc_function_info" in agent
