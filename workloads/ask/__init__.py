@@ -85,6 +85,9 @@ def data_clock(db) -> datetime:
 
 
 UNSUPPORTED = {
+    ("delete", "drop", "insert", "truncate", "remove", "alter", "grant", "merge", "overwrite"): (
+        "I only answer questions about the data; I never change tables or run commands."
+    ),
     ("risk", "riskiest", "risky", "at risk"): (
         "Risk questions need the risk model's table gold_turbine_risk, which does not exist yet."
     ),

@@ -2,8 +2,8 @@
 
 Everything resolved here comes from a fixed vocabulary (the contract's fault codes and
 alert levels, the generator's sites, a turbine number, a crew number): no text of the
-question ever reaches a SQL statement. Matching is fuzzy (rapidfuzz) so typos still
-resolve: "turbne 42", "critcal", "altamont".
+question ever reaches a SQL statement. Matching is fuzzy (rapidfuzz's optimal string
+alignment distance) so typos still resolve: "turbne 42", "critcal", "alrets".
 """
 
 from __future__ import annotations
@@ -12,13 +12,12 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from rapidfuzz import fuzz
+from rapidfuzz.distance import OSA
 
 from workloads.contract import ALERT_LEVELS, FAULT_CODES, turbine_id
 from workloads.dispatch.sites import SITES, Site
 
 WORD = re.compile(r"[a-z0-9]+")
-FUZZY = 84  # rapidfuzz ratio (0..100) at which two words are the same word
 SITE_SPAN_DEG = 1.0  # a site's turbines stand on a grid north-east of its corner
 
 # Fault names and the words people use for them.
@@ -42,7 +41,7 @@ FAULT_SYNONYMS: dict[str, tuple[str, ...]] = {
         "generator temperature",
         "generator too hot",
     ),
-    "TOWER_LEAN": ("tower lean", "leaning tower", "tower tilt", "tilted tower", "leaning"),
+    "TOWER_LEAN": ("tower lean", "leaning tower", "tower leaning", "tower tilt", "tilted tower"),
     "HIGH_VIBRATION": ("high vibration", "vibration", "vibrations", "vibrating", "shaking"),
     "LOW_OIL_PRESSURE": ("low oil pressure", "oil pressure", "low oil", "oil"),
     "LOW_POWER_OUTPUT": ("low power output", "low power", "underperforming", "low output"),
@@ -64,11 +63,13 @@ def words(text: str) -> list[str]:
 
 
 def same_word(a: str, b: str) -> bool:
+    """The same word, or one typo apart (a swap, a missing, extra or wrong letter; two for
+    long words), with the same first letter; short words and numbers must be exact."""
     if a == b:
         return True
-    if len(a) < 4 or len(b) < 4 or a.isdigit() or b.isdigit():
+    if min(len(a), len(b)) < 5 or a.isdigit() or b.isdigit() or a[0] != b[0]:
         return False
-    return fuzz.ratio(a, b) >= FUZZY
+    return OSA.distance(a, b) <= (2 if min(len(a), len(b)) >= 9 else 1)
 
 
 def has_phrase(tokens: list[str], phrase: str) -> bool:
@@ -229,7 +230,9 @@ def find_limit(tokens: list[str]) -> int | None:
         number = _number(token)
         if number is not None and i + 1 < len(tokens):
             after = tokens[i + 1]
-            if after in ("worst", "most", "latest", "newest", "recent", "lowest", "last"):
+            if after in ("worst", "most", "latest", "newest", "recent", "lowest", "last") or (
+                after in ("turbines", "readings", "batches", "alerts", "rows", "records")
+            ):
                 return number
     return None
 

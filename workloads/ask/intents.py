@@ -187,6 +187,9 @@ def _status_answer(query: Query, columns, rows) -> str:
 
 def power_now(entities: Entities, clock: datetime) -> Query:
     where, scope = _site_filter(entities)
+    if entities.turbine:
+        where.append(f"turbine_id = '{entities.turbine}'")
+        scope += f" ({entities.turbine})"
     sql = (
         "SELECT COUNT(*) AS turbines_reporting, ROUND(SUM(power_output) / 1000, 3) AS power_mw"
         f" FROM {names.GOLD_STATUS}{_where(where)}"
@@ -198,7 +201,10 @@ def _power_answer(query: Query, columns, rows) -> str:
     turbines, mw = rows[0] if rows else (0, None)
     if not turbines:
         return f"No turbine{query.scope} is reporting."
-    return f"{turbines} turbines{query.scope} produce {mw:.3f} MW now (their latest readings)."
+    plural = "s" if turbines != 1 else ""
+    return (
+        f"{turbines} turbine{plural}{query.scope} produce {mw:.3f} MW now (their latest readings)."
+    )
 
 
 def energy(entities: Entities, clock: datetime) -> Query:
@@ -428,7 +434,8 @@ def classify(text: str, entities: Entities) -> str | None:
     if has(
         "fresh",
         "freshness",
-        "stale",
+        "data stale",
+        "stale data",
         "latest ingestion",
         "last ingestion",
         "ingested",
@@ -444,7 +451,9 @@ def classify(text: str, entities: Entities) -> str | None:
         return "crew_schedule"
     if has("availability", "available", "uptime", "downtime", "least available"):
         return "worst_availability"
-    if has("reading", "readings", "records", "measurements", "raw data", "sensor data"):
+    if not entities.fault and has(
+        "reading", "readings", "records", "measurements", "raw data", "sensor data"
+    ):
         return "recent_readings"
     if has("energy", "mwh", "produced", "generated", "production", "yield"):
         return "energy"
