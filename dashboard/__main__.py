@@ -61,6 +61,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=60.0,
         help="seconds between refreshes of the shared data (default 60)",
     )
+    parser.add_argument(
+        "--genie-space-id",
+        default=os.environ.get("WINDMILL_GENIE_SPACE_ID"),
+        help="Genie space that answers the Ask box (databricks mode; env "
+        "WINDMILL_GENIE_SPACE_ID; without it the box is hidden)",
+    )
     parser.add_argument("--home", help="WINDMILL_HOME override (local mode)")
     parser.add_argument(
         "--websocket-origin",
@@ -89,6 +95,17 @@ def build_sources(args: argparse.Namespace):
     )
 
 
+def build_asker(args: argparse.Namespace, status_source):
+    """What answers the Ask box: the local tables, or the Genie space if one is set."""
+    from dashboard.ask import Asker
+
+    if args.workspace == "local":
+        from workloads.config import paths
+
+        return Asker.local(paths(args.home))
+    return Asker.genie(status_source.client, args.genie_space_id)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(
@@ -109,6 +126,7 @@ def main(argv: list[str] | None = None) -> int:
             port=args.port,
             address=args.address,
             websocket_origins=args.websocket_origin or None,
+            asker=build_asker(args, status_source),
         )
     except WindmillError as exc:
         print(f"windmill dashboard: {exc}", file=sys.stderr)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import panel as pn
 
 from dashboard import api
+from dashboard.ask import AskBox, Asker
+from dashboard.ask import patterns as ask_patterns
 from dashboard.charts import FaultChart, FleetPowerChart, TurbineMap, TurbineTrend, warm
 from dashboard.header import FleetKpis, RefreshBadge
 from dashboard.logbuffer import LogBuffer, logger
@@ -52,14 +54,22 @@ class Page(pn.Template):
         return f"{type(self).__name__}(main)"
 
 
-def create_page(poller: Poller, sync_ms: int = 1000, charts: ChartCache | None = None) -> Page:
-    """The page of one browser session; it only reads the shared poller (and chart cache)."""
+def create_page(
+    poller: Poller,
+    sync_ms: int = 1000,
+    charts: ChartCache | None = None,
+    asker: Asker | None = None,
+) -> Page:
+    """The page of one browser session; it only reads the shared poller (and chart cache).
+    The Ask box is there when `asker` can answer; it computes nothing until asked."""
     store = DataStore(poller, sync_ms=sync_ms, charts=charts)
     store.start()
     pn.state.on_session_destroyed(lambda _context: store.stop())
+    ask = [AskBox(asker)] if asker is not None and asker.enabled else []
     main = pn.Column(
         RefreshBadge(store),
         FleetKpis(store),
+        *ask,
         pn.FlexBox(FleetPowerChart(store), FaultChart(store), **FLEX),
         pn.FlexBox(TurbineMap(store), TurbineTrend(store), **FLEX),
         pn.FlexBox(AlertsTable(store), CrewPlanTable(store), **FLEX),
@@ -77,8 +87,10 @@ def serve(
     address: str,
     websocket_origins: list[str] | None = None,
     sync_ms: int = 1000,
+    asker: Asker | None = None,
 ) -> None:
     """Start the poller (once) and serve the page and /api/* until interrupted."""
+    asker = asker or Asker(None, "")
     # Import the plotting stack now, not during the first visitor's page load.
     import hvplot.pandas  # noqa: F401
 
@@ -88,13 +100,13 @@ def serve(
     origins = websocket_origins or [f"{address}:{port}", f"localhost:{port}", f"127.0.0.1:{port}"]
     log.info("serving on http://%s:%d (refresh every %s s)", address, port, poller.refresh_seconds)
     pn.serve(
-        {"/": lambda: create_page(poller, sync_ms, charts)},
+        {"/": lambda: create_page(poller, sync_ms, charts, asker)},
         port=port,
         address=address,
         websocket_origin=origins,
         show=False,
         start=True,
         title="Windmill",
-        extra_patterns=api.patterns(poller, log_buffer),
+        extra_patterns=api.patterns(poller, log_buffer) + ask_patterns(asker),
         verbose=False,
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import time
+from urllib.parse import quote
 
 import pytest
 from playwright.sync_api import expect
@@ -134,6 +135,43 @@ def test_tricky_names_are_shown_as_text_never_run(server, browser):
     page.get_by_text(TRICKY_JOB, exact=True).wait_for(timeout=30_000)
     assert page.evaluate("window.__pwned") is None
     assert page.get_by_text("<b>boom</b>", exact=True).count() == 1
+    page.close()
+
+
+def ask_in_the_box(page, question: str):
+    """Type `question` into the Ask box, press Ask; the box's answer area."""
+    box = page.locator(".wm-ask")
+    box.locator("input").fill(question)
+    box.get_by_role("button", name="Ask").click()
+    answer = box.locator(".wm-ask-answer, .wm-ask-error")
+    expect(answer).not_to_have_text("Asking…", timeout=30_000)
+    return box
+
+
+def test_the_ask_box_answers_with_the_table_and_the_sql(server, browser):
+    page = open_page(browser, server)
+    box = ask_in_the_box(page, "which turbines need maintenance?")
+    expected = get_json(f"{server}/api/ask?q={quote('which turbines need maintenance?')}")
+    expect(box.locator(".wm-ask-answer")).to_have_text(expected["answer"])
+    assert expected["answer"].startswith("2 turbines need maintenance")
+    expect(box.locator(".wm-ask-sql")).to_have_text(expected["sql"])
+    assert expected["sql"].startswith("SELECT ")
+    expect(box.locator(".wm-ask-table tbody tr")).to_have_count(len(expected["rows"]))
+    page.close()
+
+
+def test_the_ask_box_shows_a_hostile_question_as_text(server, browser):
+    page = open_page(browser, server)
+    hostile = "<script>window.__pwned=1</script><img src=x onerror=window.__pwned=2> power"
+    box = ask_in_the_box(page, hostile)
+    expected = get_json(f"{server}/api/ask?q={quote(hostile)}")
+    expect(box.locator(".wm-ask-question")).to_have_text(hostile)  # shown as text
+    expect(box.locator(".wm-ask-answer")).to_have_text(expected["answer"])
+    assert page.evaluate("window.__pwned") is None
+    assert box.locator("script, img").count() == 0
+    # The input stops at 500 characters: a longer paste is cut there.
+    box.locator("input").fill("x" * 600)
+    assert len(box.locator("input").input_value()) == 500
     page.close()
 
 
