@@ -1,6 +1,6 @@
 """The deploy steps Terraform cannot do, through the Databricks SDK: sign-in check,
 landing folder, first pipeline update, the empty dispatch plan table, App source
-deployment and the Genie space."""
+deployment and the Genie space (loaded with the `windmill ask` question set)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,16 @@ import yaml
 
 from infra.config import REPO_ROOT, WAREHOUSE_RESOURCE
 from workloads.errors import WindmillError
-from workloads.names import GENIE_SPACE_TITLE, GOLD_ALERTS, GOLD_DISPATCH
+from workloads.names import (
+    GENIE_SPACE_TITLE,
+    GOLD_ALERTS,
+    GOLD_DISPATCH,
+    GOLD_FAULTS,
+    GOLD_HOURLY,
+    GOLD_RISK,
+    GOLD_STATUS,
+    SILVER,
+)
 
 if TYPE_CHECKING:
     from databricks.sdk import WorkspaceClient
@@ -243,29 +252,111 @@ def deploy_app(client: WorkspaceClient, app_name: str, source_path: str, outputs
     client.apps.deploy_and_wait(app_name, AppDeployment(source_code_path=source_path))
 
 
-def genie_space(catalog: str, schema: str) -> str:
-    """The serialized Genie space: one table, gold_maintenance_alerts, and sample questions."""
-    questions = [
-        "Which turbines have open CRITICAL alerts?",
-        "How many open alerts are there per fault code?",
-        "Which turbines have needed maintenance the longest?",
-    ]
+# What Genie is told about each table a question reads (the README's data flow).
+TABLE_DESCRIPTIONS = {
+    SILVER: "Validated sensor readings, one row per turbine and timestamp.",
+    GOLD_STATUS: "The latest reading of every turbine: power, temperatures, alert level.",
+    GOLD_ALERTS: "Open WARNING/CRITICAL maintenance work, one row per turbine and fault.",
+    GOLD_HOURLY: "Fleet figures per hour: turbines reporting, power, energy, availability.",
+    GOLD_FAULTS: "Readings per fault code and alert level.",
+    GOLD_DISPATCH: "The dispatch plan: which crew visits which turbine, and when.",
+    GOLD_RISK: "Each turbine's failure risk and the reasons for it.",
+}
+MAX_EXAMPLES = 90
+INSTRUCTIONS = (
+    "Turbine ids are written TURBINE_00042; 'turbine 42' and 'T42' mean the same turbine.",
+    "Open alerts are the rows of gold_maintenance_alerts; CRITICAL is worse than WARNING.",
+    "Times are UTC.",
+)
+
+
+def load_questions() -> list[dict[str, str | None]]:
+    """The `windmill ask` question set: each question with its reference SQL (None for
+    the questions a tool answers), in file order."""
+    from workloads.ask.questions import load
+
+    questions, _out_of_scope = load()
+    return [{"question": q.question.strip(), "sql": q.sql} for q in questions]
+
+
+def qualified_sql(sql: str, catalog: str, schema: str) -> tuple[str, set[str]]:
+    """The reference SQL with its tables in `catalog.schema`, in Databricks SQL; and the
+    tables it reads (the question set names them unqualified, as `windmill sql` does)."""
+    import sqlglot
+    from sqlglot import exp
+
+    tree = sqlglot.parse_one(sql, read="spark")
+    ctes = {cte.alias for cte in tree.find_all(exp.CTE)}
+    tables: set[str] = set()
+    for table in tree.find_all(exp.Table):
+        if table.name in ctes or table.args.get("db"):
+            continue
+        tables.add(table.name)
+        table.set("db", exp.to_identifier(schema))
+        table.set("catalog", exp.to_identifier(catalog))
+    return tree.sql(dialect="databricks"), tables
+
+
+def _id(kind: str, text: str) -> str:
+    # Stable across deploys (an update replaces the same entries), unique across kinds.
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"windmill:{kind}:{text}").hex
+
+
+def genie_space(catalog: str, schema: str, questions: list[dict[str, str]] | None = None) -> str:
+    """The serialized Genie space: the question set as sample questions and as benchmark
+    questions with their reference SQL, over every table those questions read."""
+    questions = load_questions() if questions is None else questions
+    benchmarks, examples, tables = [], {}, {GOLD_ALERTS}
+    for q in questions:
+        if not q["sql"]:  # a tool answers it: a sample question only
+            continue
+        sql, used = qualified_sql(q["sql"], catalog, schema)
+        tables |= used
+        examples.setdefault(sql, q["question"])  # the first question of each distinct SQL
+        benchmarks.append(
+            {
+                "id": _id("benchmark", q["question"]),
+                "question": [q["question"]],
+                "answer": [{"format": "SQL", "content": [sql]}],
+            }
+        )
+    unique = list(dict.fromkeys(q["question"] for q in questions))
     space = {
         "version": 2,
         "config": {
-            "sample_questions": [
-                {"id": uuid.uuid5(uuid.NAMESPACE_URL, q).hex, "question": [q]} for q in questions
-            ]
+            # Genie requires collections sorted by id.
+            "sample_questions": sorted(
+                ({"id": _id("sample", q), "question": [q]} for q in unique),
+                key=lambda item: item["id"],
+            )
         },
         "data_sources": {
             "tables": [
                 {
-                    "identifier": f"{catalog}.{schema}.{GOLD_ALERTS}",
-                    "description": [
-                        "Open WARNING/CRITICAL maintenance work, one row per turbine and fault."
-                    ],
+                    "identifier": f"{catalog}.{schema}.{table}",
+                    "description": [TABLE_DESCRIPTIONS.get(table, table)],
                 }
+                for table in sorted(tables)
             ]
+        },
+        "instructions": {
+            "text_instructions": [
+                {"id": _id("text", "instructions"), "content": list(INSTRUCTIONS)}
+            ],
+            # Example SQL teaches Genie the answers' shapes; a space holds at most 100
+            # instructions (each example is one, the text block one).
+            "example_question_sqls": sorted(
+                (
+                    {"id": _id("example", sql), "question": [question], "sql": [sql]}
+                    for sql, question in list(examples.items())[:MAX_EXAMPLES]
+                ),
+                key=lambda item: item["id"],
+            ),
+        },
+        "benchmarks": {
+            "questions": sorted(
+                {b["id"]: b for b in benchmarks}.values(), key=lambda item: item["id"]
+            )
         },
     }
     return json.dumps(space)
@@ -274,7 +365,8 @@ def genie_space(catalog: str, schema: str) -> str:
 def ensure_genie_space(
     client: WorkspaceClient, warehouse_id: str, catalog: str, schema: str
 ) -> str:
-    """Create the Genie space over gold_maintenance_alerts, or update it; return its id."""
+    """Create the Genie space (the question set's tables, samples and benchmarks), or
+    update it; return its id."""
     serialized = genie_space(catalog, schema)
     existing = find_genie_space(client)
     if existing:
@@ -286,7 +378,7 @@ def ensure_genie_space(
         warehouse_id,
         serialized,
         title=GENIE_TITLE,
-        description="Ask about open turbine maintenance alerts (windmill).",
+        description="Ask about the windmill fleet: alerts, status, power, faults, crews.",
     )
     return space.space_id
 

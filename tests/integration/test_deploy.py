@@ -18,6 +18,7 @@ from packaging.requirements import Requirement
 
 from infra.artifacts import RUNTIME_REQUIREMENTS, RUNTIME_WHEEL, runtime_requirements
 from infra.config import REPO_ROOT
+from infra.workspace import load_questions
 from tests.helpers import run_windmill
 from tests.unit.infra.fake_control_plane import FakeControlPlane, fake_terraform
 from workloads.names import APP_NAME
@@ -216,8 +217,19 @@ def test_deploy_end_to_end_with_terraform_and_control_plane_simulated(tmp_path):
     assert plane.deployments == [{"source_code_path": SOURCE}]
     (space,) = plane.spaces.values()
     assert space["warehouse_id"] == "w-1"
-    tables = json.loads(space["serialized_space"])["data_sources"]["tables"]
-    assert [t["identifier"] for t in tables] == ["users.alice_example_org.gold_maintenance_alerts"]
+    serialized = json.loads(space["serialized_space"])
+    tables = [t["identifier"] for t in serialized["data_sources"]["tables"]]
+    assert "users.alice_example_org.gold_maintenance_alerts" in tables
+    assert all(t.startswith("users.alice_example_org.") for t in tables)
+    # the whole question set as sample questions; those with SQL as benchmarks too
+    questions = load_questions()
+    assert len(questions) >= 60
+    assert {s["question"][0] for s in serialized["config"]["sample_questions"]} == {
+        q["question"] for q in questions
+    }
+    assert {b["question"][0] for b in serialized["benchmarks"]["questions"]} == {
+        q["question"] for q in questions if q["sql"]
+    }
 
     # the URLs
     for link in (

@@ -75,14 +75,81 @@ def test_app_sources_and_requirements():
     assert not any(r.startswith("pyspark") for r in requirements)
 
 
+QUESTIONS = [
+    {
+        "question": "Which turbines have open CRITICAL alerts?",
+        "sql": ("SELECT turbine_id FROM gold_maintenance_alerts WHERE alert_level = 'CRITICAL'"),
+    },
+    {
+        "question": "which turbines are critical",
+        "sql": ("SELECT turbine_id FROM gold_maintenance_alerts WHERE alert_level = 'CRITICAL'"),
+    },
+    {
+        "question": "Energy yesterday?",
+        "sql": (
+            "WITH h AS (SELECT * FROM gold_fleet_hourly) SELECT SUM(energy_mwh) AS energy FROM h"
+        ),
+    },
+    {
+        "question": "Who visits TURBINE_00042?",
+        "sql": (
+            "SELECT p.crew FROM gold_dispatch_plan AS p JOIN silver_sensor_data AS s "
+            "ON p.turbine_id = s.turbine_id"
+        ),
+    },
+]
+
+
 def test_genie_space_reads_gold_maintenance_alerts():
-    space = json.loads(workspace.genie_space("users", "alice"))
+    space = json.loads(workspace.genie_space("users", "alice", QUESTIONS[:1]))
     assert space["version"] == 2
     (table,) = space["data_sources"]["tables"]
     assert table["identifier"] == f"users.alice.{GOLD_ALERTS}"
     ids = [q["id"] for q in space["config"]["sample_questions"]]
     assert len(set(ids)) == len(ids) and all(len(i) == 32 for i in ids)
     assert workspace.genie_space("users", "alice") == workspace.genie_space("users", "alice")
+
+
+def test_genie_space_holds_the_questions_as_samples_and_benchmarks_over_their_tables():
+    space = json.loads(workspace.genie_space("users", "al-ice", QUESTIONS))
+    tables = [t["identifier"] for t in space["data_sources"]["tables"]]
+    assert tables == [
+        "users.al-ice.gold_dispatch_plan",
+        "users.al-ice.gold_fleet_hourly",
+        "users.al-ice.gold_maintenance_alerts",
+        "users.al-ice.silver_sensor_data",
+    ]  # sorted; the CTE `h` is not a table
+    samples = space["config"]["sample_questions"]
+    assert sorted(q["question"][0] for q in samples) == sorted(q["question"] for q in QUESTIONS)
+    benchmarks = space["benchmarks"]["questions"]
+    answers = {b["question"][0]: b["answer"] for b in benchmarks}
+    assert set(answers) == {q["question"] for q in QUESTIONS} - {"Explain the route of CREW_01"}
+    ((answer,),) = [answers["Energy yesterday?"]]
+    assert answer["format"] == "SQL"
+    (sql,) = answer["content"]
+    assert "FROM users.`al-ice`.gold_fleet_hourly)" in sql and sql.endswith("FROM h")
+    # two questions share one SQL: one example teaches it
+    examples = space["instructions"]["example_question_sqls"]
+    assert len(examples) == 3
+    assert [e["question"][0] for e in examples].count("which turbines are critical") == 0
+    # ids: 32 hex, unique across samples, benchmarks and instructions, sorted in each list
+    lists = [samples, benchmarks, examples, space["instructions"]["text_instructions"]]
+    ids = [item["id"] for items in lists for item in items]
+    assert len(set(ids)) == len(ids) and all(len(i) == 32 and int(i, 16) >= 0 for i in ids)
+    assert all([i["id"] for i in items] == sorted(i["id"] for i in items) for items in lists)
+
+
+def test_genie_space_loads_the_whole_question_set():
+    questions = workspace.load_questions()
+    assert len(questions) >= 60
+    space = json.loads(workspace.genie_space("users", "alice"))
+    sampled = {s["question"][0] for s in space["config"]["sample_questions"]}
+    assert sampled == {q["question"] for q in questions}
+    benchmarked = {b["question"][0] for b in space["benchmarks"]["questions"]}
+    assert benchmarked == {q["question"] for q in questions if q["sql"]}
+    assert len(benchmarked) >= 50
+    assert len(space["instructions"]["example_question_sqls"]) <= workspace.MAX_EXAMPLES
+    assert len(space["data_sources"]["tables"]) > 1
 
 
 def test_urls_point_into_the_workspace():
