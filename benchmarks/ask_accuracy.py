@@ -11,7 +11,8 @@
   workloads.storage and running the query. Target p95 <= 2 s.
 
 Without `--home` the fixed dataset of the unit tests (tests/fakes/ask_dataset.py: 12
-turbines, 2.5 days every 20 minutes) is written to a temporary home. With `--home` the
+turbines, 2.5 days every 20 minutes) is written to a temporary home; `--turbines` and
+`--step-minutes` make it bigger (same fault episodes) to measure latency at scale. With `--home` the
 questions run against real pipeline output (e.g. after `windmill generate
 --backfill-hours 24` and `windmill pipeline run`); references whose result is empty
 there still count (both sides must agree) and are reported separately.
@@ -89,17 +90,26 @@ def main() -> int:
     parser.add_argument("--home", help="WINDMILL_HOME with pipeline output (default: fixed set)")
     parser.add_argument("--repeat", type=int, default=3, help="timed runs per question")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument("--turbines", type=int, default=12, help="fixed dataset: turbines")
+    parser.add_argument("--step-minutes", type=float, default=20, help="fixed dataset: step")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="ask-bench-") as tmp:
         if args.home:
             paths = Paths(Path(args.home).expanduser().resolve())
             data = f"pipeline output in {paths.home}"
         else:
+            from datetime import timedelta
+
             from tests.fakes import ask_dataset
 
             paths = Paths(Path(tmp) / "home")
-            ask_dataset.write(paths)
-            data = "the fixed dataset (tests/fakes/ask_dataset.py)"
+            step = timedelta(minutes=args.step_minutes)
+            ask_dataset.write(paths, args.turbines, step)
+            rows = len(ask_dataset.silver_rows(args.turbines, step))
+            data = (
+                f"the fixed dataset (tests/fakes/ask_dataset.py): {args.turbines} turbines,"
+                f" a reading every {args.step_minutes:g} min, {rows} silver rows"
+            )
         result = measure(paths, args.repeat)
     result["data"] = data
     if args.json:

@@ -52,13 +52,13 @@ def _episode(number: int, at: datetime):
     return None
 
 
-def silver_rows() -> list[dict]:
+def silver_rows(turbines: int = TURBINES, step: timedelta = STEP) -> list[dict]:
     rng = np.random.default_rng(SEED)
-    lat, lon = physics.turbine_position(np.arange(1, TURBINES + 1))
+    lat, lon = physics.turbine_position(np.arange(1, turbines + 1))
     rows = []
     at = START
     while at <= NOW:
-        for number in range(1, TURBINES + 1):
+        for number in range(1, turbines + 1):
             wind = float(round(4.0 + 10.0 * rng.random(), 2))
             power = round(min(max((wind - 3.0) / 9.0, 0.0), 1.0) ** 3 * 3000.0, 1)
             reading = {
@@ -106,7 +106,7 @@ def silver_rows() -> list[dict]:
                 reading["alert_level"] = level
                 reading["maintenance_needed"] = level in contract.MAINTENANCE_LEVELS
             rows.append(reading)
-        at += STEP
+        at += step
     return rows
 
 
@@ -219,9 +219,10 @@ def gold_tables_from(rows: list[dict]) -> dict[str, pa.Table]:
     }  # fmt: skip
 
 
-def write(paths: Paths) -> None:
-    """Write the whole dataset under `paths` (silver, gold, plan, ledger)."""
-    rows = silver_rows()
+def write(paths: Paths, turbines: int = TURBINES, step: timedelta = STEP) -> None:
+    """Write the whole dataset under `paths` (silver, gold, plan, ledger); more turbines
+    or a shorter step make a bigger fleet (for benchmarks) with the same fault episodes."""
+    rows = silver_rows(turbines, step)
     schema = _schema(contract.RAW_COLUMNS)
     folder = paths.table(names.SILVER)
     files = []

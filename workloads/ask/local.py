@@ -60,7 +60,15 @@ def _view_sql(paths: Paths, table: str, schema) -> str:
         )
         return f"SELECT {typed} WHERE false"
     listing = "[" + ", ".join(_literal(str(f)) for f in files) + "]"
-    partitions = PARTITION_COLUMNS.get(table, ())
+    base = found[0] if found is not None else None
+    # Partition columns come from `column=value` folders when the files are laid out so
+    # (the pipeline's silver); a file that stores the column itself is read as it is.
+    partitions = tuple(
+        column
+        for column in PARTITION_COLUMNS.get(table, ())
+        if base is not None
+        and all(f.relative_to(base).parts[0].startswith(f"{column}=") for f in files)
+    )
     options = ", union_by_name = true"
     if partitions:
         hive = ", ".join(
