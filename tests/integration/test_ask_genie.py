@@ -4,6 +4,7 @@ message that never completes before the deadline."""
 
 from __future__ import annotations
 
+import json
 import os
 import time
 
@@ -11,6 +12,7 @@ import pandas as pd
 import pytest
 
 from tests.fakes.workspace import FakeWorkspace, GenieReply
+from tests.helpers import run_windmill
 from workloads.ask.genie import GenieError, ask_genie, find_space
 from workloads.names import GENIE_SPACE_TITLE
 
@@ -163,3 +165,37 @@ def test_a_message_that_never_completes_stops_at_the_deadline(workspace, client)
         "--conversation c-1 to stay in this conversation."
     )
     assert 5 <= workspace.messages["m-1"]["polls"] <= 12  # polled every 0.1 s, no faster
+
+
+def test_windmill_ask_on_databricks_prints_genies_answer_and_follows_up(workspace, tmp_path):
+    config = tmp_path / "databrickscfg"
+    config.write_text(f"[demo]\nhost = {workspace.url}\ntoken = {TOKEN}\n")
+    env = {"DATABRICKS_CONFIG_FILE": str(config), "HOME": str(tmp_path)}
+    quick = ("SUBMITTED", "COMPLETED")  # one poll: the CLI polls every 2 s
+    workspace.genie_replies += [
+        critical_reply(statuses=quick),
+        critical_reply(statuses=quick, text="TURBINE_00042 is the older one.", frame=ALERTS[:1]),
+    ]
+    ask = ("ask", "--workspace", "databricks", "--profile", "demo")
+    first = run_windmill(*ask, "Which turbines are critical?", env=env, timeout=60)
+    lines = first.stdout.splitlines()
+    assert lines[0] == "Two turbines have open CRITICAL alerts."
+    assert "TURBINE_00007" in first.stdout and f"SQL: {SQL}" in lines
+    assert lines[-1] == "Conversation: c-1 (follow up with --conversation c-1)"
+    second = run_windmill(
+        *ask, "--conversation", "c-1", "--format", "json", "Which is older?", env=env, timeout=60
+    )
+    body = json.loads(second.stdout)
+    assert body["answer"] == "TURBINE_00042 is the older one."
+    assert body["rows"] == [["TURBINE_00042", "CRITICAL"]]
+    assert (body["intent"], body["conversation_id"]) == ("genie", "c-1")
+    assert workspace.conversations == {"c-1": ["m-1", "m-2"]}
+    # A failure is one sentence on stderr and exit code 2.
+    workspace.genie_replies.append(GenieReply(statuses=("FAILED",), error="no warehouse"))
+    failed = run_windmill(
+        *ask, "--space-id", workspace.space_id, "Which?", env=env, timeout=60, check=False
+    )
+    assert failed.returncode == 2
+    assert failed.stderr.strip().splitlines()[-1] == (
+        "windmill ask: Genie could not answer (no warehouse); rephrase the question and ask again."
+    )
