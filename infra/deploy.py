@@ -123,6 +123,8 @@ def urls(outputs: dict[str, Any], genie_space_id: str | None = None) -> dict[str
         "dispatch job": f"{host}/jobs/{outputs['dispatch_job_id']}",
         "SQL warehouse": f"{host}/sql/warehouses/{outputs['warehouse_id']}",
     }
+    if outputs.get("notebooks_path"):  # the analysis and agent-interaction notebooks
+        links["notebooks"] = f"{host}/#workspace{outputs['notebooks_path']}"
     if genie_space_id:
         links["Genie space"] = f"{host}/genie/rooms/{genie_space_id}"
     return links

@@ -96,6 +96,7 @@ class WorkspaceStack(TerraformStack):
             "app_name": app.name,
             "app_url": app.url,
             "app_source_path": f"{self.code.workspace_root}/app",
+            "notebooks_path": f"{self.code.workspace_root}/notebooks",
             "pipeline_id": pipeline.id,
             "pipeline_url": pipeline.url,
             "generator_job_id": self.jobs.generator.id,

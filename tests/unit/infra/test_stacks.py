@@ -417,6 +417,8 @@ def test_the_analysis_and_agent_notebooks_are_deployed_as_source_format_python()
         assert source == REPO_ROOT / "infra" / "notebooks" / f"{name}.py"
         assert notebook["language"] == "PYTHON"
         assert notebook["path"].endswith(f"/.windmill/dev/notebooks/{name}")
+        folder = json.loads(dev)["output"]["notebooks_path"]["value"]
+        assert notebook["path"] == f"{folder}/{name}"
         assert notebook["md5"] == '${filemd5("' + str(source) + '")}'
         text = source.read_text()
         assert text.startswith("# Databricks notebook source\n")

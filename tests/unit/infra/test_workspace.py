@@ -158,6 +158,10 @@ def test_urls_point_into_the_workspace():
     assert links["pipeline"] == "https://example.invalid/pipelines/p-1"
     assert links["generator job"] == "https://example.invalid/jobs/1"
     assert links["Genie space"] == "https://example.invalid/genie/rooms/g-1"
+    assert "notebooks" not in links
+    folder = "/Users/a@example.org/.windmill/dev/notebooks"
+    with_notebooks = urls({**OUTPUTS, "notebooks_path": folder})
+    assert with_notebooks["notebooks"] == f"https://example.invalid/#workspace{folder}"
     bare = urls({**OUTPUTS, "workspace_url": "example.invalid"})
     assert bare["SQL warehouse"] == "https://example.invalid/sql/warehouses/w-1"
 
