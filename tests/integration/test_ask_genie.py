@@ -199,3 +199,20 @@ def test_windmill_ask_on_databricks_prints_genies_answer_and_follows_up(workspac
     assert failed.stderr.strip().splitlines()[-1] == (
         "windmill ask: Genie could not answer (no warehouse); rephrase the question and ask again."
     )
+
+
+def test_an_unknown_space_or_conversation_is_one_sentence(workspace, client):
+    with pytest.raises(GenieError) as raised:
+        ask_genie(client, "01f0nosuchspace", "Which turbines are critical?", **FAST)
+    assert str(raised.value) == (
+        "The Genie API refused the question (no such Genie space); check that Genie space "
+        "01f0nosuchspace exists and that you may use it."
+    )
+    with pytest.raises(GenieError, match=r"check that conversation c-9 of Genie space 01f0"):
+        ask_genie(client, workspace.space_id, "And?", conversation_id="c-9", **FAST)
+
+
+def test_spaces_that_cannot_be_listed_say_to_pass_the_space_id(workspace, client):
+    workspace.fail_on["/api/2.0/genie/spaces"] = 403
+    with pytest.raises(GenieError, match=r"^Could not list the Genie spaces \(injected\); pass"):
+        find_space(client)

@@ -43,9 +43,18 @@ class GenieAnswer(Answer):
 
 def find_space(client: WorkspaceClient, title: str = GENIE_SPACE_TITLE) -> str:
     """The id of the Genie space `windmill deploy` created, or a GenieError."""
+    from databricks.sdk.errors import DatabricksError
+
     token = None
     while True:
-        page = client.genie.list_spaces(page_token=token)
+        try:
+            page = client.genie.list_spaces(page_token=token)
+        except DatabricksError as exc:
+            reason = _reason(exc)
+            raise GenieError(
+                f"Could not list the Genie spaces ({reason}); pass --space-id, or check that "
+                "Genie is enabled in this workspace."
+            ) from None
         for space in page.spaces or []:
             if space.title == title:
                 return space.space_id
@@ -67,7 +76,29 @@ def ask_genie(
     poll_s: float = 2,
 ) -> GenieAnswer:
     """Ask Genie `question` (a follow-up in `conversation_id` if given) and return its text,
-    SQL and result rows; raise a GenieError if it fails, is cancelled or runs out of time."""
+    SQL and result rows; raise a GenieError if it fails, is cancelled or runs out of time,
+    or if the API refuses a call (no such space or conversation, no access)."""
+    from databricks.sdk.errors import DatabricksError
+
+    try:
+        return _ask(client, space_id, question, conversation_id, deadline_s, poll_s)
+    except DatabricksError as exc:
+        reason = _reason(exc)
+        where = f"conversation {conversation_id} of " if conversation_id else ""
+        raise GenieError(
+            f"The Genie API refused the question ({reason}); check that {where}Genie space "
+            f"{space_id} exists and that you may use it."
+        ) from None
+
+
+def _ask(
+    client: WorkspaceClient,
+    space_id: str,
+    question: str,
+    conversation_id: str | None,
+    deadline_s: float,
+    poll_s: float,
+) -> GenieAnswer:
     deadline = time.monotonic() + deadline_s
     if conversation_id:
         sent = client.genie.create_message(space_id, conversation_id, question).response
@@ -110,6 +141,12 @@ def ask_genie(
     if truncated:
         sentence += f" (The first {len(rows)} rows are shown.)"
     return _answer(question, sentence, query.query.query or "", columns, rows, conversation_id)
+
+
+def _reason(exc: Exception) -> str:
+    """The SDK error's own message: its first line, without the client config it appends."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text.split(". Config: ")[0][:200]
 
 
 def _wait(
