@@ -124,6 +124,7 @@ class AskBox(Viewer):
         )
         self.button = pn.widgets.Button(label="Ask", color="primary", width=90)
         self.button.on_click(self._on_click)
+        self.question.param.watch(self._on_click, "enter_pressed")  # Enter asks too
         self.output = pn.pane.HTML("", sizing_mode="stretch_width", stylesheets=[ASK_CSS])
         self._layout = pn.Column(
             pn.pane.HTML(f"<b>Ask</b> <small>(answered from the {asker.source})</small>"),

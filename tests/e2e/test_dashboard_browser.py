@@ -169,6 +169,14 @@ def test_the_ask_box_shows_a_hostile_question_as_text(server, browser):
     expect(box.locator(".wm-ask-answer")).to_have_text(expected["answer"])
     assert page.evaluate("window.__pwned") is None
     assert box.locator("script, img").count() == 0
+    # Enter asks too.
+    question = "open critical alerts"
+    box.locator("input").fill(question)
+    box.locator("input").press("Enter")
+    expect(box.locator(".wm-ask-question")).to_have_text(question, timeout=30_000)
+    expected = get_json(f"{server}/api/ask?q={quote(question)}")
+    assert expected["intent"] == "open_alerts"
+    expect(box.locator(".wm-ask-answer")).to_have_text(expected["answer"])
     # The input stops at 500 characters: a longer paste is cut there.
     box.locator("input").fill("x" * 600)
     assert len(box.locator("input").input_value()) == 500

@@ -176,3 +176,22 @@ class TestOffApi(_Api):
     def test_asking_off_is_404_saying_how_to_turn_it_on(self):
         code, body, _ = self.ask("?q=anything")
         assert (code, body) == (404, {"error": OFF})
+
+
+def test_the_dashboard_asks_genie_only_with_a_space_id(monkeypatch):
+    from types import SimpleNamespace
+
+    from dashboard.__main__ import build_asker, build_parser
+
+    status = SimpleNamespace(client=object())
+    monkeypatch.delenv("WINDMILL_GENIE_SPACE_ID", raising=False)
+    off = build_asker(build_parser().parse_args(["--workspace", "databricks"]), status)
+    assert not off.enabled
+    args = ["--workspace", "databricks", "--genie-space-id", "01f0abc"]
+    on = build_asker(build_parser().parse_args(args), status)
+    assert on.enabled and on.source == "Genie"
+    monkeypatch.setenv("WINDMILL_GENIE_SPACE_ID", "01f0env")
+    from_env = build_parser().parse_args(["--workspace", "databricks"])
+    assert from_env.genie_space_id == "01f0env" and build_asker(from_env, status).enabled
+    local = build_asker(build_parser().parse_args(["--home", "/nonexistent"]), status)
+    assert local.enabled and local.source == "local tables"
