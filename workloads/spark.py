@@ -147,6 +147,12 @@ def engine_session(paths: Paths, app_name: str = "windmill-engine", port: int | 
         # second, empty batch only to evict expired state; the next update's batch evicts it
         # just the same, so skip it (silver's share of an update drops from ~1.5 s to ~1 s).
         "spark.sql.streaming.noDataMicroBatches.enabled": "false",
+        # Readers' tables are switched to new published versions with ALTER TABLE … SET
+        # LOCATION (workloads.storage). A session caches each table's resolved relation and
+        # only the altering session forgets it: another long-lived session (a reader kept
+        # open) would read its first version forever. Without the cache every query resolves
+        # the table's current location (a metastore lookup it makes anyway).
+        "spark.sql.filesourceTableRelationCacheSize": "0",
     }
     builder = SparkSession.builder.master("local[2]").appName(app_name).enableHiveSupport()
     for key, value in conf.items():
