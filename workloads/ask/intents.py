@@ -207,6 +207,22 @@ def _power_answer(query: Query, columns, rows) -> str:
     )
 
 
+def top_power(entities: Entities, clock: datetime) -> Query:
+    where, scope = _site_filter(entities)
+    sql = (
+        "SELECT turbine_id, power_output, wind_speed, alert_level"
+        f" FROM {names.GOLD_STATUS}{_where(where)}"
+        f" ORDER BY power_output DESC, turbine_id LIMIT {_limit(entities, 5)}"
+    )
+    return Query(sql=sql, scope=scope)
+
+
+def _top_power_answer(query: Query, columns, rows) -> str:
+    if not rows:
+        return f"No turbine{query.scope} is reporting."
+    return f"The top producer{query.scope} now is {rows[0][0]} at {rows[0][1]:.0f} kW."
+
+
 def energy(entities: Entities, clock: datetime) -> Query:
     period = _default_period(entities, clock)
     where, scope = _site_filter(entities)
@@ -397,6 +413,8 @@ INTENTS: dict[str, Intent] = {
                "What is the status of turbine 7?", turbine_status, _status_answer),
         Intent("power_now", "fleet or site power now", "How much power is Roscoe producing now?",
                power_now, _power_answer),
+        Intent("top_power", "the turbines producing the most power now",
+               "Top 5 turbines by power", top_power, _top_power_answer),
         Intent("energy", "energy produced over a period", "Energy produced yesterday",
                energy, _energy_answer),
         Intent("faults_over_period", "faulty readings over a period by type",
@@ -455,11 +473,14 @@ def classify(text: str, entities: Entities) -> str | None:
         "reading", "readings", "records", "measurements", "raw data", "sensor data"
     ):
         return "recent_readings"
-    if has("energy", "mwh", "produced", "generated", "production", "yield"):
+    now_words = has("now", "current", "currently", "right now", "at the moment")
+    if has("energy", "mwh", "produced", "generated", "production", "yield") and not (
+        now_words and has("power", "output")
+    ):
         return "energy"
     if has("power", "output", "producing", "generating", "megawatts", "mw", "kw"):
-        if entities.period is None or has("now", "current", "currently", "right now"):
-            return "power_now"
+        if entities.period is None or now_words:
+            return "top_power" if entities.limit and not entities.turbine else "power_now"
         return "energy"
     if has("alert", "alerts", "alarm", "alarms", "open", "active", "incident", "incidents"):
         return "open_alerts"
