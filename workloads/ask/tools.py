@@ -77,6 +77,7 @@ def _plan_rows(paths: Paths, crew_id: str | None = None) -> list[list[Any]]:
     frame = storage.read_table(paths, names.GOLD_DISPATCH, columns=list(ROUTE_COLUMNS_NAMES))
     if frame is None or frame.empty:
         return []
+    frame = frame[frame["crew_id"].notna()]  # unassigned tasks are on no crew's route
     if crew_id is not None:
         frame = frame[frame["crew_id"] == crew_id]
     frame = frame.sort_values(["crew_id", "stop"], kind="stable")

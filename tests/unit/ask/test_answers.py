@@ -195,3 +195,26 @@ def test_cli_json_and_errors(ask_paths, monkeypatch, capsys):
     )
     assert cli.main(["ask", "--conversation", "c1", "open alerts"]) == 2
     assert "need --workspace databricks" in capsys.readouterr().err
+
+
+def test_unassigned_tasks_are_on_no_crews_route(tmp_path):
+    # A real plan also lists tasks no crew could take (crew_id null, as the dispatcher writes).
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from workloads import names, storage
+
+    paths = Paths(tmp_path)
+    ask_dataset.write(paths)
+    plan = storage.read_arrow(paths, names.GOLD_DISPATCH)
+    unassigned = {name: [None] for name in plan.column_names}
+    unassigned |= {"task_id": ["TURBINE_00006:LOW_POWER_OUTPUT"], "turbine_id": ["TURBINE_00006"]}
+    extra = pa.Table.from_pydict(unassigned, schema=plan.schema)
+    target = storage.new_version_folder(paths, names.GOLD_DISPATCH)
+    pq.write_table(pa.concat_tables([plan, extra]), target / "part-00000.parquet")
+    storage.publish(paths, names.GOLD_DISPATCH, target)
+
+    every = ask_local("what is the schedule of every crew?", paths)
+    assert every.intent == "crew_schedule"
+    assert "TURBINE_00006" not in [r[2] for r in every.rows]
+    assert every.answer == "2 crews have 4 planned stops."
