@@ -20,7 +20,7 @@ Readers must never see that, so the storage gives every table a committed state:
 
 `read_table` is the one reader of committed files (pyarrow, no JVM): the dashboard, the
 dispatcher and every later reader use it. Spark readers go through the catalog, which the
-engine points at the same published versions (`publish_in_catalog`).
+engine points at the same published versions (`spark_catalog.publish_in_catalog`).
 """
 
 from __future__ import annotations
@@ -396,7 +396,7 @@ def to_pandas(table):
     return frame
 
 
-# The engine's side: metrics and the catalog ----------------------------------------------------
+# The engine's side: metrics (the catalog side: workloads/spark_catalog.py) ----------------
 
 
 def table_dirs(spark, database: str) -> dict[str, Path]:
@@ -442,75 +442,3 @@ def update_metrics(
             entry["rows_read"] = written[UPSTREAM[name]]
         tables[name] = entry
     return {"tables": tables}
-
-
-def _sql_string(text: str) -> str:
-    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
-
-
-def catalog_types(spark, database: str) -> dict[str, str]:
-    """Type (EXTERNAL, MANAGED, VIEW) of every table in `database`, in one metastore call."""
-    return {
-        t.name: str(t.tableType).upper()
-        for t in spark.catalog.listTables(database)
-        if not t.isTemporary
-    }
-
-
-def publish_in_catalog(
-    spark, version: Version, database: str, schema=None, existing: str | None = "unknown"
-) -> None:
-    """Point `database.<table>` (an external Parquet table) at `version` in the metastore.
-
-    `ALTER TABLE … SET LOCATION` is one metastore update: a Spark reader resolves the old
-    location or the new one. A table of that name that is not ours (a managed table an
-    older release wrote there) is dropped first. `schema` (a StructType, or a function
-    returning one) is used only to create the table the first time; without it Spark
-    infers the schema from the files. `existing` is the table's type if the caller knows
-    it (`catalog_types`; None: no such table), else it is looked up.
-    """
-    name = f"{database}.{version.table}"
-    location = version.folder.resolve().as_uri()
-    if existing == "unknown":
-        existing = _table_type(spark, database, version.table)
-    if existing is not None and existing != "EXTERNAL":
-        spark.sql(f"DROP {'VIEW' if existing == 'VIEW' else 'TABLE'} IF EXISTS {name}")
-        existing = None
-    if existing is None:
-        schema = schema() if callable(schema) else schema
-        spark.catalog.createTable(name, path=location, source="parquet", schema=schema)
-    else:
-        spark.sql(f"ALTER TABLE {name} SET LOCATION {_sql_string(location)}")
-
-
-def expose_streaming_table(
-    spark, table: str, pipeline_database: str, database: str, existing: str | None = "unknown"
-) -> None:
-    """`database.<table>`: a view over the pipeline's streaming table (its commit log is
-    already consistent), so qualified and unqualified names work in `database`. Created
-    once: a view that exists already is left as it is (`existing`: see publish_in_catalog).
-    """
-    if existing == "unknown":
-        existing = _table_type(spark, database, table)
-    if existing == "VIEW":
-        return
-    if existing is not None:
-        spark.sql(f"DROP TABLE IF EXISTS {database}.{table}")
-    spark.sql(
-        f"CREATE OR REPLACE VIEW {database}.{table} AS SELECT * FROM {pipeline_database}.{table}"
-    )
-
-
-def drop_from_catalog(spark, table: str, database: str) -> None:
-    """Drop `database.<table>` whatever it is (our external table, a view, a managed table)."""
-    kind = _table_type(spark, database, table)
-    if kind == "VIEW":
-        spark.sql(f"DROP VIEW IF EXISTS {database}.{table}")
-    elif kind is not None:
-        spark.sql(f"DROP TABLE IF EXISTS {database}.{table}")
-
-
-def _table_type(spark, database: str, table: str) -> str | None:
-    if not spark.catalog.tableExists(f"{database}.{table}"):
-        return None
-    return str(spark.catalog.getTable(f"{database}.{table}").tableType).upper()

@@ -97,8 +97,8 @@ UNSUPPORTED = {
 
 def ask_local(question: str, paths: Paths, *, now: datetime | None = None) -> Answer:
     """Answer `question` from the local tables (see the module docstring)."""
+    from workloads.ask import classify, intents, local, tools
     from workloads.ask import entities as E
-    from workloads.ask import intents, local, tools
 
     text = check_question(question)
     tokens = E.words(text)
@@ -112,10 +112,10 @@ def ask_local(question: str, paths: Paths, *, now: datetime | None = None) -> An
         else:
             clock = data_clock(db)
         found = E.extract(text, clock)
-        name = intents.classify(text, found)
+        name = classify.classify(text, found)
         if name is None:
             return clarify(text, "I could not match that question to anything I can answer.")
-        missing = intents.needs(name, found)
+        missing = classify.needs(name, found)
         if missing:
             return clarify(text, missing)
         intent = intents.INTENTS[name]

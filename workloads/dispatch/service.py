@@ -16,7 +16,7 @@ import logging
 from datetime import UTC, datetime
 from pathlib import Path
 
-from workloads import storage
+from workloads import spark_catalog, storage
 from workloads.config import LOCAL_DATABASE, Paths, ensure_writable
 from workloads.dispatch.solver import DEFAULT_TIME_LIMIT_S
 from workloads.errors import WindmillError
@@ -153,5 +153,5 @@ def write_plan(spark, frame, table: str | None = None, paths: Paths | None = Non
     rows.coalesce(1).write.mode("overwrite").parquet(folder.resolve().as_uri())
     version = storage.publish(paths, GOLD_DISPATCH, folder)
     spark.sql(f"CREATE DATABASE IF NOT EXISTS {LOCAL_DATABASE}")
-    storage.publish_in_catalog(spark, version, LOCAL_DATABASE, schema=rows.schema)
+    spark_catalog.publish_in_catalog(spark, version, LOCAL_DATABASE, schema=rows.schema)
     return version

@@ -16,7 +16,7 @@ import argparse
 import shutil
 import sys
 
-from workloads import names, states, storage
+from workloads import names, spark_catalog, states, storage
 from workloads.config import LOCAL_DATABASE, PIPELINE_DATABASE, Paths, paths
 from workloads.errors import WindmillError
 from workloads.ledger import Ledger
@@ -62,7 +62,7 @@ def drop_tables(spark, home: Paths) -> list[str]:
     existing |= {t for t in TABLES if storage.current_version(home, t) is not None}
     runner.reset_tables(spark, home)
     for table in names.OUTSIDE_PIPELINE_TABLES:
-        storage.drop_from_catalog(spark, table, LOCAL_DATABASE)
+        spark_catalog.drop_from_catalog(spark, table, LOCAL_DATABASE)
         storage.remove_versions(home, table)
         shutil.rmtree(home.table(table), ignore_errors=True)
     shutil.rmtree(home.pipeline_storage, ignore_errors=True)

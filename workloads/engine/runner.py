@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from workloads import states, storage
+from workloads import spark_catalog, states, storage
 from workloads.config import LOCAL_DATABASE, PIPELINE_DATABASE, Paths, ensure_writable
 from workloads.ledger import Ledger
 from workloads.names import MATERIALIZED_VIEWS, PIPELINE_NAME, STREAMING_TABLES
@@ -106,7 +106,7 @@ def reset_tables(
     import shutil
 
     for name, folder in storage.table_dirs(spark, database).items():
-        storage.drop_from_catalog(spark, name, publish_database)
+        spark_catalog.drop_from_catalog(spark, name, publish_database)
         spark.sql(f"DROP TABLE IF EXISTS {database}.{name}")
         shutil.rmtree(folder, ignore_errors=True)
         storage.remove_versions(paths, name)
@@ -201,11 +201,11 @@ def publish_update(
     pipeline's (its commit log is already consistent). See `workloads.storage`.
     """
     started = time.monotonic()
-    existing = storage.catalog_types(spark, publish_database)  # one metastore call, not seven
+    existing = spark_catalog.catalog_types(spark, publish_database)  # one metastore call, not seven
     published: dict[str, storage.Version] = {}
     for name in MATERIALIZED_VIEWS:
         version = storage.publish(paths, name, dirs[name])
-        storage.publish_in_catalog(
+        spark_catalog.publish_in_catalog(
             spark,
             version,
             publish_database,
@@ -214,7 +214,7 @@ def publish_update(
         )
         published[name] = version
     for name in STREAMING_TABLES:
-        storage.expose_streaming_table(
+        spark_catalog.expose_streaming_table(
             spark, name, database, publish_database, existing=existing.get(name)
         )
     log.info(

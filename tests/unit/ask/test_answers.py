@@ -218,3 +218,6 @@ def test_unassigned_tasks_are_on_no_crews_route(tmp_path):
     assert every.intent == "crew_schedule"
     assert "TURBINE_00006" not in [r[2] for r in every.rows]
     assert every.answer == "2 crews have 4 planned stops."
+    unassigned_turbine = ask_local("which crew goes to turbine 6?", paths)
+    assert unassigned_turbine.intent == "crew_for_turbine"
+    assert unassigned_turbine.answer.startswith("No crew could take TURBINE_00006")
