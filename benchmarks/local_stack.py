@@ -17,12 +17,9 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import os
 import shutil
 import signal
-import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -32,7 +29,7 @@ import psutil
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from workloads.spark import free_port  # noqa: E402
+from benchmarks.stack import launch_up  # noqa: E402
 
 
 def tree_rss(root: psutil.Process) -> int:
@@ -66,20 +63,11 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true", help="keep the temporary home and log")
     args = parser.parse_args()
 
-    home = Path(tempfile.mkdtemp(prefix="windmill-bench-stack-"))
-    port = free_port()
-    env = {**os.environ, "WINDMILL_HOME": str(home)}
-    command = [
-        sys.executable, "-m", "workloads.cli", "up",
-        "--turbines", str(args.turbines),
-        "--backfill-hours", str(args.backfill_hours),
-        "--refresh-seconds", str(args.refresh_seconds),
-        "--port", str(port),
-    ]  # fmt: skip
-    print(f"home {home}; dashboard port {port}; {' '.join(command[3:])}", flush=True)
-    log = open(home.parent / f"{home.name}.log", "w")  # noqa: SIM115
+    stack = launch_up(
+        "windmill-bench-stack-", args.turbines, args.backfill_hours, args.refresh_seconds
+    )
+    home, port, up, log = stack.home, stack.port, stack.process, stack.log
     started = time.monotonic()
-    up = subprocess.Popen(command, env=env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
     root = psutil.Process(up.pid)
     peak = 0
     first_insight: float | None = None

@@ -29,7 +29,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import urllib.request
@@ -41,10 +40,10 @@ import psutil
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from benchmarks.stack import launch_up  # noqa: E402
 from dashboard.sources import LocalGoldSource  # noqa: E402
 from workloads import names  # noqa: E402
 from workloads.config import Paths  # noqa: E402
-from workloads.spark import free_port  # noqa: E402
 
 ENDPOINTS = ("/api/status", "/api/alerts", "/api/pipelines")
 # Tables that always have rows once the pipeline has run (alerts may rightly be empty).
@@ -157,20 +156,10 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true", help="keep the temporary home")
     args = parser.parse_args()
 
-    home = Path(tempfile.mkdtemp(prefix="windmill-soak-"))
-    port = free_port()
-    env = {**os.environ, "WINDMILL_HOME": str(home)}
-    command = [
-        sys.executable, "-m", "workloads.cli", "up",
-        "--turbines", str(args.turbines),
-        "--backfill-hours", str(args.backfill_hours),
-        "--refresh-seconds", str(args.refresh_seconds),
-        "--port", str(port),
-    ]  # fmt: skip
-    print(f"home {home}; port {port}; {args.minutes:g} min, {args.viewers} viewers", flush=True)
-    log = open(home.parent / f"{home.name}.log", "w")  # noqa: SIM115
+    stack = launch_up("windmill-soak-", args.turbines, args.backfill_hours, args.refresh_seconds)
+    home, port, up, log = stack.home, stack.port, stack.process, stack.log
+    print(f"soaking {args.minutes:g} min with {args.viewers} viewers", flush=True)
     started = time.monotonic()
-    up = subprocess.Popen(command, env=env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
     root = psutil.Process(up.pid)
     tally = Tally()
     stop = threading.Event()

@@ -12,6 +12,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from dashboard.sources import TREND_COLUMNS
 from workloads import contract, names, storage
 from workloads.config import Paths
 from workloads.dispatch import builder
@@ -53,18 +54,9 @@ ALERTS_SCHEMA = arrow_schema(transforms.ALERT_SCHEMA)
 HOURLY_SCHEMA = arrow_schema(transforms.HOURLY_SCHEMA)
 FAULTS_SCHEMA = arrow_schema(transforms.FAULT_SUMMARY_SCHEMA)
 PLAN_SCHEMA = arrow_schema(builder.PLAN_SCHEMA)
+# The silver columns the dashboard's trend reads.
 SILVER_COLUMNS = [
-    (name, ARROW_TYPES[kind])
-    for name, kind in contract.RAW_COLUMNS
-    if name
-    in (
-        "turbine_id",
-        "timestamp",
-        "nacelle_temperature",
-        "gearbox_temperature",
-        "generator_temperature",
-        "vibration_level",
-    )
+    (name, ARROW_TYPES[kind]) for name, kind in contract.RAW_COLUMNS if name in TREND_COLUMNS
 ]
 
 
