@@ -6,7 +6,7 @@ the intents in `workloads.ask.intents`), never a guess.
 
 from __future__ import annotations
 
-from workloads.ask import entities as E
+import workloads.ask.entities as E
 from workloads.ask.entities import Entities
 
 

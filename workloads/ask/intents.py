@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+import workloads.ask.entities as E
 from workloads import names
-from workloads.ask import entities as E
 from workloads.ask.entities import Entities, Period
 from workloads.contract import COLUMN_NAMES
 
