@@ -26,7 +26,7 @@ from dashboard.store import (
 )
 from workloads import names
 from workloads.contract import ALERT_LEVELS, SEVERITY
-from workloads.pipeline.transforms import ALERT_COLUMNS
+from workloads.pipeline.gold import ALERT_COLUMNS
 
 LONG_TEXT = 40  # characters; longer cell texts wrap, shorter ones stay on one line
 TABLE_CSS = """

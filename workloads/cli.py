@@ -29,6 +29,10 @@ COMMAND_MODULES: tuple[str, ...] = (
     "workloads.dispatch.command",
     "workloads.supervisor.command",
     "workloads.ask.command",
+    "workloads.ingest.command",
+    "workloads.alerting.command",
+    "workloads.model.command",
+    "workloads.schedule.command",
 )
 
 # Subcommands served by another package, run as `python -m MODULE [ARGS...]`.

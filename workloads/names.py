@@ -23,6 +23,10 @@ GOLD_HOURLY = "gold_fleet_hourly"
 GOLD_FAULTS = "gold_fault_summary"
 GOLD_RISK = "gold_turbine_risk"
 GOLD_DISPATCH = "gold_dispatch_plan"
+GOLD_EPISODES = "gold_fault_episodes"  # one row per fault episode (pipeline)
+GOLD_SLA = "gold_sla_daily"  # per day and level: acknowledge/close times (notifier)
+GOLD_SCHEDULE = "gold_maintenance_schedule"  # multi-day crew plan (scheduler)
+TURBINES = "turbines"  # the turbine registry (generator fleet and ingested assets)
 PIPELINE_TABLES = (BRONZE, SILVER, QUARANTINE, GOLD_STATUS, GOLD_ALERTS, GOLD_HOURLY, GOLD_FAULTS)
 # The pipeline's streaming tables (appended to, with a commit log) and its materialized views
 # (rewritten whole on every update; published as versions locally, see workloads.storage).

@@ -21,7 +21,7 @@ from workloads import contract, names, storage
 from workloads.config import Paths
 from workloads.dispatch import builder
 from workloads.generator import physics
-from workloads.pipeline import transforms
+from workloads.pipeline import gold
 
 NOW = datetime(2026, 1, 7, 12, 0, tzinfo=UTC)
 START = datetime(2026, 1, 5, 0, 0, tzinfo=UTC)
@@ -121,7 +121,7 @@ def gold_tables_from(rows: list[dict]) -> dict[str, pa.Table]:
     frame = pd.DataFrame(rows)
     recent = frame[frame["timestamp"] > NOW - timedelta(hours=24)]
     latest = recent.sort_values("timestamp").groupby("turbine_id").tail(1)
-    status = latest.sort_values("turbine_id")[list(transforms.STATUS_COLUMNS)]
+    status = latest.sort_values("turbine_id")[list(gold.STATUS_COLUMNS)]
     alerts = []
     for number, fault, level, first, last in EPISODES:
         if last is not None or level not in contract.MAINTENANCE_LEVELS:
@@ -211,10 +211,10 @@ def gold_tables_from(rows: list[dict]) -> dict[str, pa.Table]:
                 }
             )
     return {
-        names.GOLD_STATUS: pa.Table.from_pandas(status, schema=_schema(transforms.STATUS_SCHEMA), preserve_index=False),
-        names.GOLD_ALERTS: pa.Table.from_pylist(alerts, schema=_schema(transforms.ALERT_SCHEMA)),
-        names.GOLD_HOURLY: pa.Table.from_pylist(hourly, schema=_schema(transforms.HOURLY_SCHEMA)),
-        names.GOLD_FAULTS: pa.Table.from_pylist(faults, schema=_schema(transforms.FAULT_SUMMARY_SCHEMA)),
+        names.GOLD_STATUS: pa.Table.from_pandas(status, schema=_schema(gold.STATUS_SCHEMA), preserve_index=False),
+        names.GOLD_ALERTS: pa.Table.from_pylist(alerts, schema=_schema(gold.ALERT_SCHEMA)),
+        names.GOLD_HOURLY: pa.Table.from_pylist(hourly, schema=_schema(gold.HOURLY_SCHEMA)),
+        names.GOLD_FAULTS: pa.Table.from_pylist(faults, schema=_schema(gold.FAULT_SUMMARY_SCHEMA)),
         names.GOLD_DISPATCH: pa.Table.from_pylist(plan, schema=gold_tables.PLAN_SCHEMA),
     }  # fmt: skip
 

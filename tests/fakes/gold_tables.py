@@ -16,7 +16,7 @@ from dashboard.sources import TREND_COLUMNS
 from workloads import contract, names, storage
 from workloads.config import Paths
 from workloads.dispatch import builder
-from workloads.pipeline import transforms
+from workloads.pipeline import gold
 
 NOW = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
 TS = pa.timestamp("us", tz="UTC")
@@ -49,10 +49,10 @@ def arrow_schema(columns) -> pa.Schema:
     return pa.schema([(name, ARROW_TYPES[kind]) for name, kind in columns])
 
 
-STATUS_SCHEMA = arrow_schema(transforms.STATUS_SCHEMA)
-ALERTS_SCHEMA = arrow_schema(transforms.ALERT_SCHEMA)
-HOURLY_SCHEMA = arrow_schema(transforms.HOURLY_SCHEMA)
-FAULTS_SCHEMA = arrow_schema(transforms.FAULT_SUMMARY_SCHEMA)
+STATUS_SCHEMA = arrow_schema(gold.STATUS_SCHEMA)
+ALERTS_SCHEMA = arrow_schema(gold.ALERT_SCHEMA)
+HOURLY_SCHEMA = arrow_schema(gold.HOURLY_SCHEMA)
+FAULTS_SCHEMA = arrow_schema(gold.FAULT_SUMMARY_SCHEMA)
 PLAN_SCHEMA = arrow_schema(builder.PLAN_SCHEMA)
 # The silver columns the dashboard's trend reads.
 SILVER_COLUMNS = [

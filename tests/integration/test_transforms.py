@@ -12,7 +12,7 @@ import pytest
 from pyspark.testing import assertDataFrameEqual
 
 from tests.helpers import INGESTED, faulty, line, reading
-from workloads.pipeline import rules, transforms
+from workloads.pipeline import gold, rules, transforms
 
 pytestmark = pytest.mark.integration
 
@@ -158,8 +158,8 @@ def silver_of(spark, rows):
 def test_turbine_status_is_latest_reading_per_turbine_in_window(spark):
     rows = [reading(1, 0), faulty(1, 5, "LOW_OIL_PRESSURE"), reading(2, 1)]
     rows.append(reading(3, 0, timestamp="2025-12-01T00:00:00Z"))  # outside the 24 h window
-    status = transforms.turbine_status(silver_of(spark, rows), transforms.as_of_column(AS_OF), 24)
-    assert list(status.columns) == list(transforms.STATUS_COLUMNS)
+    status = gold.turbine_status(silver_of(spark, rows), gold.as_of_column(AS_OF), 24)
+    assert list(status.columns) == list(gold.STATUS_COLUMNS)
     got = {r.turbine_id: (r.timestamp.minute, r.fault_code) for r in status.collect()}
     assert got == {"TURBINE_00001": (5, "LOW_OIL_PRESSURE"), "TURBINE_00002": (1, None)}
 
@@ -176,9 +176,7 @@ def test_maintenance_alerts_open_episodes_only(spark):
         reading(2, 1),  # recovered
         faulty(3, 0, "LOW_POWER_OUTPUT"),  # INFO: not maintenance work
     ]
-    alerts = transforms.maintenance_alerts(
-        silver_of(spark, rows), transforms.as_of_column(AS_OF), 24
-    )
+    alerts = gold.maintenance_alerts(silver_of(spark, rows), gold.as_of_column(AS_OF), 24)
     expected = spark.createDataFrame(
         [
             (
@@ -218,8 +216,8 @@ def test_fleet_hourly_energy_availability_and_levels(spark):
         faulty(2, 10, "GEARBOX_OVERHEAT", power_output=600.0),
         reading(2, 70, power_output=0.0, rotor_rpm=0.0),  # next hour, not producing
     ]
-    hourly = transforms.fleet_hourly(silver_of(spark, rows), transforms.as_of_column(AS_OF), 24)
-    assert list(hourly.columns) == list(transforms.HOURLY_COLUMNS)
+    hourly = gold.fleet_hourly(silver_of(spark, rows), gold.as_of_column(AS_OF), 24)
+    assert list(hourly.columns) == list(gold.HOURLY_COLUMNS)
     first, second = hourly.orderBy("hour").collect()
     assert (first.turbines_reporting, first.readings) == (2, 3)
     assert first.mean_power_kw == pytest.approx(1200.0)
@@ -232,7 +230,7 @@ def test_fleet_hourly_energy_availability_and_levels(spark):
 def test_fault_summary_counts_by_code_and_level(spark):
     rows = [faulty(1, 0, "TOWER_LEAN"), faulty(1, 1, "TOWER_LEAN"), faulty(2, 0, "TOWER_LEAN")]
     rows += [faulty(3, 0, "LOW_POWER_OUTPUT"), reading(4, 0)]
-    summary = transforms.fault_summary(silver_of(spark, rows), transforms.as_of_column(AS_OF), 24)
+    summary = gold.fault_summary(silver_of(spark, rows), gold.as_of_column(AS_OF), 24)
     expected = spark.createDataFrame(
         [
             (
@@ -261,12 +259,12 @@ def test_fault_summary_counts_by_code_and_level(spark):
 def test_each_gold_transform_returns_its_declared_schema(spark):
     """The declared schemas are what readers and the test fakes rely on."""
     silver = silver_of(spark, [reading(1, 0), faulty(2, 0, "TOWER_LEAN")])
-    as_of = transforms.as_of_column(AS_OF)
+    as_of = gold.as_of_column(AS_OF)
     for transform, schema in (
-        (transforms.turbine_status, transforms.STATUS_SCHEMA),
-        (transforms.maintenance_alerts, transforms.ALERT_SCHEMA),
-        (transforms.fleet_hourly, transforms.HOURLY_SCHEMA),
-        (transforms.fault_summary, transforms.FAULT_SUMMARY_SCHEMA),
+        (gold.turbine_status, gold.STATUS_SCHEMA),
+        (gold.maintenance_alerts, gold.ALERT_SCHEMA),
+        (gold.fleet_hourly, gold.HOURLY_SCHEMA),
+        (gold.fault_summary, gold.FAULT_SUMMARY_SCHEMA),
     ):
         got = [(f.name, f.dataType.simpleString()) for f in transform(silver, as_of, 24).schema]
         assert got == list(schema), transform.__name__

@@ -1,6 +1,6 @@
 """The tables `windmill ask` may read, and their columns with Spark SQL types.
 
-Every name comes from the pipeline's declared schemas (workloads.pipeline.transforms,
+Every name comes from the pipeline's declared schemas (workloads.pipeline.gold,
 the data contract) and the dispatcher's plan schema, never a hand-written copy.
 """
 
@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from workloads import names
 from workloads.contract import RAW_COLUMNS
 from workloads.dispatch.builder import PLAN_SCHEMA
-from workloads.pipeline import transforms
+from workloads.pipeline import gold
 
 
 def _plan_columns() -> tuple[tuple[str, str], ...]:
@@ -22,10 +22,10 @@ def _plan_columns() -> tuple[tuple[str, str], ...]:
 # partition column; the gold tables their declared schemas; the plan the dispatcher's.
 TABLES: Mapping[str, tuple[tuple[str, str], ...]] = {
     names.SILVER: (*RAW_COLUMNS, ("reading_date", "date")),
-    names.GOLD_STATUS: transforms.STATUS_SCHEMA,
-    names.GOLD_ALERTS: transforms.ALERT_SCHEMA,
-    names.GOLD_HOURLY: transforms.HOURLY_SCHEMA,
-    names.GOLD_FAULTS: transforms.FAULT_SUMMARY_SCHEMA,
+    names.GOLD_STATUS: gold.STATUS_SCHEMA,
+    names.GOLD_ALERTS: gold.ALERT_SCHEMA,
+    names.GOLD_HOURLY: gold.HOURLY_SCHEMA,
+    names.GOLD_FAULTS: gold.FAULT_SUMMARY_SCHEMA,
     names.GOLD_DISPATCH: _plan_columns(),
 }
 COLUMNS: Mapping[str, frozenset[str]] = {

@@ -3,7 +3,7 @@
 from pyspark import pipelines as dp
 
 from workloads.names import GOLD_FAULTS, SILVER
-from workloads.pipeline import transforms
+from workloads.pipeline import gold
 from workloads.pipeline.settings import read_settings
 
 
@@ -14,5 +14,5 @@ from workloads.pipeline.settings import read_settings
 def gold_fault_summary():
     settings = read_settings(spark)  # noqa: F821 (set by the engine)
     silver = spark.read.table(SILVER)  # noqa: F821
-    as_of = transforms.as_of_column(settings.as_of)
-    return transforms.fault_summary(silver, as_of, settings.fault_window_hours)
+    as_of = gold.as_of_column(settings.as_of)
+    return gold.fault_summary(silver, as_of, settings.fault_window_hours)

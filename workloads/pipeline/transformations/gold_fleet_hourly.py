@@ -3,7 +3,7 @@
 from pyspark import pipelines as dp
 
 from workloads.names import GOLD_HOURLY, SILVER
-from workloads.pipeline import transforms
+from workloads.pipeline import gold
 from workloads.pipeline.settings import read_settings
 
 
@@ -15,5 +15,5 @@ from workloads.pipeline.settings import read_settings
 def gold_fleet_hourly():
     settings = read_settings(spark)  # noqa: F821 (set by the engine)
     silver = spark.read.table(SILVER)  # noqa: F821
-    as_of = transforms.as_of_column(settings.as_of)
-    return transforms.fleet_hourly(silver, as_of, settings.hourly_window_hours)
+    as_of = gold.as_of_column(settings.as_of)
+    return gold.fleet_hourly(silver, as_of, settings.hourly_window_hours)

@@ -3,7 +3,7 @@
 from pyspark import pipelines as dp
 
 from workloads.names import GOLD_ALERTS, SILVER
-from workloads.pipeline import transforms
+from workloads.pipeline import gold
 from workloads.pipeline.settings import read_settings
 
 COMMENT = (
@@ -28,5 +28,5 @@ SCHEMA = """
 def gold_maintenance_alerts():
     settings = read_settings(spark)  # noqa: F821 (set by the engine)
     silver = spark.read.table(SILVER)  # noqa: F821
-    as_of = transforms.as_of_column(settings.as_of)
-    return transforms.maintenance_alerts(silver, as_of, settings.alert_window_hours)
+    as_of = gold.as_of_column(settings.as_of)
+    return gold.maintenance_alerts(silver, as_of, settings.alert_window_hours)
