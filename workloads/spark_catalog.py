@@ -80,3 +80,30 @@ def _table_type(spark, database: str, table: str) -> str | None:
     if not spark.catalog.tableExists(f"{database}.{table}"):
         return None
     return str(spark.catalog.getTable(f"{database}.{table}").tableType).upper()
+
+
+def write_outside_table(spark, frame, name: str, schema, table: str | None = None, paths=None):
+    """Write a table that lives outside the pipeline (dispatch plan, risk, SLA, registry…).
+
+    `frame` is pandas with the schema's columns. With `table` (a full Unity Catalog name):
+    overwrite that table (Delta versions it). Locally (no `table`): write a new version
+    folder under `paths` (default `$WINDMILL_HOME`), publish it (readers switch atomically,
+    never see it half-written) and point `windmill.<name>` at it; returns the Version.
+    """
+    from workloads import storage
+    from workloads.config import LOCAL_DATABASE
+    from workloads.config import paths as home_paths
+
+    frame = frame.astype(object).where(frame.notna(), None)
+    records = [tuple(row) for row in frame.itertuples(index=False, name=None)]
+    rows = spark.createDataFrame(records, schema=schema)
+    if table is not None:
+        rows.write.mode("overwrite").saveAsTable(table)
+        return None
+    paths = paths or home_paths()
+    folder = storage.new_version_folder(paths, name)
+    rows.coalesce(1).write.mode("overwrite").parquet(folder.resolve().as_uri())
+    version = storage.publish(paths, name, folder)
+    spark.sql(f"CREATE DATABASE IF NOT EXISTS {LOCAL_DATABASE}")
+    publish_in_catalog(spark, version, LOCAL_DATABASE, schema=rows.schema)
+    return version

@@ -6,7 +6,7 @@
   that fails or is incomplete never replaces the plan: the previous version stays and
   the run records why.
 - `run_in_workspace(catalog, schema, roster)`: the Databricks job (Unity Catalog tables).
-- `write_plan(spark, frame, table=None)`: locally a new published version (never an
+- `write_plan(spark, frame, table=None)` (through `spark_catalog.write_outside_table`): locally a new published version (never an
   in-place overwrite); with a table name, an overwrite of that (Delta) table.
 """
 
@@ -16,8 +16,8 @@ import logging
 from datetime import UTC, datetime
 from pathlib import Path
 
-from workloads import spark_catalog, storage
-from workloads.config import LOCAL_DATABASE, Paths, ensure_writable
+from workloads import spark_catalog
+from workloads.config import Paths, ensure_writable
 from workloads.dispatch.solver import DEFAULT_TIME_LIMIT_S
 from workloads.errors import WindmillError
 from workloads.names import DISPATCH_JOB, GOLD_DISPATCH
@@ -133,25 +133,7 @@ def replan(
 
 
 def write_plan(spark, frame, table: str | None = None, paths: Paths | None = None):
-    """Write the plan (pandas, PLAN_COLUMNS).
-
-    With `table`: overwrite that catalog table (Databricks; Delta versions it). Locally
-    (no `table`): write a new version folder under `paths` (default `$WINDMILL_HOME`),
-    publish it and point `windmill.gold_dispatch_plan` at it; returns the Version.
-    """
-    from workloads.config import paths as home_paths
+    """Write the plan (pandas, PLAN_COLUMNS): see `spark_catalog.write_outside_table`."""
     from workloads.dispatch.builder import PLAN_SCHEMA
 
-    frame = frame.astype(object).where(frame.notna(), None)
-    records = [tuple(row) for row in frame.itertuples(index=False, name=None)]
-    rows = spark.createDataFrame(records, schema=PLAN_SCHEMA)
-    if table is not None:
-        rows.write.mode("overwrite").saveAsTable(table)
-        return None
-    paths = paths or home_paths()
-    folder = storage.new_version_folder(paths, GOLD_DISPATCH)
-    rows.coalesce(1).write.mode("overwrite").parquet(folder.resolve().as_uri())
-    version = storage.publish(paths, GOLD_DISPATCH, folder)
-    spark.sql(f"CREATE DATABASE IF NOT EXISTS {LOCAL_DATABASE}")
-    spark_catalog.publish_in_catalog(spark, version, LOCAL_DATABASE, schema=rows.schema)
-    return version
+    return spark_catalog.write_outside_table(spark, frame, GOLD_DISPATCH, PLAN_SCHEMA, table, paths)
