@@ -1,0 +1,144 @@
+"""`windmill notify`'s loop: watch → decide (rules) → record (outbox) → deliver.
+
+Each round reads the episodes and the ledger, decides what to notify with the rules,
+records it in the outbox (with its group's send time: the first alert of a site and
+level starts a `group_wait`, later ones join it), then sends what is due. The clock is
+injected (`now`), so a test drives `step` without sleeping. Every SLA interval the
+round also rewrites `gold_sla_daily` (when an engine runs to write it with).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from workloads.alerting import rules
+from workloads.alerting.actions import ActionState
+from workloads.alerting.channels import Channel
+from workloads.alerting.delivery import DeliveryPolicy, deliver
+from workloads.alerting.model import (
+    DEFAULT_LEVEL,
+    GROUP_WAIT_S,
+    REPEAT_INTERVAL_S,
+    iso,
+)
+from workloads.alerting.payload import alert_body
+from workloads.alerting.sources import episode_alerts, health_alerts
+from workloads.alerting.store import AlertStore
+
+log = logging.getLogger("windmill.notifier")
+
+
+@dataclass
+class NotifierConfig:
+    notify_level: str = DEFAULT_LEVEL
+    group_wait_s: float = GROUP_WAIT_S
+    repeat_interval_s: float = REPEAT_INTERVAL_S
+    poll_s: float = 1.0
+    health: bool = True
+    policy: DeliveryPolicy = field(default_factory=DeliveryPolicy)
+
+
+@dataclass
+class Round:
+    decided: int = 0
+    delivered: int = 0
+    read_error: str | None = None
+
+
+class Notifier:
+    """One notifier: its store, channels and inputs (episodes reader, ledger, sites)."""
+
+    def __init__(
+        self,
+        store: AlertStore,
+        channels: Sequence[Channel],
+        read_episodes: Callable[[], Any],
+        site_of: Callable[[str], str],
+        config: NotifierConfig,
+        ledger=None,
+    ) -> None:
+        self.store = store
+        self.channels = list(channels)
+        self.read_episodes = read_episodes
+        self.site_of = site_of
+        self.config = config
+        self.ledger = ledger
+        self._last_error: str | None = None
+
+    def step(self, now: datetime) -> Round:
+        """One round at `now`: decide, record, deliver."""
+        result = Round()
+        try:
+            frame = self.read_episodes()
+        except (OSError, ValueError) as exc:  # a table being replaced: try next round
+            result.read_error = (
+                f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+            )
+            frame = None
+        if result.read_error is None:
+            alerts, critical = episode_alerts(frame, self.config.notify_level, self.site_of)
+            if self.config.health and self.ledger is not None:
+                alerts += health_alerts(self.ledger)
+            result.decided = self.record(alerts, critical, now)
+        if result.read_error != self._last_error and result.read_error:
+            log.warning("notify: episodes not read this round (%s)", result.read_error)
+        self._last_error = result.read_error
+        result.delivered = deliver(self.store, self.channels, now, self.config.policy)
+        return result
+
+    def record(self, alerts, critical: set[str], now: datetime) -> int:
+        """Decide with the rules and queue the decisions for every channel."""
+        state = ActionState.from_actions(self.store.actions(), now)
+        decisions = rules.evaluate(
+            alerts,
+            self.store.decided(),
+            state,
+            now,
+            critical_turbines=critical,
+            repeat_interval_s=self.config.repeat_interval_s,
+        )
+        by_group: dict[str, list[rules.Decision]] = {}
+        for decision in decisions:
+            by_group.setdefault(decision.alert.group, []).append(decision)
+        channels = [(c.id, c.name) for c in self.channels]
+        new = 0
+        for group, members in by_group.items():
+            send_at = self.store.pending_not_before(group, now) or now + timedelta(
+                seconds=self.config.group_wait_s
+            )
+            items = [
+                (
+                    d.key,
+                    d.alert.fingerprint,
+                    iso(d.alert.starts_at),
+                    d.status,
+                    alert_body(d.alert, d.status, d.key, self.config.policy.external_url),
+                )
+                for d in members
+            ]
+            new += self.store.enqueue(items, channels, now, send_at)
+        if new:
+            log.info("notify: %d new notification(s) decided", new)
+        return new
+
+    def run(
+        self,
+        should_stop: Callable[[], bool],
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        every_round: Callable[[datetime], None] | None = None,
+    ) -> None:
+        """Rounds every `poll_s` until `should_stop()`."""
+        while not should_stop():
+            started = time.monotonic()
+            now = clock()
+            self.step(now)
+            if every_round is not None:
+                every_round(now)
+            pause = self.config.poll_s - (time.monotonic() - started)
+            if pause > 0:
+                time.sleep(pause)
