@@ -6,6 +6,7 @@ import argparse
 import json
 import logging
 import sys
+from pathlib import Path
 
 from workloads.cli_args import positive_float
 
@@ -64,6 +65,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="KEY=VALUE",
         help="override a pipeline setting (windmill.KEY), e.g. --set dedup_window_hours=12",
     )
+    # `windmill up` starts the engine while the backfill runs; the first update waits for
+    # the backfill's completion marker (not part of the documented interface).
+    run_parser.add_argument("--start-after", type=Path, default=None, help=argparse.SUPPRESS)
     run_parser.set_defaults(func=run)
     parser.set_defaults(func=lambda args: (parser.print_help(), 1)[1])
 
@@ -78,7 +82,11 @@ def run(args: argparse.Namespace) -> int:
         if args.full_refresh:
             log.info("the first update is a full refresh")
         updates = runner.run_continuous(
-            paths, args.interval, overrides=overrides, full_refresh=args.full_refresh
+            paths,
+            args.interval,
+            overrides=overrides,
+            full_refresh=args.full_refresh,
+            start_after=args.start_after,
         )
         print(f"pipeline stopped after {updates} update(s)")
         return 0

@@ -42,6 +42,8 @@ from workloads.signals import StopOnSignal
 
 log = logging.getLogger(__name__)
 
+START_AFTER_POLL_S = 0.25  # how often a waiting engine looks for its start file
+
 
 @dataclass
 class UpdateResult:
@@ -367,10 +369,14 @@ def run_continuous(
     overrides: Mapping[str, object] | None = None,
     full_refresh: bool = False,
     cause: str = "USER_ACTION",
+    start_after: Path | None = None,
 ) -> int:
     """Keep one warm engine; run an update whenever new landing files arrive.
 
-    The first update runs at once (with `full_refresh` if asked). After every
+    The first update runs at once (with `full_refresh` if asked), or, with `start_after`,
+    as soon as that file exists: the engine starts while the history is still being
+    written (`windmill up`'s backfill marks its end with a file), and the history then
+    goes through in one bounded update instead of a file at a time. After every
     completed update `after_update(spark, result)` runs (its errors are logged, not
     fatal). Returns the number of updates run when `stop_event` is set or on
     SIGINT/SIGTERM/SIGHUP, always after the current update finishes.
@@ -383,6 +389,10 @@ def run_continuous(
     seen: set[str] | None = None
     try:
         with advertise(paths, port), StopOnSignal(stop, unit="the current update"):
+            if start_after is not None and not start_after.exists():
+                log.info("engine ready; the first update waits for %s", start_after.name)
+                while not start_after.exists() and not stop.wait(START_AFTER_POLL_S):
+                    pass
             while not stop.is_set():
                 current = landing_files(paths)
                 if seen is None or current - seen:

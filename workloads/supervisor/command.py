@@ -129,8 +129,6 @@ def _logged_to(log_file) -> Iterator[None]:
 
 
 def run_up(args: argparse.Namespace) -> int:
-    from dataclasses import replace
-
     from workloads import names
     from workloads.config import ensure_writable, paths
     from workloads.errors import WindmillError
@@ -138,7 +136,7 @@ def run_up(args: argparse.Namespace) -> int:
     from workloads.spark import require_java
     from workloads.supervisor.lock import SupervisorLock
     from workloads.supervisor.process import Backoff, Supervisor
-    from workloads.supervisor.stack import StackOptions, components
+    from workloads.supervisor.stack import StackOptions, components, only
     from workloads.supervisor.terminal import guard_terminal
 
     # A terminal or pipe that goes away (Ctrl-C under `| tee`, `| head`, a closed window)
@@ -186,14 +184,7 @@ def run_up(args: argparse.Namespace) -> int:
                 ledger.ensure_job(job)
             stack = components(home, options, ledger)
             if args.only:
-                wanted = set(args.only)
-                if wanted & {"generator", "pipeline"}:
-                    wanted.add("backfill")  # their history comes first
-                stack = [c for c in stack if c.name in wanted]
-                stack = [
-                    replace(c, after=tuple(a for a in c.after if a in {x.name for x in stack}))
-                    for c in stack
-                ]
+                stack = only(stack, set(args.only))
             supervisor = Supervisor(
                 stack,
                 logs=home.logs,

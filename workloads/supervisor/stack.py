@@ -2,9 +2,14 @@
 
     dashboard ─ starts at once (its URL works while history is generated)
     backfill  ─ first start only: `windmill generate --backfill-hours H`, then a marker
-    generator ─ after the backfill: streaming batches
-    pipeline  ─ after the backfill: `windmill pipeline run --continuous`
+    pipeline  ─ starts at once: `windmill pipeline run --continuous`; on a first start its
+                engine comes up during the backfill and its first update waits for the marker
+    generator ─ streaming batches; on a first start after the backfill and the first update
     dispatch  ─ after each completed pipeline update: `windmill dispatch` (re-plan)
+
+The first start is ordered for the time until the page shows data: the engine's start
+(tens of seconds of JVM and metastore) overlaps the backfill, the history goes through
+in one update, and nothing else starts a JVM on the two cores while that update runs.
 
 Components are processes of the CLI (`python -m workloads.cli ...`), never imports of
 their code: each can crash, be killed or be restarted on its own.
@@ -25,7 +30,7 @@ import os
 import shutil
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -222,45 +227,68 @@ class AfterEachUpdate:
         return True
 
 
+class FirstUpdate:
+    """True once the pipeline has completed an update (read from the ledger), then always.
+
+    The streaming generator waits for it on a first start: its JVM would otherwise start
+    on the same two cores as the engine's first update over the history, and the page
+    would show data later for the sake of ten readings.
+    """
+
+    def __init__(self, ledger: Ledger, pipeline_name: str) -> None:
+        self.ledger = ledger
+        self.pipeline_id = ledger.ensure_pipeline(pipeline_name)
+        self.done = False
+
+    def __call__(self) -> bool:
+        if not self.done:
+            try:
+                updates = self.ledger.list_updates(self.pipeline_id, limit=5)
+            except Exception:  # noqa: BLE001 - a busy ledger just means "not now"
+                return False
+            self.done = any(u["state"] == "COMPLETED" for u in updates)
+        return self.done
+
+
 # The stack ----------------------------------------------------------------------------------
 
 
-def components(paths: Paths, options: StackOptions, ledger: Ledger) -> list[Component]:
-    """The supervised components for this home, in start order."""
-    env = {"WINDMILL_HOME": str(paths.home)}
-    stack: list[Component] = [
-        Component(
-            "dashboard",
-            windmill_cli(
-                "dashboard",
-                "--port",
-                str(options.port),
-                "--address",
-                options.address,
-                "--refresh-seconds",
-                _num(options.refresh_seconds),
-            ),
-            job=names.DASHBOARD_JOB,
-            env=env,
-        )
-    ]
-    after: tuple[str, ...] = ()
-    plan = backfill_plan(paths, options)
-    if plan is not None:
-        stack.append(
-            Component(
-                "backfill",
-                backfill_argv(plan),
-                restart=ON_FAILURE,
-                job=names.GENERATOR_JOB,
-                records_own_runs=True,
-                precheck=landing_precheck(paths, options.min_free_bytes),
-                on_success=lambda: mark_backfill_done(paths),
-                echo=True,
-                env=env,
-            )
-        )
-        after = ("backfill",)
+@dataclass(frozen=True)
+class StackContext:
+    """What a component builder gets: the home, the options, the ledger, and `after`
+    (the components the data-driven ones wait for: the backfill on a first start)."""
+
+    paths: Paths
+    options: StackOptions
+    ledger: Ledger
+    after: tuple[str, ...]
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {"WINDMILL_HOME": str(self.paths.home)}
+
+
+ComponentBuilder = Callable[[StackContext], "Component | None"]
+
+
+def dashboard(ctx: StackContext) -> Component:
+    """The dashboard: starts at once, so its URL works while the history is written."""
+    options = ctx.options
+    argv = windmill_cli(
+        "dashboard",
+        "--port",
+        str(options.port),
+        "--address",
+        options.address,
+        "--refresh-seconds",
+        _num(options.refresh_seconds),
+    )
+    return Component("dashboard", argv, job=names.DASHBOARD_JOB, env=ctx.env)
+
+
+def generator(ctx: StackContext) -> Component:
+    """Streaming batches; on a first start only after the backfill and the first update."""
+    options = ctx.options
     generate = [
         "generate",
         "--turbines",
@@ -274,45 +302,105 @@ def components(paths: Paths, options: StackOptions, ledger: Ledger) -> list[Comp
     ]
     if options.max_iterations is not None:
         generate += ["--max-iterations", str(options.max_iterations)]
-    stack.append(
-        Component(
-            "generator",
-            windmill_cli(*generate),
-            # A generator that reached --max-iterations is done; only crashes restart it.
-            restart=ON_FAILURE,
-            job=names.GENERATOR_JOB,
-            records_own_runs=True,
-            after=after,
-            precheck=landing_precheck(paths, options.min_free_bytes),
-            env=env,
-        )
+    return Component(
+        "generator",
+        windmill_cli(*generate),
+        # A generator that reached --max-iterations is done; only crashes restart it.
+        restart=ON_FAILURE,
+        job=names.GENERATOR_JOB,
+        records_own_runs=True,
+        after=ctx.after,
+        trigger=FirstUpdate(ctx.ledger, names.PIPELINE_NAME) if ctx.after else None,
+        precheck=landing_precheck(ctx.paths, options.min_free_bytes),
+        env=ctx.env,
     )
-    stack.append(
-        Component(
-            "pipeline",
-            windmill_cli(
-                "pipeline", "run", "--continuous", "--interval", _num(options.pipeline_interval)
-            ),
-            restart=ALWAYS,
-            pipeline=names.PIPELINE_NAME,
-            after=after,
-            env=env,
-        )
+
+
+def pipeline(ctx: StackContext) -> Component:
+    """The continuous pipeline. It starts at once: on a first start its engine comes up
+    while the backfill writes the history, and its first update waits for the backfill's
+    marker (`--start-after`), then takes the whole history as one bounded update."""
+    argv = windmill_cli(
+        "pipeline", "run", "--continuous", "--interval", _num(ctx.options.pipeline_interval)
     )
-    if options.dispatch:
-        stack.append(
-            Component(
-                "dispatch",
-                windmill_cli("dispatch"),
-                restart=ALWAYS,
-                job=names.DISPATCH_JOB,
-                records_own_runs=True,
-                after=after,
-                every=options.dispatch_every,
-                trigger=AfterEachUpdate(
-                    ledger, names.PIPELINE_NAME, lambda: running_engine(paths) is not None
-                ),
-                env=env,
-            )
-        )
+    if ctx.after:
+        argv += ["--start-after", str(done_file(ctx.paths))]
+    return Component("pipeline", argv, restart=ALWAYS, pipeline=names.PIPELINE_NAME, env=ctx.env)
+
+
+def dispatch(ctx: StackContext) -> Component | None:
+    """The dispatcher: re-plans after completed updates, attached to the pipeline's engine."""
+    options = ctx.options
+    if not options.dispatch:
+        return None
+    return Component(
+        "dispatch",
+        windmill_cli("dispatch"),
+        restart=ALWAYS,
+        job=names.DISPATCH_JOB,
+        records_own_runs=True,
+        after=ctx.after,
+        every=options.dispatch_every,
+        trigger=AfterEachUpdate(
+            ctx.ledger, names.PIPELINE_NAME, lambda: running_engine(ctx.paths) is not None
+        ),
+        env=ctx.env,
+    )
+
+
+# The components after the backfill, in start order. A new component (the notifier, risk
+# scoring, the schedule) is one more builder here: a function of the StackContext that
+# returns its Component, or None when its options turn it off.
+BUILDERS: list[ComponentBuilder] = [generator, pipeline, dispatch]
+
+
+def backfill(ctx: StackContext, plan: dict[str, Any]) -> Component:
+    """The first start's history (see the module docstring for restarts)."""
+    return Component(
+        "backfill",
+        backfill_argv(plan),
+        restart=ON_FAILURE,
+        job=names.GENERATOR_JOB,
+        records_own_runs=True,
+        precheck=landing_precheck(ctx.paths, ctx.options.min_free_bytes),
+        on_success=lambda: mark_backfill_done(ctx.paths),
+        echo=True,
+        env=ctx.env,
+    )
+
+
+def components(
+    paths: Paths,
+    options: StackOptions,
+    ledger: Ledger,
+    builders: list[ComponentBuilder] | None = None,
+) -> list[Component]:
+    """The supervised components for this home, in start order: the dashboard, the
+    backfill on a first start, then each of `builders` (default `BUILDERS`)."""
+    plan = backfill_plan(paths, options)
+    ctx = StackContext(paths, options, ledger, after=("backfill",) if plan is not None else ())
+    stack = [dashboard(ctx)]
+    if plan is not None:
+        stack.append(backfill(ctx, plan))
+    for build in BUILDERS if builders is None else builders:
+        component = build(ctx)
+        if component is not None:
+            stack.append(component)
     return stack
+
+
+def only(stack: list[Component], wanted: set[str]) -> list[Component]:
+    """The components named in `wanted` (`windmill up --only`), with their history first,
+    waiting only for components that are still in the stack."""
+    wanted = set(wanted)
+    if wanted & {"generator", "pipeline"}:
+        wanted.add("backfill")  # their history comes first
+    kept = [c for c in stack if c.name in wanted]
+    names_kept = {c.name for c in kept}
+    result = []
+    for component in kept:
+        changes: dict[str, Any] = {"after": tuple(a for a in component.after if a in names_kept)}
+        if isinstance(component.trigger, FirstUpdate) and "pipeline" not in names_kept:
+            changes["trigger"] = None  # no pipeline here to wait for
+        result.append(replace(component, **changes))
+    return result

@@ -11,13 +11,18 @@ from workloads import names
 from workloads.config import Paths
 from workloads.errors import WindmillError
 from workloads.ledger import Ledger
+from workloads.supervisor.process import Component
 from workloads.supervisor.stack import (
+    BUILDERS,
     AfterEachUpdate,
+    FirstUpdate,
+    StackContext,
     StackOptions,
     backfill_plan,
     components,
     landing_precheck,
     mark_backfill_done,
+    only,
 )
 
 pytestmark = pytest.mark.unit
@@ -112,13 +117,64 @@ def test_components_pass_the_flags_through(tmp_path):
     plan = json.loads((paths.run / "backfill.json").read_text())
     backfill = stack["backfill"].argv[3:]
     assert backfill[:2] == ["generate", "--backfill-hours"] and plan["start"] in backfill
-    assert stack["generator"].after == stack["pipeline"].after == ("backfill",)
-    assert stack["dashboard"].after == ()
+    # The engine starts with the backfill; its first update waits for the backfill's marker,
+    # the streaming generator for that first update.
+    assert stack["generator"].after == ("backfill",)
+    assert isinstance(stack["generator"].trigger, FirstUpdate)
+    assert stack["pipeline"].after == stack["dashboard"].after == ()
     assert "--port" in stack["dashboard"].argv and "5123" in stack["dashboard"].argv
     assert stack["pipeline"].argv[3:6] == ["pipeline", "run", "--continuous"]
+    assert stack["pipeline"].argv[-2:] == ["--start-after", str(paths.run / "backfill.done")]
     assert stack["generator"].job == stack["backfill"].job == names.GENERATOR_JOB
     assert stack["pipeline"].pipeline == names.PIPELINE_NAME
     # Once backfilled, a restart has no backfill step and nothing waits for one.
     mark_backfill_done(paths)
     again = {c.name: c for c in components(paths, options, ledger)}
     assert "backfill" not in again and again["generator"].after == ()
+    assert again["generator"].trigger is None and "--start-after" not in again["pipeline"].argv
+
+
+def test_the_streaming_generator_waits_for_the_first_completed_update(tmp_path):
+    ledger = Ledger(tmp_path / "ledger.sqlite")
+    pipeline_id = ledger.ensure_pipeline(names.PIPELINE_NAME)
+    first = FirstUpdate(ledger, names.PIPELINE_NAME)
+    assert not first()
+    update = ledger.start_update(pipeline_id)
+    assert not first()  # running is not done
+    ledger.finish_update(update, "FAILED", error="boom")
+    assert not first()
+    ledger.finish_update(ledger.start_update(pipeline_id), "COMPLETED")
+    assert first() and first()  # and stays true
+
+
+def test_only_keeps_the_history_and_drops_waits_for_missing_components(tmp_path):
+    paths = Paths(tmp_path / "home")
+    ledger = Ledger(paths.ledger)
+    stack = components(paths, StackOptions(backfill_hours=1), ledger)
+    alone = {c.name: c for c in only(stack, {"generator"})}
+    assert list(alone) == ["backfill", "generator"]
+    assert alone["generator"].after == ("backfill",) and alone["generator"].trigger is None
+    with_pipeline = {c.name: c for c in only(stack, {"generator", "pipeline"})}
+    assert isinstance(with_pipeline["generator"].trigger, FirstUpdate)
+    assert [c.name for c in only(stack, {"dashboard", "dispatch"})] == ["dashboard", "dispatch"]
+    assert only(stack, {"dashboard", "dispatch"})[1].after == ()
+
+
+def test_builders_extend_the_stack_in_order(tmp_path):
+    paths = Paths(tmp_path / "home")
+    ledger = Ledger(paths.ledger)
+
+    def notifier(ctx: StackContext) -> Component:
+        return Component("notifier", ["true"], after=ctx.after, env=ctx.env)
+
+    stack = components(
+        paths,
+        StackOptions(backfill_hours=1),
+        ledger,
+        builders=[*BUILDERS, notifier, lambda _: None],
+    )
+    assert [c.name for c in stack] == [
+        "dashboard", "backfill", "generator", "pipeline", "dispatch", "notifier"
+    ]  # fmt: skip
+    assert stack[-1].after == ("backfill",)
+    assert stack[-1].env == {"WINDMILL_HOME": str(paths.home)}
