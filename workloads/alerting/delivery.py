@@ -19,6 +19,7 @@ from typing import Any
 
 from workloads.alerting.channels import Channel, DeliveryError
 from workloads.alerting.payload import SUMMARY_GROUP, webhook_payload
+from workloads.alerting.secrets import redact
 from workloads.alerting.store import AlertStore
 
 log = logging.getLogger("windmill.notifier")
@@ -90,14 +91,15 @@ def _send(
     try:
         channel.send(payload, message_key(keys))
     except DeliveryError as exc:
+        error = redact(str(exc), [channel.url])  # channels redact too: never store a secret
         retry = {row["key"]: policy.retry_at(row["attempts"] + 1, now) for row in batch}
-        store.mark_failed(channel.id, channel.name, keys, now, str(exc), retry)
+        store.mark_failed(channel.id, channel.name, keys, now, error, retry)
         dead = sum(when is None for when in retry.values())
         log.warning(
             "notify %s: %d alert(s) not delivered (%s)%s",
             channel.name,
             len(keys),
-            exc,
+            error,
             f", {dead} now dead letters" if dead else ", will retry",
         )
         return 0

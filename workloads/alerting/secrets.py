@@ -16,8 +16,9 @@ from collections.abc import Iterable
 from urllib.parse import unquote, urlsplit
 
 MASK = "***"
-# A path segment of a webhook URL shown as is: short, or plain words (not a token).
-_PLAIN_SEGMENT = re.compile(r"^[A-Za-z_.-]{1,24}$|^[A-Za-z0-9_.-]{1,7}$")
+# A path segment of a webhook URL shown as is: a lower-case word or a short id (a token is
+# neither: mixed case or long).
+_PLAIN_SEGMENT = re.compile(r"^[a-z_.-]{1,24}$|^[A-Za-z0-9_.-]{1,7}$")
 
 
 def channel_id(url: str) -> str:

@@ -1,0 +1,35 @@
+"""The notifier as a component of `windmill up` (the lead wires it into supervisor/stack.py).
+
+Channel URLs go to the child in `WINDMILL_NOTIFY`, never on its command line: the
+supervisor writes every command line to the component's log, and `ps` shows it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from workloads.alerting.command import NOTIFY_ENV
+from workloads.config import Paths
+from workloads.supervisor.process import ALWAYS, Component
+
+
+def notifier_component(
+    paths: Paths,
+    urls: Sequence[str],
+    notify_level: str = "CRITICAL",
+    after: tuple[str, ...] = (),
+    extra_args: Sequence[str] = (),
+) -> Component | None:
+    """The `windmill notify` component for `urls`; None when no channel is configured."""
+    from workloads.supervisor.stack import windmill_cli
+
+    urls = [u.strip() for u in urls if u and u.strip()]
+    if not urls:
+        return None
+    return Component(
+        "notifier",
+        windmill_cli("notify", "--notify-level", notify_level, *extra_args),
+        restart=ALWAYS,
+        after=after,
+        env={"WINDMILL_HOME": str(paths.home), NOTIFY_ENV: ",".join(urls)},
+    )
