@@ -3,8 +3,13 @@
 Described for users in the README: `windmill generate` (the raw reading schema and the
 bad records) and `windmill pipeline run` (bronze → silver → gold, the quarantine rules).
 
-Pure Python on purpose: the generator, the pipeline rules, the dispatcher and the
-tests all read the same names, thresholds and ranges from here.
+Pure Python on purpose: the generator, the pipeline rules, the ingest command, the
+dispatcher and the tests all read the same names, thresholds and ranges from here.
+
+Tolerant on purpose (real SCADA exports, issue 21): only `turbine_id` and `timestamp` are
+required; a sensor a site does not measure is null, and a null never makes a fault. A
+turbine's rated power (from the turbine registry; `RATED_POWER_KW` when unknown) scales
+the rules and the range that are in kW.
 """
 
 from __future__ import annotations
@@ -42,6 +47,14 @@ SENSOR_COLUMNS: tuple[str, ...] = tuple(
     name for name, kind in RAW_COLUMNS if kind == "double" and name not in ("latitude", "longitude")
 )
 TURBINE_ID_PATTERN = r"^TURBINE_[0-9]{5}$"
+# The only columns a reading must carry; any other value may be absent or null.
+REQUIRED_COLUMNS: tuple[str, ...] = ("turbine_id", "timestamp")
+# When a reading carries none of these, the pipeline derives them with the fault rules.
+FAULT_FIELDS: tuple[str, ...] = ("fault_code", "alert_level", "maintenance_needed")
+# Direction-like sensors: 360 is the same direction as 0 and is stored as 0.
+DIRECTION_COLUMNS: tuple[str, ...] = ("wind_direction", "yaw_angle")
+# Values in kW: their rules and physical range scale with the turbine's rated power.
+POWER_COLUMNS: frozenset[str] = frozenset({"power_output"})
 
 
 def turbine_id(number: int) -> str:
@@ -109,19 +122,50 @@ def rules_by_severity(thresholds: Mapping[str, float] | None = None) -> list[Fau
     return sorted(rules, key=lambda r: -SEVERITY[r.alert_level])  # stable: ties keep listed order
 
 
-def rule_holds(rule: FaultRule, reading: Mapping[str, float]) -> bool:
-    value = reading[rule.column]
-    if rule.fault_code == "LOW_POWER_OUTPUT" and reading["rotor_rpm"] < ROTOR_TURNING_RPM:
+def power_scale(rated_power_kw: float | None) -> float:
+    """Factor from the contract's design turbine to one rated `rated_power_kw` (1 if unknown)."""
+    return 1.0 if rated_power_kw is None else float(rated_power_kw) / RATED_POWER_KW
+
+
+def rule_threshold(rule: FaultRule, rated_power_kw: float | None = None) -> float:
+    """The rule's threshold for a turbine of `rated_power_kw` (kW rules scale with it)."""
+    if rule.column in POWER_COLUMNS:
+        return rule.threshold * power_scale(rated_power_kw)
+    return rule.threshold
+
+
+def physical_range(column: str, rated_power_kw: float | None = None) -> tuple[float, float]:
+    """`PHYSICAL_RANGES[column]` for a turbine of `rated_power_kw` (kW ranges scale with it)."""
+    low, high = PHYSICAL_RANGES[column]
+    if column in POWER_COLUMNS:
+        scale = power_scale(rated_power_kw)
+        return low * scale, high * scale
+    return low, high
+
+
+def rule_holds(
+    rule: FaultRule, reading: Mapping[str, float | None], rated_power_kw: float | None = None
+) -> bool:
+    """Whether `rule` trips on `reading`; an absent or null value never trips a rule."""
+    value = reading.get(rule.column)
+    if value is None:
         return False
-    return value > rule.threshold if rule.direction == "above" else value < rule.threshold
+    if rule.fault_code == "LOW_POWER_OUTPUT":
+        rpm = reading.get("rotor_rpm")
+        if rpm is None or rpm < ROTOR_TURNING_RPM:
+            return False
+    threshold = rule_threshold(rule, rated_power_kw)
+    return value > threshold if rule.direction == "above" else value < threshold
 
 
 def classify(
-    reading: Mapping[str, float], thresholds: Mapping[str, float] | None = None
+    reading: Mapping[str, float | None],
+    thresholds: Mapping[str, float] | None = None,
+    rated_power_kw: float | None = None,
 ) -> tuple[str | None, str, bool]:
     """(fault_code, alert_level, maintenance_needed) for one reading; the most severe fault wins."""
     for rule in rules_by_severity(thresholds):
-        if rule_holds(rule, reading):
+        if rule_holds(rule, reading, rated_power_kw):
             return rule.fault_code, rule.alert_level, rule.alert_level in MAINTENANCE_LEVELS
     return None, "NORMAL", False
 
@@ -131,6 +175,8 @@ PHYSICAL_RANGES: Mapping[str, tuple[float, float]] = {
     "wind_speed": (0.0, 75.0),
     "wind_direction": (0.0, 360.0),
     "rotor_rpm": (0.0, 40.0),
+    # A little below zero is the turbine's own consumption. For a RATED_POWER_KW machine;
+    # scaled with each turbine's rated power (`physical_range`).
     "power_output": (-100.0, 4000.0),
     "nacelle_temperature": (-50.0, 100.0),
     "gearbox_temperature": (-50.0, 200.0),
@@ -144,8 +190,8 @@ PHYSICAL_RANGES: Mapping[str, tuple[float, float]] = {
     "latitude": (-90.0, 90.0),
     "longitude": (-180.0, 180.0),
 }
-# Upper bounds of direction-like values are exclusive: [0, 360).
-EXCLUSIVE_UPPER: frozenset[str] = frozenset({"wind_direction", "yaw_angle"})
+# Upper bounds of direction-like values are exclusive: [0, 360) once 360 is stored as 0.
+EXCLUSIVE_UPPER: frozenset[str] = frozenset(DIRECTION_COLUMNS)
 
 # Turbine design (a generic 3 MW onshore machine).
 CUT_IN_SPEED = 3.0  # m/s

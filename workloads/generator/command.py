@@ -8,6 +8,7 @@ On Databricks the generator job runs the wheel's `windmill generate --landing
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -107,6 +108,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="landing folder (default: $WINDMILL_HOME/landing/raw_sensor_data; "
         "on Databricks a /Volumes/... path)",
     )
+    parser.add_argument(
+        "--registry-table",
+        default=None,
+        metavar="CATALOG.SCHEMA.turbines",
+        help="on Databricks: the Unity Catalog turbine registry the fleet is written to "
+        "(default: the local registry under $WINDMILL_HOME)",
+    )
 
 
 def config_from_args(args: argparse.Namespace) -> GeneratorConfig:
@@ -125,6 +133,24 @@ def config_from_args(args: argparse.Namespace) -> GeneratorConfig:
     )
 
 
+def register_fleet(turbines: int, registry_table: str | None) -> None:
+    """Write the generated fleet (ids, sites, positions, rated power) into the registry.
+
+    Locally the registry under $WINDMILL_HOME (pyarrow, no engine needed); with
+    `registry_table` (Databricks) that Unity Catalog table, through the job's session.
+    """
+    from workloads import registry
+    from workloads.config import paths
+
+    fleet = registry.generated_fleet(turbines)
+    if registry_table:
+        from workloads.generator.generate import spark_session
+
+        registry.write_table(spark_session()[0], fleet, registry_table)
+    elif not os.environ.get("DATABRICKS_RUNTIME_VERSION"):
+        registry.write_local(paths(), fleet)
+
+
 def run(args: argparse.Namespace) -> int:
     """Run the generator; 0 when it finished or was stopped cleanly."""
     import logging
@@ -132,6 +158,7 @@ def run(args: argparse.Namespace) -> int:
     from workloads.config import paths
     from workloads.generator.generate import generate
 
+    register_fleet(args.turbines, getattr(args, "registry_table", None))
     summary = generate(config_from_args(args), paths())
     verb = "stopped after" if summary.stopped else "wrote"
     logging.getLogger("windmill.generator").info(

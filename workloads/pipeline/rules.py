@@ -5,19 +5,27 @@ settings; `rejection_reasons()` turns them into one `array<string>` column. A ro
 goes to silver when the array is empty and to `silver_quarantine` otherwise, so the
 two tables partition the bronze rows by construction.
 
+Tolerant of real SCADA exports (issue 21): only `turbine_id` and `timestamp` are
+required; a sensor that is absent or null stays null and never trips a rule; a reading
+that carries no fault fields gets them derived (`derived_classification`).
+
 Reason strings are stable (dashboards and tests match on them):
 
 - `unparseable`: the line is not a JSON object (garbage, truncated, empty, `null`).
-- `missing:<column>`: a required column is absent or null (only `fault_code` may be null).
+- `missing:<column>`: `turbine_id` or `timestamp` is absent or null; or the line carries
+  some fault fields but not `alert_level` / `maintenance_needed`.
 - `wrong_type:<column>`: a value is present but is not the JSON type the contract says:
   a number for a double (a string such as "12.5" is not), true/false for a boolean
   ("yes", "true" or 1 are not), a string for a string or an ISO timestamp.
-- `invalid_turbine_id`: not `TURBINE_` followed by five digits.
-- `out_of_range:<column>`: outside the physically possible range (`PHYSICAL_RANGES`).
+- `invalid_turbine_id`: neither in the turbine registry nor `TURBINE_` and five digits.
+- `out_of_range:<column>`: outside the physically possible range (`PHYSICAL_RANGES`, the
+  power range scaled to the turbine's rated power).
 - `future_timestamp`: later than ingestion time plus the configured tolerance.
 - `unknown_fault_code` / `unknown_alert_level`: not one of the contract's codes/levels.
 - `inconsistent_fault`: fault_code, alert_level or maintenance_needed differ from what
-  the fault rules give for the row's sensor values (with the configured thresholds).
+  the fault rules give for the row's sensor values (with the configured thresholds and
+  the turbine's rated power). Checked only when every value the rules read is present:
+  a null never makes a row inconsistent.
 """
 
 from __future__ import annotations
@@ -29,9 +37,13 @@ from workloads.contract import (
     ALERT_LEVELS,
     EXCLUSIVE_UPPER,
     FAULT_CODES,
+    FAULT_FIELDS,
     MAINTENANCE_LEVELS,
     PHYSICAL_RANGES,
+    POWER_COLUMNS,
+    RATED_POWER_KW,
     RAW_COLUMNS,
+    REQUIRED_COLUMNS,
     ROTOR_TURNING_RPM,
     TURBINE_ID_PATTERN,
     rules_by_severity,
@@ -43,9 +55,8 @@ FUTURE_TIMESTAMP = "future_timestamp"
 UNKNOWN_FAULT_CODE = "unknown_fault_code"
 UNKNOWN_ALERT_LEVEL = "unknown_alert_level"
 INCONSISTENT_FAULT = "inconsistent_fault"
-# Only fault_code may be null (a healthy reading has none).
-OPTIONAL_COLUMNS = frozenset({"fault_code"})
-REQUIRED_COLUMNS = tuple(name for name, _ in RAW_COLUMNS if name not in OPTIONAL_COLUMNS)
+# Required once a line carries any fault field (only fault_code may then be null).
+FAULT_LABEL_COLUMNS = ("alert_level", "maintenance_needed")
 
 
 def missing(column: str) -> str:
@@ -67,24 +78,73 @@ class RuleInputs:
     text_prefix: str = "_text_"  # the raw JSON value of each column, as a string
     corrupt: str = "_corrupt"  # non-null when the line is not a JSON object
     ingested_at: str = "ingested_at"
+    registered: str = "_registered"  # true when the turbine is in the registry
+    rated_power: str = "_rated_power_kw"  # the registry's rated power (null: not registered)
 
 
-def expected_classification(thresholds: Mapping[str, float] | None = None):
-    """(fault_code, alert_level, maintenance_needed) Columns the fault rules give a row."""
+def _rated_power(inputs: RuleInputs):
+    from pyspark.sql import functions as F
+
+    return F.coalesce(F.col(inputs.rated_power), F.lit(RATED_POWER_KW))
+
+
+def _scaled(column: str, value: float, inputs: RuleInputs):
+    """`value` (a kW threshold or bound of the design turbine) for this row's turbine."""
+    from pyspark.sql import functions as F
+
+    if column not in POWER_COLUMNS:
+        return F.lit(value)
+    return F.lit(value) * _rated_power(inputs) / F.lit(RATED_POWER_KW)
+
+
+def expected_classification(
+    thresholds: Mapping[str, float] | None = None, inputs: RuleInputs = RuleInputs()
+):
+    """(fault_code, alert_level, maintenance_needed) Columns the fault rules give a row.
+
+    A rule on a null value does not hold (a sensor a site does not measure never makes a
+    fault); kW thresholds scale with the turbine's rated power.
+    """
     from pyspark.sql import functions as F
 
     code = level = None
     for rule in rules_by_severity(thresholds):
         value = F.col(rule.column)
-        holds = value > rule.threshold if rule.direction == "above" else value < rule.threshold
+        threshold = _scaled(rule.column, rule.threshold, inputs)
+        holds = value > threshold if rule.direction == "above" else value < threshold
         if rule.fault_code == "LOW_POWER_OUTPUT":
             holds = holds & (F.col("rotor_rpm") >= ROTOR_TURNING_RPM)
+        holds = F.coalesce(holds, F.lit(False))
         code = (F.when if code is None else code.when)(holds, F.lit(rule.fault_code))
         level = (F.when if level is None else level.when)(holds, F.lit(rule.alert_level))
     code = code.otherwise(F.lit(None).cast("string"))
     level = level.otherwise(F.lit("NORMAL"))
     maintenance = level.isin(*sorted(MAINTENANCE_LEVELS))
     return code, level, maintenance
+
+
+def carries_fault_fields(inputs: RuleInputs = RuleInputs()):
+    """Column: the line carries at least one of the fault fields (else silver derives them)."""
+    from functools import reduce
+
+    from pyspark.sql import functions as F
+
+    present = [F.col(inputs.text_prefix + name).isNotNull() for name in FAULT_FIELDS]
+    return reduce(lambda a, b: a | b, present)
+
+
+def derived_classification(
+    thresholds: Mapping[str, float] | None = None, inputs: RuleInputs = RuleInputs()
+):
+    """The fault fields silver keeps: the line's own, or the rules' when it carries none."""
+    from pyspark.sql import functions as F
+
+    given = carries_fault_fields(inputs)
+    expected = expected_classification(thresholds, inputs)
+    return tuple(
+        F.when(given, F.col(name)).otherwise(value).alias(name)
+        for name, value in zip(FAULT_FIELDS, expected, strict=True)
+    )
 
 
 def rule_columns(
@@ -95,34 +155,40 @@ def rule_columns(
     """One Column per rule: the reason string when the rule is broken, else null.
 
     Expects typed contract columns plus the raw text of each (`inputs.text_prefix`),
-    the corrupt-record column and the ingestion time.
+    the corrupt-record column, the ingestion time and the registry columns.
     """
     from pyspark.sql import functions as F
 
     checks = []
     parsed = F.col(inputs.corrupt).isNull()
+    given = carries_fault_fields(inputs)
 
     checks.append((~parsed, UNPARSEABLE))
     for name in REQUIRED_COLUMNS:
         checks.append((parsed & F.col(inputs.text_prefix + name).isNull(), missing(name)))
+    for name in FAULT_LABEL_COLUMNS:
+        absent = F.col(inputs.text_prefix + name).isNull()
+        checks.append((parsed & given & absent, missing(name)))
     for name, _ in RAW_COLUMNS:
         present = F.col(inputs.text_prefix + name).isNotNull()
         checks.append((parsed & present & F.col(name).isNull(), wrong_type(name)))
-    checks.append(
-        (~F.col("turbine_id").rlike(TURBINE_ID_PATTERN), INVALID_TURBINE_ID),
+    known = F.col("turbine_id").rlike(TURBINE_ID_PATTERN) | F.coalesce(
+        F.col(inputs.registered), F.lit(False)
     )
+    checks.append((~known, INVALID_TURBINE_ID))
     for name, (low, high) in PHYSICAL_RANGES.items():
         value = F.col(name)
-        above = value >= high if name in EXCLUSIVE_UPPER else value > high
-        checks.append(((value < low) | above, out_of_range(name)))
+        low_c, high_c = _scaled(name, low, inputs), _scaled(name, high, inputs)
+        above = value >= high_c if name in EXCLUSIVE_UPPER else value > high_c
+        checks.append(((value < low_c) | above, out_of_range(name)))
     tolerance = F.expr(f"INTERVAL {float(future_tolerance_minutes) * 60:.3f} SECONDS")
     checks.append((F.col("timestamp") > F.col(inputs.ingested_at) + tolerance, FUTURE_TIMESTAMP))
     checks.append((~F.col("fault_code").isin(*FAULT_CODES), UNKNOWN_FAULT_CODE))
     checks.append((~F.col("alert_level").isin(*ALERT_LEVELS), UNKNOWN_ALERT_LEVEL))
 
-    code, level, maintenance = expected_classification(thresholds)
+    code, level, maintenance = expected_classification(thresholds, inputs)
     rule_inputs = {rule.column for rule in rules_by_severity(thresholds)} | {"rotor_rpm"}
-    classifiable = F.lit(True)
+    classifiable = given
     for name in sorted(rule_inputs | {"alert_level", "maintenance_needed"}):
         classifiable = classifiable & F.col(name).isNotNull()
     consistent = (

@@ -6,21 +6,55 @@ Dataset files call these so that each stays a decorator plus a pure transform.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
-from workloads.names import BRONZE
+from workloads.names import BRONZE, TURBINES
 from workloads.pipeline.settings import Settings
 
 
-def use_autoloader(spark, settings: Settings) -> bool:
-    """Auto Loader (`cloudFiles`) exists on Databricks runtimes only."""
-    if settings.autoloader in ("true", "false"):
-        return settings.autoloader == "true"
+def on_databricks(spark) -> bool:
     if os.environ.get("DATABRICKS_RUNTIME_VERSION"):
         return True
     try:
         return bool(spark.conf.get("spark.databricks.clusterUsageTags.clusterId", None))
     except Exception:  # a conf the local engine does not know
         return False
+
+
+def use_autoloader(spark, settings: Settings) -> bool:
+    """Auto Loader (`cloudFiles`) exists on Databricks runtimes only."""
+    if settings.autoloader in ("true", "false"):
+        return settings.autoloader == "true"
+    return on_databricks(spark)
+
+
+def turbine_registry(spark):
+    """The turbine registry as a static frame (`workloads.registry.COLUMNS`), for the
+    stream-static join in silver and quarantine; empty when nothing wrote it yet.
+
+    Read while the update registers its datasets, so each update sees the registry as it
+    is then. On Databricks: the `turbines` table of the pipeline's catalog and schema.
+    Locally: the registry's current published version under the engine's warehouse
+    (`$WINDMILL_HOME/warehouse`), read by its files (an immutable version folder).
+    """
+    from workloads import registry, storage
+    from workloads.config import Paths
+
+    schema = registry.spark_schema()
+    if on_databricks(spark):
+        try:
+            exists = spark.catalog.tableExists(TURBINES)
+        except Exception:  # a runtime that does not answer: assume it is there
+            exists = True
+        if exists:
+            return spark.read.table(TURBINES).select(*registry.COLUMNS)
+        return spark.createDataFrame([], schema)
+    warehouse = str(spark.conf.get("spark.sql.warehouse.dir"))
+    home = Path(warehouse.removeprefix("file:")).parent
+    version = storage.current_version(Paths(home), TURBINES)
+    if version is None or not version.files:
+        return spark.createDataFrame([], schema)
+    return spark.read.schema(schema).parquet(*[str(path) for path in version.paths()])
 
 
 def landing_lines(spark, settings: Settings):

@@ -2,14 +2,16 @@
 
 The dataset files under `transformations/` are thin decorators around these; unit
 tests call them directly on hand-made rows. Configuration comes in as arguments
-(see `settings.py`), never from globals.
+(see `settings.py`), never from globals; so does the turbine registry (a static frame
+with `workloads.registry.COLUMNS`, joined to the stream: ids it lists are valid and
+their rated power and position apply; None = no registry).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from workloads.contract import COLUMN_NAMES, RAW_COLUMNS
+from workloads.contract import COLUMN_NAMES, DIRECTION_COLUMNS, FAULT_FIELDS, RAW_COLUMNS
 from workloads.pipeline import rules
 
 BRONZE_COLUMNS = ("raw", "source_file", "ingested_at")
@@ -79,6 +81,8 @@ def parse_lines(bronze):
 
     def typed(name: str, kind: str):
         text, token = F.col(f"_json.`{name}`"), F.col(f"_token.`{name}`")
+        if name in DIRECTION_COLUMNS:  # 360 degrees is north, stored as 0
+            return F.when(token == 360.0, F.lit(0.0)).otherwise(token).alias(name)
         if kind in ("double", "boolean"):
             return token.alias(name)
         not_a_number = token.isNull()
@@ -90,11 +94,67 @@ def parse_lines(bronze):
     return frame.select(*BRONZE_COLUMNS, corrupt.alias(_INPUTS.corrupt), *texts, *typed_columns)
 
 
-def validate(bronze, thresholds: Mapping[str, float] | None, future_tolerance_minutes: float):
-    """Parsed bronze rows with `rejection_reasons` (empty array = valid)."""
-    parsed = parse_lines(bronze)
+_REGISTRY_ID = "_registry_turbine_id"
+_REGISTRY_POSITION = {"latitude": "_registry_latitude", "longitude": "_registry_longitude"}
+
+
+def with_registry(parsed, registry=None):
+    """Parsed rows plus what the registry knows of their turbine (nulls when it is not there).
+
+    A left stream-static join on turbine_id (broadcast: the registry is small), so a line
+    of an unknown turbine stays a row (and is quarantined as `invalid_turbine_id` unless
+    its id has the generator's pattern).
+    """
+    from pyspark.sql import functions as F
+
+    if registry is None:
+        return parsed.select(
+            "*",
+            F.lit(None).cast("boolean").alias(_INPUTS.registered),
+            F.lit(None).cast("double").alias(_INPUTS.rated_power),
+            *[F.lit(None).cast("double").alias(alias) for alias in _REGISTRY_POSITION.values()],
+        )
+    known = registry.select(
+        F.col("turbine_id").alias(_REGISTRY_ID),
+        F.lit(True).alias(_INPUTS.registered),
+        F.col("rated_power_kw").cast("double").alias(_INPUTS.rated_power),
+        *[F.col(name).cast("double").alias(alias) for name, alias in _REGISTRY_POSITION.items()],
+    ).dropDuplicates([_REGISTRY_ID])
+    joined = parsed.join(
+        F.broadcast(known), F.col("turbine_id") == F.col(_REGISTRY_ID), "left_outer"
+    )
+    return joined.drop(_REGISTRY_ID)
+
+
+def validate(
+    bronze,
+    thresholds: Mapping[str, float] | None,
+    future_tolerance_minutes: float,
+    registry=None,
+):
+    """Parsed bronze rows with the registry's columns and `rejection_reasons` (empty = valid)."""
+    parsed = with_registry(parse_lines(bronze), registry)
     reasons = rules.rejection_reasons(thresholds, future_tolerance_minutes, _INPUTS)
     return parsed.select("*", reasons.alias("rejection_reasons"))
+
+
+def _silver_columns(thresholds: Mapping[str, float] | None) -> list:
+    """The contract columns silver keeps: fault fields derived when the line has none, the
+    position from the registry when the line has none."""
+    from pyspark.sql import functions as F
+
+    derived = dict(
+        zip(FAULT_FIELDS, rules.derived_classification(thresholds, _INPUTS), strict=True)
+    )
+    columns = []
+    for name in COLUMN_NAMES:
+        if name in derived:
+            columns.append(derived[name])
+        elif name in _REGISTRY_POSITION:
+            columns.append(F.coalesce(F.col(name), F.col(_REGISTRY_POSITION[name])).alias(name))
+        else:
+            columns.append(F.col(name))
+    return columns
 
 
 def silver_readings(
@@ -103,6 +163,7 @@ def silver_readings(
     future_tolerance_minutes: float = 10.0,
     *,
     streaming: bool = True,
+    registry=None,
 ):
     """Valid readings, typed, deduplicated on (turbine_id, timestamp), with `reading_date`.
 
@@ -114,19 +175,22 @@ def silver_readings(
     """
     from pyspark.sql import functions as F
 
-    valid = validate(bronze, thresholds, future_tolerance_minutes).filter(
+    valid = validate(bronze, thresholds, future_tolerance_minutes, registry).filter(
         F.size("rejection_reasons") == 0
     )
     key = list(SILVER_KEY)
     unique = valid.dropDuplicatesWithinWatermark(key) if streaming else valid.dropDuplicates(key)
-    return unique.select(*COLUMN_NAMES, F.to_date("timestamp").alias("reading_date"))
+    return unique.select(*_silver_columns(thresholds), F.to_date("timestamp").alias("reading_date"))
 
 
 def quarantined_rows(
-    bronze, thresholds: Mapping[str, float] | None = None, future_tolerance_minutes: float = 10.0
+    bronze,
+    thresholds: Mapping[str, float] | None = None,
+    future_tolerance_minutes: float = 10.0,
+    registry=None,
 ):
     """Rejected lines: the raw text, where it came from, every rule broken, and what parsed."""
     from pyspark.sql import functions as F
 
-    checked = validate(bronze, thresholds, future_tolerance_minutes)
+    checked = validate(bronze, thresholds, future_tolerance_minutes, registry)
     return checked.filter(F.size("rejection_reasons") > 0).select(*QUARANTINE_COLUMNS)

@@ -3,7 +3,7 @@
 from pyspark import pipelines as dp
 
 from workloads.names import BRONZE, QUARANTINE
-from workloads.pipeline import transforms
+from workloads.pipeline import sources, transforms
 from workloads.pipeline.settings import read_settings
 
 
@@ -15,5 +15,8 @@ def silver_quarantine():
     settings = read_settings(spark)  # noqa: F821 (set by the engine)
     bronze = spark.readStream.table(BRONZE)  # noqa: F821
     return transforms.quarantined_rows(
-        bronze, settings.thresholds, settings.future_tolerance_minutes
+        bronze,
+        settings.thresholds,
+        settings.future_tolerance_minutes,
+        registry=sources.turbine_registry(spark),  # noqa: F821
     )
