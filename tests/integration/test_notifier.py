@@ -206,3 +206,26 @@ def test_an_apprise_url_is_sent_with_apprise(tmp_path, url):
         receiver.stop()
     (item,) = receiver.received
     assert "GEARBOX_OVERHEAT" in json.dumps(item["body"])
+
+
+def test_gold_sla_daily_is_written_like_every_outside_table(spark, tmp_path):
+    import pandas as pd
+
+    from workloads import names, storage
+    from workloads.alerting.sla import SLA_COLUMNS, sla_daily, write_sla
+    from workloads.config import Paths
+
+    rows = [
+        episode("TURBINE_00001", "GEARBOX_OVERHEAT", 0, 90),
+        episode("TURBINE_00002", "TOWER_LEAN", 5),
+    ]
+    episodes = tmp_path / "episodes.json"
+    write_phase(episodes, rows)
+    frame = sla_daily(read_episode_file(episodes), [])
+    paths = Paths(tmp_path / "home")
+    version = write_sla(spark, frame, paths=paths)
+    back = storage.read_table(paths, names.GOLD_SLA)
+    assert version.rows == 1 and list(back.columns) == list(SLA_COLUMNS)
+    assert back["episodes_opened"].tolist() == [2] and back["episodes_closed"].tolist() == [1]
+    assert pd.isna(back["ack_p50_minutes"][0]) and back["close_p50_minutes"][0] == 90.0
+    assert spark.table(f"windmill.{names.GOLD_SLA}").count() == 1
