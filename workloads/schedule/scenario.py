@@ -1,0 +1,221 @@
+"""The default simulated year: the generator's fleet, episodes and winds, a crew roster,
+and (for the predictive strategy) the trained model's alarms replayed onto the fleet.
+
+- Episodes come from `physics.episodes` sampled every STEP_MINUTES: the onset is the first
+  drifting sample, the trip the first faulty one (the generator's episode model).
+- Potential power per turbine-hour: the power curve at the turbine's hub wind (no gusts);
+  the site's wind (weather windows): the site's first turbine's hub wind.
+- Crews: dealt to the sites in turn, based at the site; two skills each (mechanical with
+  electrical, mechanical with structural, alternating), shifts 07:00-19:00 site time,
+  days off Saturday-Sunday and Monday-Tuesday alternating, so every site has a crew on
+  every day of the week when it has two.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from pathlib import Path
+
+import numpy as np
+
+from workloads.dispatch.model import SKILLS
+from workloads.dispatch.sites import timezone_of
+from workloads.schedule import replay
+from workloads.schedule.forecast import HISTORY_HOURS
+from workloads.schedule.model import CrewShifts
+from workloads.schedule.simulate import (
+    SIM_START,
+    EpisodeSpec,
+    Scenario,
+    Settings,
+    SimTurbine,
+    Simulation,
+)
+
+STEP_MINUTES = 10
+SKILL_SETS = (frozenset({"mechanical", "electrical"}), frozenset({"mechanical", "structural"}))
+DAYS_OFF = (frozenset({5, 6}), frozenset({0, 1}))
+
+
+def _epoch_hours(moment: datetime) -> float:
+    return moment.timestamp() / 3600.0
+
+
+def fleet(turbines: int) -> tuple[SimTurbine, ...]:
+    from workloads.generator.physics import SITES, site_index, turbine_position
+
+    numbers = np.arange(1, turbines + 1)
+    lat, lon = turbine_position(numbers)
+    sites = site_index(numbers)
+    return tuple(
+        SimTurbine(f"TURBINE_{n:05d}", SITES[s].name, float(a), float(o))
+        for n, s, a, o in zip(numbers, sites, lat, lon, strict=True)
+    )
+
+
+def roster(crews: int, sites: list[str]) -> tuple[CrewShifts, ...]:
+    from workloads.generator.physics import SITES
+
+    by_name = {s.name: s for s in SITES}
+    per_site = [sum(1 for k in range(crews) if k % len(sites) == i) for i in range(len(sites))]
+    out = []
+    for k in range(crews):
+        site = by_name[sites[k % len(sites)]]
+        j = k // len(sites)
+        alone = per_site[k % len(sites)] == 1  # a site's only crew: every skill, every day
+        out.append(
+            CrewShifts(
+                crew_id=f"CREW_{k + 1:02d}",
+                site=site.name,
+                latitude=site.latitude - 0.01,
+                longitude=site.longitude - 0.01,
+                skills=frozenset(SKILLS) if alone else SKILL_SETS[j % 2],
+                speed_kmh=50.0,
+                timezone=timezone_of(site.name),
+                shift_start=time(7, 0),
+                shift_end=time(19, 0),
+                days_off=frozenset() if alone else DAYS_OFF[j % 2],
+            )
+        )
+    return tuple(out)
+
+
+def episodes(
+    seed: int, turbines: tuple[SimTurbine, ...], start: datetime, days: int
+) -> tuple[EpisodeSpec, ...]:
+    from workloads.generator.physics import DRIFTING, EPISODE_FAULTS, FAULTY
+    from workloads.generator.physics import episodes as states
+
+    steps = int(days * 24 * 60 / STEP_MINUTES) + 1
+    offsets = np.arange(steps) * STEP_MINUTES / 60.0
+    hours = _epoch_hours(start) + offsets
+    out = []
+    for turbine in turbines:
+        number = int(turbine.turbine_id.split("_")[1])
+        state = states(seed, np.full(steps, number), hours)
+        phase, kind = state.phase, state.kind
+        onsets = np.flatnonzero(
+            (phase == DRIFTING) & (np.concatenate(([DRIFTING], phase[:-1])) != DRIFTING)
+        )
+        faulty = np.flatnonzero(
+            (phase == FAULTY) & (np.concatenate(([FAULTY], phase[:-1])) != FAULTY)
+        )
+        for index, onset in enumerate(onsets):
+            trips = faulty[faulty > onset]
+            if not len(trips):
+                continue
+            trip = trips[0]
+            out.append(
+                EpisodeSpec(
+                    turbine.turbine_id,
+                    index,
+                    EPISODE_FAULTS[int(kind[onset])],
+                    start + timedelta(hours=float(offsets[onset])),
+                    start + timedelta(hours=float(offsets[trip])),
+                )
+            )
+    return tuple(out)
+
+
+def winds(seed: int, turbines: tuple[SimTurbine, ...], start: datetime, days: int):
+    """(potential power per turbine-hour, site wind per hour from start - HISTORY_HOURS, origin)."""
+    from workloads.generator.physics import SITES, power_curve, wind_speed
+
+    hours = _epoch_hours(start) + np.arange(days * 24) + 0.5
+    power = {}
+    for turbine in turbines:
+        number = int(turbine.turbine_id.split("_")[1])
+        speed = wind_speed(seed, np.full(len(hours), number), hours, np.zeros(len(hours)))
+        power[turbine.turbine_id] = power_curve(speed)[0]
+    origin = start - timedelta(hours=HISTORY_HOURS)
+    site_hours = _epoch_hours(origin) + np.arange(int(HISTORY_HOURS) + days * 24 + 48) + 0.5
+    site_wind = {}
+    for k, site in enumerate(SITES):
+        number = k + 1  # the site's first turbine
+        site_wind[site.name] = wind_speed(
+            seed, np.full(len(site_hours), number), site_hours, np.zeros(len(site_hours))
+        )
+    return power, site_wind, origin
+
+
+def generator_scenario(
+    seed: int, turbines: int, days: int, crews: int, start: datetime = SIM_START
+) -> Scenario:
+    fleet_ = fleet(turbines)
+    sites = sorted({t.site for t in fleet_}, key=[t.site for t in fleet_].index)
+    power, site_wind, origin = winds(seed, fleet_, start, days)
+    return Scenario(
+        start,
+        days,
+        fleet_,
+        roster(crews, sites),
+        episodes(seed, fleet_, start, days),
+        power,
+        site_wind,
+        origin,
+    )
+
+
+def replayed_alarms(evaluation: replay.Evaluation, scenario: Scenario, seed: int):
+    """(true alarms per (turbine, episode index), false alarms per turbine, clipped count)."""
+    alarms, clipped = {}, 0
+    for spec in scenario.episodes:
+        outcome = replay.episode_outcome(
+            evaluation, seed, spec.turbine_id, spec.index, spec.fault_code
+        )
+        at, cut = replay.alarm_time(outcome, spec.onset, spec.trip)
+        clipped += cut
+        if at is not None:
+            alarms[(spec.turbine_id, spec.index)] = at
+    end = scenario.start + timedelta(days=scenario.days)
+    false = {
+        t.turbine_id: replay.false_alarms(evaluation, seed, t.turbine_id, scenario.start, end)
+        for t in scenario.turbines
+    }
+    return alarms, false, clipped
+
+
+def run(
+    strategy: str,
+    *,
+    days: int = 365,
+    turbines: int = 100,
+    crews: int = 8,
+    seed: int = 42,
+    interval_days: float = 180.0,
+    energy_price: float | None = None,
+    max_work_wind: float = 12.0,
+    solver: str = "ortools",
+    evaluation: str | Path | None = None,
+    scenario: Scenario | None = None,
+) -> dict:
+    """One strategy over the simulated year; the result's figures as a dict."""
+    from workloads.schedule.costs import ENERGY_PRICE_EUR_PER_MWH
+
+    scenario = scenario or generator_scenario(seed, turbines, days, crews)
+    alarms, false, extra = {}, {}, {}
+    if strategy == "predictive":
+        if evaluation is None:
+            raise ValueError("the predictive strategy needs the model evaluation file")
+        model = evaluation if isinstance(evaluation, replay.Evaluation) else replay.load(evaluation)
+        alarms, false, clipped = replayed_alarms(model, scenario, seed)
+        extra = {
+            "model_version": model.model_version,
+            "alarms_replayed": len(alarms),
+            "false_alarms_replayed": sum(len(v) for v in false.values()),
+            "leads_cut_to_onset": clipped,
+            "evaluation": model.path,
+        }
+    settings = Settings(
+        strategy=strategy,
+        interval_days=interval_days,
+        energy_price=ENERGY_PRICE_EUR_PER_MWH if energy_price is None else energy_price,
+        max_work_wind=max_work_wind,
+        solver=solver,
+        seed=seed,
+        alarms=alarms,
+        false_alarms=false,
+    )
+    result = Simulation(scenario, settings).run()
+    result.update(extra, seed=seed, solver=solver)
+    return result
