@@ -1,7 +1,8 @@
 """The JSON API served by the dashboard's own tornado server, from the shared snapshot.
 
-Handlers only read `Poller.snapshot` (and the log buffer): a request never reaches a
-workspace or a table.
+GET handlers only read `Poller.snapshot` (and the log buffer): a request never reaches a
+workspace or a table. The alert desk's endpoints are the dashboard's only writes:
+`POST /api/alerts/ack|silence|unsilence` with a JSON body, and `GET /api/alerts/list`.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from tornado.ioloop import IOLoop
 from tornado.web import RequestHandler
 
 from dashboard.logbuffer import LogBuffer
@@ -156,4 +158,123 @@ def patterns(poller: Poller, log_buffer: LogBuffer | None) -> list[tuple]:
     return [
         (rf"/api/{endpoint}/?", ApiHandler, {"bodies": bodies, "endpoint": endpoint})
         for endpoint in ENDPOINTS
+    ] + alert_patterns(AlertDeskApi.for_gold_source(poller.gold_source))
+
+
+# The alert desk (acknowledge, silence) ----------------------------------------------------
+
+ALERT_ACTIONS = ("ack", "silence", "unsilence")
+FORWARDED_EMAIL = "X-Forwarded-Email"  # set by Databricks Apps for the signed-in user
+
+
+class AlertDeskApi:
+    """What the alert endpoints need: the desk, and how to tell who acts.
+
+    On Databricks the actor is the Apps user header (a request without it is refused);
+    locally it is the dashboard's OS user, or `by` from the body (as `--by`).
+    """
+
+    def __init__(self, desk, databricks: bool = False) -> None:
+        self.desk = desk
+        self.databricks = databricks
+
+    @classmethod
+    def for_gold_source(cls, gold_source) -> AlertDeskApi | None:
+        """The desk of a local dashboard (None where there is no local home)."""
+        paths = getattr(gold_source, "paths", None)
+        if paths is None:
+            return None
+        from workloads.alerting.desk import AlertDesk
+
+        return cls(AlertDesk.local(paths))
+
+    def actor(self, headers, body: dict[str, Any]) -> str:
+        from workloads.alerting.actions import local_actor, validate_actor
+
+        if self.databricks:
+            email = headers.get(FORWARDED_EMAIL)
+            if not email:
+                raise PermissionError(f"no signed-in user ({FORWARDED_EMAIL} missing)")
+            return validate_actor(email)
+        return local_actor(body.get("by"))
+
+    def act(self, action: str, body: dict[str, Any], actor: str) -> dict[str, Any]:
+        desk = self.desk
+        if action == "ack":
+            return desk.ack(body.get("turbine_id"), body.get("fault_code"), actor)
+        if action == "silence":
+            return desk.silence(
+                body.get("turbine_id"), body.get("duration"), actor, body.get("reason")
+            )
+        return desk.unsilence(body.get("turbine_id"), actor)
+
+
+class _JsonHandler(RequestHandler):
+    def reply(self, status: int, body: dict[str, Any]) -> None:
+        self.set_status(status)
+        self.set_header("Content-Type", "application/json; charset=utf-8")
+        self.set_header("Cache-Control", "no-store")
+        self.finish(json.dumps(body, default=_default, allow_nan=False))
+
+
+class AlertActionHandler(_JsonHandler):
+    """POST /api/alerts/<action> with a JSON object; any other method is 405.
+
+    Cross-site forms cannot post here: they cannot send `application/json` without a
+    CORS preflight (which this server never grants), and a request whose Origin is not
+    this host is refused as well.
+    """
+
+    def initialize(self, api: AlertDeskApi, action: str) -> None:
+        self.api = api
+        self.action = action
+
+    async def post(self) -> None:
+        from workloads.errors import WindmillError
+
+        kind = (self.request.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+        if kind != "application/json":
+            return self.reply(415, {"error": "send a JSON body (Content-Type: application/json)"})
+        origin = self.request.headers.get("Origin")
+        if origin and origin.split("://", 1)[-1].rstrip("/") != self.request.host:
+            return self.reply(403, {"error": "cross-site requests are not accepted"})
+        try:
+            body = json.loads(self.request.body or b"null")
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):
+            return self.reply(400, {"error": "the body must be a JSON object"})
+        try:
+            actor = self.api.actor(self.request.headers, body)
+            row = await IOLoop.current().run_in_executor(
+                None, self.api.act, self.action, body, actor
+            )
+        except PermissionError as exc:
+            return self.reply(401, {"error": str(exc)})
+        except WindmillError as exc:
+            return self.reply(400, {"error": str(exc)})
+        return self.reply(200, {"action": row})
+
+
+class AlertListHandler(_JsonHandler):
+    """GET /api/alerts/list: open alerts, silences, notifications, dead letters, actions."""
+
+    def initialize(self, api: AlertDeskApi) -> None:
+        self.api = api
+
+    async def get(self) -> None:
+        view = await IOLoop.current().run_in_executor(None, self.api.desk.overview)
+        self.reply(200, view)
+
+
+def alert_patterns(api: AlertDeskApi | None) -> list[tuple]:
+    """Tornado URL patterns of the alert desk ([] without a desk)."""
+    if api is None:
+        return []
+    return [
+        *(
+            (rf"/api/alerts/{action}/?", AlertActionHandler, {"api": api, "action": action})
+            for action in ALERT_ACTIONS
+        ),
+        (r"/api/alerts/list/?", AlertListHandler, {"api": api}),
     ]

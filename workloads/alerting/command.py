@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 from workloads import cli_args
@@ -192,32 +192,17 @@ def run_notify(args: argparse.Namespace) -> int:
     return 0
 
 
-def _open_store():
-    from workloads.alerting.store import AlertStore
+def _desk():
+    from workloads.alerting.desk import AlertDesk
     from workloads.config import paths
 
-    return AlertStore.for_home(paths())
-
-
-def _episodes():
-    from workloads import names, storage
-    from workloads.config import paths
-
-    return storage.read_table(paths(), names.GOLD_EPISODES)
+    return AlertDesk.local(paths())
 
 
 def run_ack(args: argparse.Namespace) -> int:
-    from workloads.alerting import actions
-    from workloads.alerting.overview import open_episodes
+    from workloads.alerting.actions import local_actor
 
-    row = actions.acknowledge(
-        _open_store(),
-        open_episodes(_episodes()),
-        args.turbine_id,
-        args.fault_code,
-        actions.local_actor(args.by),
-        datetime.now(UTC),
-    )
+    row = _desk().ack(args.turbine_id, args.fault_code, local_actor(args.by))
     print(
         f"acknowledged {row['turbine_id']} {row['fault_code']} (episode since "
         f"{row['episode_started_at']}) by {row['actor']} at {row['at']}"
@@ -226,34 +211,23 @@ def run_ack(args: argparse.Namespace) -> int:
 
 
 def run_silence(args: argparse.Namespace) -> int:
-    from workloads.alerting import actions
+    from workloads.alerting.actions import local_actor
 
-    row = actions.silence(
-        _open_store(),
-        args.turbine_id,
-        args.duration,
-        actions.local_actor(args.by),
-        datetime.now(UTC),
-        args.reason,
-    )
+    row = _desk().silence(args.turbine_id, args.duration, local_actor(args.by), args.reason)
     print(f"silenced {row['turbine_id']} until {row['until']} by {row['actor']}")
     return 0
 
 
 def run_unsilence(args: argparse.Namespace) -> int:
-    from workloads.alerting import actions
+    from workloads.alerting.actions import local_actor
 
-    row = actions.unsilence(
-        _open_store(), args.turbine_id, actions.local_actor(args.by), datetime.now(UTC)
-    )
+    row = _desk().unsilence(args.turbine_id, local_actor(args.by))
     print(f"unsilenced {row['turbine_id']} by {row['actor']} at {row['at']}")
     return 0
 
 
 def run_list(args: argparse.Namespace) -> int:
-    from workloads.alerting.overview import overview
-
-    view = overview(_episodes(), _open_store(), datetime.now(UTC))
+    view = _desk().overview()
     if args.json:
         print(json.dumps(view, indent=2, default=str))
         return 0
@@ -288,7 +262,8 @@ def run_sla(args: argparse.Namespace) -> int:
     from workloads.engine.attach import open_engine
 
     home = paths()
-    frame = sla_daily(_episodes(), _open_store().actions())
+    desk = _desk()
+    frame = sla_daily(desk.read_episodes(), desk.store.actions())
     with open_engine(home, app_name="windmill-sla") as spark:
         write_sla(spark, frame, paths=home)
     print(f"gold_sla_daily: {len(frame)} rows")
