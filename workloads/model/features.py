@@ -1,0 +1,246 @@
+"""The model's features, computed with Spark from silver readings (the same code on Databricks).
+
+A feature row describes turbine u at an instant t from u's readings at or before t only.
+Readings are first summed into one-hour buckets per turbine that END at the instants
+(bucket k holds readings in (anchor + (k-1) h, anchor + k h] and describes t = anchor + k h);
+every rolling feature is then a window over whole buckets k-w+1..k, never a later one. That
+keeps the work per reading small (one group-by) whatever the window lengths, and makes the
+"at or before t" rule hold by construction (tests/unit/model and the leakage test check it).
+
+Training anchors buckets on whole hours (a row per turbine per hour); scoring anchors them
+on `--as-of`, so its last bucket ends exactly there.
+
+Features (names in `FEATURE_NAMES`): for each monitored signal the mean over 1/6/24 h, the
+max (min for oil pressure) over 1/6/24 h, slopes over 6 and 24 h (units per hour, fitted to
+the hourly means), the deviation of the last hour from the turbine's own 72 h level; for
+each fault rule the relative distance of the last hour's worst value to its threshold
+(`contract.FAULT_RULES`); power against the design power curve over 6 h; mean wind and
+power over 1 h; hours since the turbine's last WARNING/CRITICAL reading; and for each
+watched signal its *load residual*: the last 1 h / 6 h mean minus what the turbine's own
+readings of 72 to 24 h earlier predict at the same load (a least-squares line of the signal
+against power / rated power). Healthy values move with load; a fault's run-up is an offset
+that load does not explain, so the residual shows it hours before the raw level does.
+"""
+
+from __future__ import annotations
+
+from workloads import contract
+
+BUCKET_SECONDS = 3600
+SIGNALS: tuple[str, ...] = (
+    "gearbox_temperature",
+    "generator_temperature",
+    "nacelle_temperature",
+    "vibration_level",
+    "oil_pressure",
+    "tower_lean",
+)
+WINDOWS_HOURS: tuple[int, ...] = (1, 6, 24)
+SLOPE_HOURS: tuple[int, ...] = (6, 24)
+BASELINE_HOURS = 72
+# The load fit reads buckets k-71..k-24: the turbine before any run-up the horizon can hold.
+REFERENCE_HOURS = (72, 24)
+RESIDUAL_HOURS: tuple[int, ...] = (1, 6)
+# Signals whose fault is a low value: their "worst" value is the minimum.
+LOW_SIDE = frozenset(r.column for r in contract.FAULT_RULES if r.direction == "below")
+# Fault rules the model watches (LOW_POWER_OUTPUT is informational, not a fault to predict).
+WATCHED_RULES = tuple(
+    r for r in contract.FAULT_RULES if r.alert_level in contract.MAINTENANCE_LEVELS
+)
+
+
+def _watched_signals() -> tuple[str, ...]:
+    return tuple(dict.fromkeys(r.column for r in WATCHED_RULES))
+
+
+RESIDUAL_SIGNALS = _watched_signals()
+
+
+def _worst(signal: str) -> str:
+    return "min" if signal in LOW_SIDE else "max"
+
+
+def distance_name(rule: contract.FaultRule) -> str:
+    return f"{rule.column}_threshold_distance"
+
+
+FEATURE_NAMES: tuple[str, ...] = (
+    *(f"{s}_mean_{w}h" for s in SIGNALS for w in WINDOWS_HOURS),
+    *(f"{s}_{_worst(s)}_{w}h" for s in SIGNALS for w in WINDOWS_HOURS),
+    *(f"{s}_slope_{w}h" for s in SIGNALS for w in SLOPE_HOURS),
+    *(f"{s}_deviation_{BASELINE_HOURS}h" for s in SIGNALS),
+    *(distance_name(r) for r in WATCHED_RULES),
+    *(f"{s}_load_residual_{w}h" for s in RESIDUAL_SIGNALS for w in RESIDUAL_HOURS),
+    "power_curve_ratio_6h",
+    "wind_speed_mean_1h",
+    "power_output_mean_1h",
+    "hours_since_fault",
+)
+# Not a feature: 1 when the bucket's latest reading is WARNING/CRITICAL (the rules baseline).
+FAULT_NOW = "fault_now"
+KEY_COLUMNS = ("turbine_id", "t")
+
+
+def expected_power(wind):
+    """The design power curve as a Spark expression (same shape as the generator's)."""
+    from pyspark.sql import functions as F
+
+    cut_in, rated, cut_out = contract.CUT_IN_SPEED, contract.RATED_SPEED, contract.CUT_OUT_SPEED
+    fraction = (F.pow(wind, 3) - cut_in**3) / (rated**3 - cut_in**3)
+    return (
+        F.when(wind < cut_in, F.lit(0.0))
+        .when(
+            wind < rated,
+            contract.RATED_POWER_KW * F.least(F.greatest(fraction, F.lit(0.0)), F.lit(1.0)),
+        )
+        .when(wind < cut_out, F.lit(contract.RATED_POWER_KW))
+        .otherwise(F.lit(0.0))
+    )
+
+
+def hourly_buckets(readings, anchor_s: int):
+    """One row per (turbine, bucket k): sums, extremes and counts of that hour's readings."""
+    from pyspark.sql import functions as F
+
+    seconds = F.unix_micros(F.col("timestamp")) / 1e6
+    k = F.ceil((seconds - F.lit(float(anchor_s))) / BUCKET_SECONDS).cast("long")
+    fault = (
+        F.col("alert_level").isin(*contract.MAINTENANCE_LEVELS) & F.col("fault_code").isNotNull()
+    )
+    producing = expected_power(F.col("wind_speed")) > 0
+    load = F.col("power_output") / contract.RATED_POWER_KW
+    aggs = [F.count(F.lit(1)).alias("n")]
+    for s in SIGNALS:
+        aggs += [F.sum(s).alias(f"{s}__sum"), F.count(s).alias(f"{s}__n")]
+        if s in RESIDUAL_SIGNALS:
+            both = F.col(s).isNotNull() & load.isNotNull()
+            aggs += [
+                F.sum(F.when(both, load)).alias(f"{s}__x"),
+                F.sum(F.when(both, load * load)).alias(f"{s}__xx"),
+                F.sum(F.when(both, load * F.col(s))).alias(f"{s}__xy"),
+                F.sum(F.when(both, F.col(s))).alias(f"{s}__y"),
+                F.count(F.when(both, 1)).alias(f"{s}__m"),
+            ]
+        aggs.append((F.min(s) if s in LOW_SIDE else F.max(s)).alias(f"{s}__worst"))
+    aggs += [
+        F.sum("wind_speed").alias("wind__sum"),
+        F.sum("power_output").alias("power__sum"),
+        F.sum(F.when(producing, F.col("power_output"))).alias("power_producing__sum"),
+        F.sum(F.when(producing, expected_power(F.col("wind_speed")))).alias("expected__sum"),
+        F.max_by(F.when(fault, 1).otherwise(0), seconds).alias("fault__now"),
+        F.max(F.when(fault, seconds)).alias("fault__last_s"),
+    ]
+    return readings.select("*", k.alias("k")).groupBy("turbine_id", "k").agg(*aggs)
+
+
+def feature_frame(silver, anchor_s: int = 0, until=None, since=None):
+    """The feature rows (Spark DataFrame): `turbine_id`, `t`, FEATURE_NAMES, FAULT_NOW.
+
+    `until` (an ISO string or timestamp) drops every reading after it first; `since` keeps
+    only rows with t after it (the windows still read the hours before it).
+    """
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    readings = silver.select(
+        "turbine_id",
+        "timestamp",
+        "wind_speed",
+        "power_output",
+        "alert_level",
+        "fault_code",
+        *SIGNALS,
+    )
+    if until is not None:
+        readings = readings.filter(F.col("timestamp") <= F.lit(until).cast("timestamp"))
+    buckets = hourly_buckets(readings, anchor_s)
+
+    def frame(hours: int):
+        return Window.partitionBy("turbine_id").orderBy("k").rangeBetween(-(hours - 1), 0)
+
+    def mean(column: str, hours: int):
+        w = frame(hours)
+        return F.sum(f"{column}__sum").over(w) / F.sum(f"{column}__n").over(w)
+
+    columns = [
+        F.col("turbine_id"),
+        F.timestamp_seconds(F.lit(anchor_s) + F.col("k") * BUCKET_SECONDS).alias("t"),
+    ]
+    for s in SIGNALS:
+        columns += [mean(s, w).alias(f"{s}_mean_{w}h") for w in WINDOWS_HOURS]
+    for s in SIGNALS:
+        pick = F.min if s in LOW_SIDE else F.max
+        columns += [
+            pick(f"{s}__worst").over(frame(w)).alias(f"{s}_{_worst(s)}_{w}h") for w in WINDOWS_HOURS
+        ]
+    for s in SIGNALS:
+        for w in SLOPE_HOURS:
+            columns.append(
+                F.regr_slope(F.col(f"{s}__sum") / F.col(f"{s}__n"), F.col("k").cast("double"))
+                .over(frame(w))
+                .alias(f"{s}_slope_{w}h")
+            )
+    for s in SIGNALS:
+        columns.append(
+            (mean(s, 1) - mean(s, BASELINE_HOURS)).alias(f"{s}_deviation_{BASELINE_HOURS}h")
+        )
+    for rule in WATCHED_RULES:
+        worst = F.col(f"{rule.column}__worst")
+        gap = (
+            (F.lit(rule.threshold) - worst)
+            if rule.direction == "above"
+            else (worst - F.lit(rule.threshold))
+        )
+        columns.append((gap / rule.threshold).alias(distance_name(rule)))
+    for s in RESIDUAL_SIGNALS:
+        columns += [_load_residual(s, w).alias(f"{s}_load_residual_{w}h") for w in RESIDUAL_HOURS]
+    six = frame(6)
+    columns += [
+        (F.sum("power_producing__sum").over(six) / F.sum("expected__sum").over(six)).alias(
+            "power_curve_ratio_6h"
+        ),
+        (F.col("wind__sum") / F.col("n")).alias("wind_speed_mean_1h"),
+        (F.col("power__sum") / F.col("n")).alias("power_output_mean_1h"),
+    ]
+    running = (
+        Window.partitionBy("turbine_id").orderBy("k").rowsBetween(Window.unboundedPreceding, 0)
+    )
+    last_fault = F.max("fault__last_s").over(running)
+    t_seconds = F.lit(float(anchor_s)) + F.col("k") * BUCKET_SECONDS
+    columns += [
+        ((t_seconds - last_fault) / 3600.0).alias("hours_since_fault"),
+        F.col("fault__now").alias(FAULT_NOW),
+    ]
+    rows = buckets.select(*columns)
+    if since is not None:
+        rows = rows.filter(F.col("t") > F.lit(since).cast("timestamp"))
+    return rows
+
+
+def _load_residual(signal: str, hours: int):
+    """Mean of `signal` over the last `hours` minus the reference line's value at their load."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    first, last = REFERENCE_HOURS
+    ref = Window.partitionBy("turbine_id").orderBy("k").rangeBetween(-(first - 1), -last)
+    recent = Window.partitionBy("turbine_id").orderBy("k").rangeBetween(-(hours - 1), 0)
+    n, x, y = (F.sum(f"{signal}__{p}").over(ref) for p in ("m", "x", "y"))
+    xx, xy = (F.sum(f"{signal}__{p}").over(ref) for p in ("xx", "xy"))
+    spread = n * xx - x * x
+    # A reference with (almost) one load level has no slope: fall back to its mean.
+    slope = F.when(spread > 1e-9 * n * n, (n * xy - x * y) / spread).otherwise(F.lit(0.0))
+    intercept = (y - slope * x) / n
+    m = F.sum(f"{signal}__m").over(recent)
+    load_now = F.sum(f"{signal}__x").over(recent) / m
+    level_now = F.sum(f"{signal}__y").over(recent) / m
+    return level_now - (intercept + slope * load_now)
+
+
+def to_pandas(rows):
+    """Spark feature rows -> pandas, `t` tz-aware UTC, sorted by (turbine_id, t)."""
+    import pandas as pd
+
+    frame = rows.toPandas()
+    frame["t"] = pd.to_datetime(frame["t"], utc=True)
+    return frame.sort_values(list(KEY_COLUMNS), kind="stable").reset_index(drop=True)
