@@ -4,7 +4,11 @@
 SHELL := /bin/bash
 VENV ?= .venv
 PY := $(VENV)/bin/python
-PIP := $(PY) -m pip install --quiet --disable-pip-version-check -c constraints.txt
+# Wheels only where one exists, and no bytecode compiled at install time (Python compiles
+# what it imports on first use): a fresh `make setup` spends its time on the network and
+# unpacking, not compiling thousands of modules the local system never imports.
+PIP := $(PY) -m pip install --quiet --disable-pip-version-check --prefer-binary --no-compile \
+	-c constraints.txt
 # Dependencies by role (pyproject.toml): `make run` installs the base (the local system)
 # and `deploy` (CDKTF, for `windmill deploy`); `make test` adds `cdktn` (CDK Terrain, so
 # both CDKs are tested) and `dev` (pytest, Playwright, ruff).
@@ -15,9 +19,12 @@ PYTEST_ARGS ?=
 
 .PHONY: setup setup-dev run test lint format bench browser
 
-setup: $(PY_STAMP) $(NODE_STAMP)
+# pip and npm have nothing in common: they run side by side (about the npm install's time).
+setup:
+	@$(MAKE) --no-print-directory -j2 $(PY_STAMP) $(NODE_STAMP)
 
-setup-dev: $(DEV_STAMP) $(NODE_STAMP)
+setup-dev:
+	@$(MAKE) --no-print-directory -j2 $(DEV_STAMP) $(NODE_STAMP)
 
 $(PY_STAMP): pyproject.toml constraints.txt
 	@test -x $(PY) || python3 -m venv $(VENV)
