@@ -13,7 +13,7 @@ import os
 from datetime import datetime
 from pathlib import Path
 
-from workloads import cli_args
+from workloads import cli_args, names
 from workloads.alerting.model import GROUP_WAIT_S, NOTIFY_LEVELS, REPEAT_INTERVAL_S
 from workloads.errors import WindmillError
 
@@ -122,6 +122,21 @@ def add_notify_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--external-url", default="", help="dashboard URL put in the payloads")
     parser.add_argument("--no-health", action="store_true", help="no notifications for failed runs")
     parser.add_argument("--episodes-file", type=Path, help=argparse.SUPPRESS)  # tests: no Spark
+    parser.add_argument(
+        "--max-runtime",
+        type=cli_args.positive_float,
+        metavar="S",
+        help="stop after this many seconds (the Databricks job's runs; default: until stopped)",
+    )
+    databricks = parser.add_argument_group("on Databricks (the notifier job)")
+    databricks.add_argument("--catalog", help="read CATALOG.SCHEMA.gold_fault_episodes")
+    databricks.add_argument("--schema")
+    databricks.add_argument(
+        "--state",
+        type=Path,
+        metavar="FILE",
+        help="the store's durable file (a /Volumes/... path); worked on in a local copy",
+    )
 
 
 def channel_urls(args_urls: list[str] | None) -> list[str]:
@@ -138,7 +153,8 @@ def run_notify(args: argparse.Namespace) -> int:
     from workloads.alerting.delivery import DeliveryPolicy
     from workloads.alerting.notifier import Notifier, NotifierConfig
     from workloads.alerting.secrets import install_redaction
-    from workloads.alerting.sla import refresh_local
+    from workloads.alerting.sla import refresh_local, sla_daily
+    from workloads.alerting.sla import write_sla as write_sla_table
     from workloads.alerting.sources import SiteResolver, episode_reader
     from workloads.alerting.store import AlertStore
     from workloads.config import ensure_writable, paths
@@ -151,9 +167,23 @@ def run_notify(args: argparse.Namespace) -> int:
     if not channels:
         raise WindmillError(f"no notification channel: give --notify URL or set {NOTIFY_ENV}.")
     home = paths()
-    ensure_writable(home.home)
-    store = AlertStore.for_home(home)
-    read = episode_reader(home, args.episodes_file)
+    state = None
+    if args.catalog or args.schema:
+        from workloads.alerting.workspace import VolumeState, table_reader
+
+        if not (args.catalog and args.schema and args.state):
+            raise WindmillError("on Databricks give --catalog, --schema and --state together.")
+        state = VolumeState(args.state)
+        store = AlertStore(state.local)
+        read = table_reader(args.catalog, args.schema)
+        registry = table_reader(args.catalog, args.schema, names.TURBINES)()
+        sites = SiteResolver(registry)
+        args.no_health = True  # job and pipeline failures: the workspace's destinations
+    else:
+        ensure_writable(home.home)
+        store = AlertStore.for_home(home)
+        read = episode_reader(home, args.episodes_file)
+        sites = SiteResolver.for_home(home)
     policy = DeliveryPolicy(
         max_tries=args.max_tries,
         rate_limit=args.rate_limit,
@@ -169,26 +199,40 @@ def run_notify(args: argparse.Namespace) -> int:
         policy=policy,
     )
     ledger = None if args.no_health or not home.ledger.exists() else Ledger(home.ledger)
-    notifier = Notifier(store, channels, read, SiteResolver.for_home(home), config, ledger)
+    deadline = None if args.max_runtime is None else time.monotonic() + args.max_runtime
+    notifier = Notifier(store, channels, read, sites, config, ledger)
     log = logging.getLogger("windmill.notifier")
     log.info("notify: %s at %s and above", ", ".join(c.name for c in channels), args.notify_level)
     last_sla = [time.monotonic() - args.sla_every + 30.0]  # first SLA ~30 s after start
 
-    def sla_round(_now: datetime) -> None:
-        if (
-            not args.sla_every
-            or args.episodes_file
-            or time.monotonic() - last_sla[0] < args.sla_every
-        ):
+    def write_sla() -> None:
+        if state is None:
+            refresh_local(home, read, store)
+            return
+        from pyspark.sql import SparkSession
+
+        frame = sla_daily(read(), store.actions())
+        table = f"{args.catalog}.{args.schema}.{names.GOLD_SLA}"
+        write_sla_table(SparkSession.builder.getOrCreate(), frame, table=table)
+
+    def after_round(_now: datetime) -> None:
+        if state is not None:
+            state.save()
+        if not args.sla_every or args.episodes_file:
+            return
+        if time.monotonic() - last_sla[0] < args.sla_every:
             return
         last_sla[0] = time.monotonic()
         try:
-            refresh_local(home, read, store)
+            write_sla()
         except Exception as exc:  # noqa: BLE001 - the SLA table is secondary to notifying
             log.warning("notify: gold_sla_daily not written (%s)", str(exc).splitlines()[0][:200])
 
     with StopOnSignal(unit="the current round") as stop:
-        notifier.run(lambda: stop.stopped, every_round=sla_round)
+        notifier.run(
+            lambda: stop.stopped or (deadline is not None and time.monotonic() > deadline),
+            every_round=after_round,
+        )
     return 0
 
 
