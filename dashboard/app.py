@@ -12,11 +12,18 @@ from dashboard.header import FleetKpis, RefreshBadge
 from dashboard.logbuffer import LogBuffer, logger
 from dashboard.rendering import ChartCache
 from dashboard.state import Poller
-from dashboard.store import DataStore
+from dashboard.store import CARD, DataStore
 from dashboard.tables import AlertsTable, CrewPlanTable, EventsTable, JobsTable, PipelinesTable
 
 log = logger("app")
 FLEX = {"flex_wrap": "wrap", "sizing_mode": "stretch_width", "gap": "12px"}
+
+
+def whole_rows(*cards) -> list[pn.FlexBox]:
+    """Each card alone in a row, as wide as the page (a card's flex basis is a width: in a
+    column it would become a 420 px height)."""
+    return [pn.FlexBox(card, **FLEX) for card in cards]
+
 
 # A plain page: a header and the content, laid out by our own CSS. Panel's ready-made
 # templates load a design system (FastListTemplate: 0.9 MB of JS, a web font from Google)
@@ -46,6 +53,43 @@ PAGE = """{% extends base %}
 """
 
 
+# Panels other parts of the system add, each in its own module: the page places each in its
+# slot (module, how to build it from the session's store), and works the same while a
+# module is not there yet. A panel that fails to build is logged and left out.
+def _local_home_panel(module, store):
+    """Panels that read the local home themselves (None on Databricks, where there is none)."""
+    paths = getattr(store.poller.gold_source, "paths", None)
+    return module.panel_for_home(paths) if paths is not None else None
+
+
+OPTIONAL_PANELS = {
+    "risk": ("dashboard.risk_panel", _local_home_panel),  # top-10 at risk, the model card
+    "alerts": ("dashboard.alerts_panel", lambda module, store: module.panel(store)),  # ack, SLA
+    "schedule": ("dashboard.schedule_panel", lambda module, store: module.panel(store)),
+}
+
+
+def optional_panels(slot: str, store: DataStore) -> list:
+    """The panel of `slot` as a card ([] while its module does not exist)."""
+    import importlib
+
+    name, build = OPTIONAL_PANELS[slot]
+    try:
+        module = importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name != name:
+            raise  # the module is there but needs something missing: a real error
+        return []
+    try:
+        view = build(module, store)
+    except Exception:  # one panel's failure never takes the page down
+        log.exception("the %s panel (%s) could not be built", slot, name)
+        return []
+    if view is None:
+        return []
+    return [pn.Column(view, sizing_mode="stretch_width", styles=CARD)]
+
+
 class Page(pn.Template):
     """The page template. Its repr (Panel rebuilds it for notebooks on every added item,
     walking every child's parameters) is skipped: it cost ~50 ms of each session's build."""
@@ -66,14 +110,23 @@ def create_page(
     store.start()
     pn.state.on_session_destroyed(lambda _context: store.stop())
     ask = [AskBox(asker)] if asker is not None and asker.enabled else []
+    # Two cards a row where their content fits half a wide screen; the tables with many
+    # columns (alerts, crew plan, events) get the whole width. One column on a phone.
     main = pn.Column(
         RefreshBadge(store),
         FleetKpis(store),
         *ask,
         pn.FlexBox(FleetPowerChart(store), FaultChart(store), **FLEX),
         pn.FlexBox(TurbineMap(store), TurbineTrend(store), **FLEX),
-        pn.FlexBox(AlertsTable(store), CrewPlanTable(store), **FLEX),
-        pn.FlexBox(PipelinesTable(store), JobsTable(store), EventsTable(store), **FLEX),
+        *whole_rows(
+            *optional_panels("risk", store),
+            AlertsTable(store),
+            *optional_panels("alerts", store),
+            CrewPlanTable(store),
+            *optional_panels("schedule", store),
+        ),
+        pn.FlexBox(PipelinesTable(store), JobsTable(store), **FLEX),
+        *whole_rows(EventsTable(store)),
         sizing_mode="stretch_width",
     )
     return Page(PAGE, items={"main": main})

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable
 from typing import Any
 
 import panel as pn
 import param
 
-from dashboard.rendering import INTERACTIVE, STATIC, ChartCache
+from dashboard import site_map
+from dashboard.rendering import CARD_WIDTH_PX, INTERACTIVE, NARROW, STATIC, ChartCache
+from dashboard.site_map import LEVEL_COLORS
 from dashboard.state import Poller, Snapshot
 from dashboard.store import (
     CARD,
@@ -23,8 +24,13 @@ from dashboard.store import (
 from workloads import names
 from workloads.contract import ALERT_LEVELS
 
-LEVEL_COLORS = {"NORMAL": "#2e7d32", "INFO": "#1565c0", "WARNING": "#ef6c00", "CRITICAL": "#c62828"}
 TITLE_CSS = "h3 { font-size: 17px; margin: 12px 0 0; }"  # a card's title
+# The trend's lines by their human names, in the legend's order.
+TREND_NAMES = {
+    "nacelle_temperature": "nacelle",
+    "gearbox_temperature": "gearbox",
+    "generator_temperature": "generator",
+}
 
 
 class ChartCard(pn.custom.JSComponent):
@@ -42,8 +48,14 @@ class ChartCard(pn.custom.JSComponent):
     items = param.List(default=[], item_type=str, doc="the figures as json_item texts")
     message = param.String(default="", doc="shown instead of the figures when there are none")
     interactive = param.Boolean(default=False, doc="set by the card's button in the browser")
+    narrow = param.Boolean(default=False, doc="set by the browser when the card is narrow")
     alt = param.String(default="", doc="the pictures' text alternative (default: the title)")
     stale = param.String(default="", doc="why the chart's data is stale ('' while fresh)")
+    legend = param.List(default=[], doc="[label, colour, 'dot'|'ring'|'square'] above the chart")
+    grid = param.Integer(default=0, doc="lay figures out side by side, columns this many px wide")
+    choices = param.List(default=[], item_type=str, doc="a choice in the card's head (if any)")
+    choice = param.String(default="", doc="the chosen value (set by the browser too)")
+    choice_label = param.String(default="", doc="the choice's accessible name")
 
     _esm = COMPONENTS / "chart_card.js"  # served as is (see SortableTable)
     _bundle = _esm
@@ -51,29 +63,36 @@ class ChartCard(pn.custom.JSComponent):
         TITLE_CSS
         + CARD_STALE_CSS
         + """
-.wm-head { display: flex; align-items: baseline; gap: 12px; }
+.wm-head { display: flex; flex-wrap: wrap; align-items: center; gap: 6px 12px; }
+.wm-head h3 { margin-top: 8px; }
 .wm-empty { color: #555; font-size: 14px; }
 .wm-chart { display: block; width: 100%; height: auto; }
-.wm-explore { font-size: 12px; padding: 2px 8px; border: 1px solid #b0b7c3; border-radius: 4px;
-  background: white; cursor: pointer; }
+.wm-explore { margin-left: auto; font-size: 13px; padding: 3px 10px; border: 1px solid #b0b7c3;
+  border-radius: 4px; background: white; cursor: pointer; }
+.wm-choice { font-size: 14px; padding: 3px 6px; min-width: 0; max-width: 100%; }
+.wm-grid { display: grid; gap: 8px;
+  grid-template-columns: repeat(auto-fill, minmax(min(var(--wm-grid-min), 100%), 1fr)); }
+.wm-legend { display: flex; flex-wrap: wrap; gap: 4px 14px; font-size: 13px; color: #333;
+  margin: 4px 0; }
+.wm-legend > span { display: inline-flex; align-items: center; gap: 5px; }
+.wm-swatch { display: inline-block; width: 10px; height: 10px; }
+.wm-swatch.wm-dot { border-radius: 50%; background: var(--c); }
+.wm-swatch.wm-ring { border-radius: 50%; border: 2px solid var(--c); width: 8px; height: 8px; }
+.wm-swatch.wm-square { background: var(--c); }
 """
     ]
 
 
-def card_content(item: Callable[[str], str | list[str]], interactive: bool) -> dict[str, Any]:
+def card_content(
+    item: Callable[[str], str | list[str]], interactive: bool, narrow: bool = False
+) -> dict[str, Any]:
     """ChartCard parameters from a chart's cached `item(kind)`: its pictures (or message),
-    and its Bokeh figures too once the card was made interactive."""
-    content = ChartCache.content(item(STATIC))
+    narrow ones for a narrow card, and its Bokeh figures too once it was made interactive."""
+    pictures = NARROW if narrow else STATIC
+    content = ChartCache.content(item(pictures), pictures)
     if interactive:
         content.update(ChartCache.content(item(INTERACTIVE), INTERACTIVE))
     return content
-
-
-def _title(text: str):
-    """A card's title (plain HTML: no Markdown to parse for every session)."""
-    return pn.pane.HTML(
-        f"<h3>{html.escape(text)}</h3>", sizing_mode="stretch_width", stylesheets=[TITLE_CSS]
-    )
 
 
 class SnapshotChart(StoreView):
@@ -81,6 +100,8 @@ class SnapshotChart(StoreView):
 
     title = "chart"
     parts: tuple[str, ...] = ()  # the snapshot parts it draws (for its stale badge)
+    picture_width = CARD_WIDTH_PX  # px its pictures are drawn for
+    grid = 0  # figures side by side, columns this many px wide (0: one under the other)
 
     @staticmethod
     def figure(snapshot: Snapshot):
@@ -90,23 +111,40 @@ class SnapshotChart(StoreView):
     @classmethod
     def item(cls, charts: ChartCache, snapshot: Snapshot, kind: str = STATIC) -> str | list[str]:
         return charts.item(
-            (cls.__name__,), snapshot.data_version, lambda: cls.figure(snapshot), kind
+            (cls.__name__,),
+            snapshot.data_version,
+            lambda: cls.figure(snapshot),
+            kind,
+            cls.picture_width,
         )
 
+    @staticmethod
+    def legend(snapshot: Snapshot) -> list[list[str]]:
+        """The card's legend above the figures ([] for none: the figure has its own)."""
+        return []
+
     def build(self, snapshot: Snapshot):
-        card = ChartCard(title=self.title, sizing_mode="stretch_width", styles=CARD)
+        card = ChartCard(title=self.title, grid=self.grid, sizing_mode="stretch_width", styles=CARD)
         card.param.update(**self._content(snapshot, interactive=False))
-        card.param.watch(lambda _event: self.update(self.store.data), "interactive")
+        card.param.watch(lambda _event: self.update(self.store.data), ["interactive", "narrow"])
         return card
 
     def update(self, snapshot: Snapshot) -> None:
-        self.view.param.update(**self._content(snapshot, self.view.interactive))
+        self.view.param.update(**self._content(snapshot, self.view.interactive, self.view.narrow))
 
-    def _content(self, snapshot: Snapshot, interactive: bool) -> dict[str, Any]:
+    def _content(
+        self, snapshot: Snapshot, interactive: bool, narrow: bool = False
+    ) -> dict[str, Any]:
         content = card_content(
-            lambda kind: self.item(self.store.charts, snapshot, kind), interactive
+            lambda kind: self.item(self.store.charts, snapshot, kind), interactive, narrow
         )
-        return {**content, "stale": stale_note(snapshot, *self.parts)}
+        return {
+            **content,
+            "stale": stale_note(snapshot, *self.parts),
+            "legend": self.legend(snapshot)
+            if content.get("images") or content.get("items")
+            else [],
+        }
 
 
 class FleetPowerChart(SnapshotChart):
@@ -135,7 +173,7 @@ class FleetPowerChart(SnapshotChart):
 
 
 class FaultChart(SnapshotChart):
-    title = "Faults by code and level"
+    title = "Faulty readings by fault and level"
     parts = (names.GOLD_FAULTS,)
 
     @staticmethod
@@ -161,9 +199,10 @@ class FaultChart(SnapshotChart):
             responsive=True,
             height=280,
             xlabel="",
-            ylabel="faults",
+            ylabel="faulty readings",
             color=[LEVEL_COLORS[lvl] for lvl in levels],
             legend="bottom_right",
+            group_label=" ",  # no legend title (hvplot's default is "Variable")
         )
 
 
@@ -185,10 +224,10 @@ class TurbineTrend(StoreView):
             (cls.__name__, turbine), data_version, lambda: cls.figure(poller, turbine), kind
         )
 
-    def _content(self, interactive: bool) -> dict[str, Any]:
+    def _content(self, interactive: bool, narrow: bool = False) -> dict[str, Any]:
         store = self.store
         args = (store.charts, store.poller, store.turbine, store.data.data_version)
-        return card_content(lambda kind: self.item(*args, kind), interactive)
+        return card_content(lambda kind: self.item(*args, kind), interactive, narrow)
 
     @staticmethod
     def figure(poller: Poller, turbine: str | None):
@@ -199,16 +238,19 @@ class TurbineTrend(StoreView):
         trend = poller.trend(turbine)
         if trend is None or trend.empty:
             return f"No recent readings for {turbine}."
-        frame = trend.assign(timestamp=trend["timestamp"].dt.tz_convert(None))
+        frame = trend.assign(timestamp=trend["timestamp"].dt.tz_convert(None)).rename(
+            columns=TREND_NAMES
+        )
         temps = frame.hvplot.line(
             x="timestamp",
-            y=["nacelle_temperature", "gearbox_temperature", "generator_temperature"],
-            ylabel="°C",
+            y=list(TREND_NAMES.values()),
+            ylabel="temperature °C",
             xlabel="",
             responsive=True,
             height=220,
-            legend="top_left",
-        )
+            legend="top",  # above the plot area: it never covers a line
+            group_label=" ",  # no legend title (hvplot's default is "Variable")
+        ).opts(legend_cols=3, backend="matplotlib")
         vibration = frame.hvplot.line(
             x="timestamp",
             y="vibration_level",
@@ -221,86 +263,80 @@ class TurbineTrend(StoreView):
         return [temps, vibration]
 
     def build(self, snapshot: Snapshot):
+        # The turbine choice sits in the card's head, next to the title and the button.
+        store = self.store
         self.chart = ChartCard(
-            alt="Turbine trend", sizing_mode="stretch_width", **self._content(interactive=False)
+            title="Turbine trend",
+            choice_label="Turbine",
+            sizing_mode="stretch_width",
+            styles=CARD,
+            **self._choice(),
+            **self._content(interactive=False),
         )
-        self.chart.param.watch(lambda _event: self.update(self.store.data), "interactive")
-        select = pn.widgets.Select.from_param(self.store.param.turbine, sizing_mode="stretch_width")
-        return pn.Column(
-            _title("Turbine trend"), select, self.chart, sizing_mode="stretch_width", styles=CARD
-        )
+        self.chart.param.watch(lambda _event: self.update(store.data), ["interactive", "narrow"])
+        self.chart.param.watch(self._chosen, "choice")
+        return self.chart
+
+    def _choice(self) -> dict[str, Any]:
+        return {
+            "choices": list(self.store.param.turbine.objects),
+            "choice": self.store.turbine or "",
+        }
+
+    def _chosen(self, event) -> None:
+        if (
+            event.new
+            and event.new != self.store.turbine
+            and event.new in self.store.param.turbine.objects
+        ):
+            self.store.turbine = event.new
 
     def update(self, snapshot: Snapshot) -> None:
-        self.chart.param.update(**self._content(self.chart.interactive))
+        self.chart.param.update(
+            **self._choice(), **self._content(self.chart.interactive, self.chart.narrow)
+        )
 
 
 class TurbineMap(SnapshotChart):
-    """Turbines by position, coloured by alert level, with crew routes (no map tiles)."""
+    """One small map per site: turbines by level (and risk), crew routes (dashboard.site_map)."""
 
     title = "Turbine map"
     parts = (names.GOLD_STATUS, names.GOLD_DISPATCH)
+    picture_width = 320  # each site's map, side by side in the card
+    grid = 300
 
     @staticmethod
     def figure(snapshot: Snapshot):
-        import holoviews as hv
-        import hvplot.pandas  # noqa: F401
-
         status = snapshot.table(names.GOLD_STATUS)
         if status is None:
             return NO_DATA
-        frame = status[
-            ["turbine_id", "latitude", "longitude", "alert_level", "fault_code", "power_output"]
-        ].copy()
-        frame["alert_level"] = frame["alert_level"].fillna("NORMAL")
-        # One layer per level so each keeps its fixed colour.
-        layers = [
-            frame[frame["alert_level"] == level]
-            .hvplot.points(
-                x="longitude",
-                y="latitude",
-                label=level,
-                color=LEVEL_COLORS[level],
-                size=60,
-                responsive=True,
-                hover_cols=["turbine_id", "fault_code", "power_output"],
+        figures = site_map.site_figures(
+            status, snapshot.table(names.GOLD_DISPATCH), snapshot.table(names.GOLD_RISK)
+        )
+        return figures or "No turbine has a position yet."
+
+    @staticmethod
+    def legend(snapshot: Snapshot) -> list[list[str]]:
+        return site_map.legend(
+            with_risk=site_map.has_risk(
+                snapshot.table(names.GOLD_STATUS), snapshot.table(names.GOLD_RISK)
             )
-            .opts(s=40, backend="matplotlib")  # hvplot's size is Bokeh's; as an area in pt²
-            for level in ALERT_LEVELS
-            if (frame["alert_level"] == level).any()
-        ]
-        plan = snapshot.table(names.GOLD_DISPATCH)
-        routes = []
-        if plan is not None:
-            # Each crew's stops in visiting order (the base is not in the plan table).
-            routes = [
-                hv.Path(
-                    crew.sort_values("stop")[["longitude", "latitude"]].to_numpy(),
-                    kdims=["longitude", "latitude"],
-                    label=f"route {crew_id}",
-                )
-                .opts(line_width=2, alpha=0.7, backend="bokeh")
-                .opts(linewidth=2, alpha=0.7, backend="matplotlib")
-                for crew_id, crew in plan.groupby("crew_id")
-            ]
-        return (
-            hv.Overlay([*routes, *layers])
-            .opts(legend_position="right", xlabel="longitude", ylabel="latitude")
-            .opts(responsive=True, height=360, backend="bokeh")
-            .opts(fig_size=120, backend="matplotlib")  # 360 px high, as in hvplot's terms
         )
 
 
-def warm_up(poller: Poller, snapshot: Snapshot) -> list[Callable[[ChartCache], Any]]:
+def warm_up(poller: Poller, snapshot: Snapshot) -> list[Callable[[ChartCache, str], Any]]:
     """The charts the poller renders for new data: the snapshot charts and the worst turbine's
-    trend (the one every page opens on)."""
-    renders: list[Callable[[ChartCache], Any]] = [
-        lambda charts, chart=chart: chart.item(charts, snapshot)
+    trend (the one every page opens on); each `render(cache, kind)`."""
+    renders: list[Callable[[ChartCache, str], Any]] = [
+        lambda charts, kind, chart=chart: chart.item(charts, snapshot, kind)
         for chart in (FleetPowerChart, FaultChart, TurbineMap)
     ]
     turbines = turbines_by_severity(snapshot)
     if turbines:
         renders.append(
-            lambda charts: TurbineTrend.item(charts, poller, turbines[0], snapshot.data_version)
+            lambda charts, kind: TurbineTrend.item(
+                charts, poller, turbines[0], snapshot.data_version, kind
+            )
         )
     return renders
 

@@ -32,13 +32,36 @@ CARD_STALE_CSS = """
 """
 
 
+def _utc(value: Any) -> pd.Timestamp | None:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    stamp = pd.Timestamp(value)
+    return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+
+
 def when(value: Any) -> str:
     """A timestamp as `YYYY-MM-DD HH:MM:SS UTC` ('' for missing)."""
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
+    stamp = _utc(value)
+    return "" if stamp is None else stamp.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def short_when(value: Any) -> str:
+    """A timestamp as `Jan 05 14:30` in UTC ('' for missing): for table cells whose header
+    says UTC, so a row of times fits a card."""
+    stamp = _utc(value)
+    return "" if stamp is None else stamp.strftime("%b %d %H:%M")
+
+
+def duration(seconds: Any) -> str:
+    """Seconds as `3.5 s`, `4 min 10 s` or `2 h 05 min` ('' for missing)."""
+    if seconds is None or pd.isna(seconds):
         return ""
-    stamp = pd.Timestamp(value)
-    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
-    return stamp.strftime("%Y-%m-%d %H:%M:%S UTC")
+    seconds = float(seconds)
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    if seconds < 3600:
+        return f"{int(seconds // 60)} min {int(seconds % 60):02d} s"
+    return f"{int(seconds // 3600)} h {int(seconds % 3600 // 60):02d} min"
 
 
 def stale_note(snapshot: Snapshot, *parts: str) -> str:

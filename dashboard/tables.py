@@ -12,6 +12,7 @@ import pandas as pd
 import panel as pn
 import param
 
+from dashboard.site_map import nearest_site
 from dashboard.state import STATUS, Snapshot
 from dashboard.store import (
     CARD,
@@ -19,14 +20,15 @@ from dashboard.store import (
     COMPONENTS,
     HtmlView,
     StoreView,
+    duration,
     per_snapshot,
+    short_when,
     stale_badge,
     stale_note,
     when,
 )
 from workloads import names
 from workloads.contract import ALERT_LEVELS, SEVERITY
-from workloads.pipeline.gold import ALERT_COLUMNS
 
 LONG_TEXT = 40  # characters; longer cell texts wrap, shorter ones stay on one line
 TABLE_CSS = """
@@ -37,11 +39,27 @@ h3 { font-size: 17px; margin: 12px 0 8px; }
   vertical-align: top; }
 .wm-table th { background: #f0f2f5; position: sticky; top: 0; font-weight: 600; white-space: nowrap; }
 .wm-table td { white-space: nowrap; }
-.wm-table td.long { white-space: normal; min-width: 220px; overflow-wrap: break-word; }
+.wm-table td.long { white-space: normal; min-width: 140px; overflow-wrap: break-word; }
 .wm-table td.num { text-align: right; }
 .wm-table tr.wm-bad td { color: #c62828; font-weight: 600; }
 .wm-table tr.wm-group td { background: #e8eef6; font-weight: 600; }
+.wm-table tr.wm-group td::before { content: none; }
 .wm-empty { color: #555; font-size: 13px; }
+.wm-caption { font-size: 14px; margin: 4px 0 8px; }
+/* A phone: each row is a block of "label value" pairs that wrap, so no table is wider than
+   its card; a sortable table's headers (sort) and filters become rows of chips. */
+@media (max-width: 600px) {
+  .wm-table, .wm-table tbody, .wm-table thead { display: block; }
+  .wm-table thead tr { display: flex; flex-wrap: wrap; gap: 4px; }
+  .wm-table th { position: static; border: none; padding: 2px 6px; }
+  .wm-table.wm-plain thead { display: none; }
+  .wm-table tbody tr { display: block; border-bottom: 1px solid #e3e3e3; padding: 4px 0; }
+  .wm-table td, .wm-table td.long { display: inline-block; border: none; padding: 1px 10px 1px 0;
+    white-space: normal; min-width: 0; overflow-wrap: anywhere; font-size: 14px; }
+  .wm-table td.num { text-align: left; }
+  .wm-table td[data-label]::before { content: attr(data-label) " "; color: #666; font-size: 12px; }
+  .wm-table td:empty { display: none; }
+}
 """
 
 
@@ -64,12 +82,18 @@ def html_table(
     row_class: Callable[[pd.Series], str] | None = None,
     group_by: str | None = None,
     empty: str = "None yet.",
+    wrap: tuple[str, ...] = (),
 ) -> str:
-    """A plain HTML table; every value is escaped, so names show exactly as written."""
+    """A plain HTML table; every value is escaped, so names show exactly as written.
+
+    Column names are the headers; each cell carries its header (`data-label`), which a
+    phone shows before the value. `wrap` columns always wrap (messages, names).
+    """
     if frame.empty:
         return f'<div class="wm-empty">{html.escape(empty)}</div>'
     columns = [c for c in frame.columns if c != group_by]
     head = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
+    labels = {c: html.escape(c, quote=True) for c in columns}
     rows, group = [], object()
     for _, row in frame.iterrows():
         if group_by is not None and row[group_by] != group:
@@ -81,14 +105,19 @@ def html_table(
         for column in columns:
             value = row[column]
             text = html.escape(_cell(value))
+            label = f'data-label="{labels[column]}"'
             if column in links and text:
-                cells.append(f'<td><a href="{text}" target="_blank" rel="noopener">open</a></td>')
+                cells.append(
+                    f'<td {label}><a href="{text}" target="_blank" rel="noopener">open</a></td>'
+                )
+            elif not text:
+                cells.append("<td></td>")
             elif _is_number(value):
-                cells.append(f'<td class="num">{text}</td>')
-            elif len(text) > LONG_TEXT:
-                cells.append(f'<td class="long">{text}</td>')
+                cells.append(f'<td class="num" {label}>{text}</td>')
+            elif column in wrap or len(text) > LONG_TEXT:
+                cells.append(f'<td class="long" {label}>{text}</td>')
             else:
-                cells.append(f"<td>{text}</td>")
+                cells.append(f"<td {label}>{text}</td>")
         css = row_class(row) if row_class else ""
         rows.append(
             f'<tr class="{css}">' + "".join(cells) + "</tr>"
@@ -96,7 +125,7 @@ def html_table(
             else "<tr>" + "".join(cells) + "</tr>"
         )
     return (
-        f'<div class="wm-scroll"><table class="wm-table"><thead><tr>{head}</tr></thead>'
+        f'<div class="wm-scroll"><table class="wm-table wm-plain"><thead><tr>{head}</tr></thead>'
         f"<tbody>{''.join(rows)}</tbody></table></div>"
     )
 
@@ -106,6 +135,7 @@ class SnapshotTable(HtmlView):
 
     title = "table"
     links: tuple[str, ...] = ()
+    wrap: tuple[str, ...] = ()  # columns whose text always wraps
     empty = "None yet."
     parts: tuple[str, ...] = (STATUS,)  # the snapshot parts it shows (for its stale badge)
     css = TABLE_CSS + CARD_STALE_CSS
@@ -119,7 +149,11 @@ class SnapshotTable(HtmlView):
 
     def table(self, snapshot: Snapshot) -> str:
         return html_table(
-            self.frame(snapshot), links=self.links, row_class=self.row_class, empty=self.empty
+            self.frame(snapshot),
+            links=self.links,
+            row_class=self.row_class,
+            empty=self.empty,
+            wrap=self.wrap,
         )
 
     def html(self, snapshot: Snapshot) -> str:
@@ -128,21 +162,26 @@ class SnapshotTable(HtmlView):
         return f"<h3>{html.escape(self.title)}</h3>{badge}{self.table(snapshot)}"
 
 
+def _last_result(state: str | None, started: Any, seconds: Any, error: str | None = None) -> str:
+    """An update's or run's result in one cell: `COMPLETED Jan 05 12:00, took 3.5 s`."""
+    parts = [state or ""]
+    if started:
+        parts.append(short_when(started))
+    text = " ".join(p for p in parts if p)
+    took = duration(seconds)
+    if took:
+        text += f", took {took}"
+    if error:
+        text += f": {error}"
+    return text
+
+
 class PipelinesTable(SnapshotTable):
     title = "Pipelines"
     links = ("link",)
+    wrap = ("pipeline", "last update (UTC)")
     empty = "No pipelines yet."
-    columns = [
-        "name",
-        "state",
-        "last_update",
-        "update_state",
-        "started",
-        "duration_s",
-        "rows",
-        "error",
-        "link",
-    ]
+    columns = ["pipeline", "state", "last update (UTC)", "rows", "link"]
 
     def frame(self, snapshot):
         rows = []
@@ -150,14 +189,16 @@ class PipelinesTable(SnapshotTable):
             update = p.get("latest_update") or {}
             rows.append(
                 {
-                    "name": p["name"],
+                    "pipeline": p["name"],
                     "state": p["state"],
-                    "last_update": update.get("update_id", ""),
-                    "update_state": update.get("state", ""),
-                    "started": when(update.get("started_at")),
-                    "duration_s": update.get("duration_s"),
+                    # When the last update ran, how long, its result (not its UUID).
+                    "last update (UTC)": _last_result(
+                        update.get("state"),
+                        update.get("started_at"),
+                        update.get("duration_s"),
+                        update.get("error"),
+                    ),
                     "rows": update.get("rows"),
-                    "error": update.get("error") or "",
                     "link": p.get("link") or "",
                 }
             )
@@ -167,8 +208,9 @@ class PipelinesTable(SnapshotTable):
 class JobsTable(SnapshotTable):
     title = "Jobs"
     links = ("link",)
+    wrap = ("job", "message")
     empty = "No jobs yet."
-    columns = ["name", "state", "last_run", "started", "duration_s", "message", "link"]
+    columns = ["job", "state", "last run (UTC)", "message", "link"]
 
     def frame(self, snapshot):
         rows = []
@@ -176,11 +218,13 @@ class JobsTable(SnapshotTable):
             run = job["latest_runs"][0] if job["latest_runs"] else {}
             rows.append(
                 {
-                    "name": job["name"],
+                    "job": job["name"],
                     "state": job["state"],
-                    "last_run": run.get("run_id"),
-                    "started": when(run.get("started_at")),
-                    "duration_s": run.get("duration_s"),
+                    "last run (UTC)": _last_result(
+                        f"#{run['run_id']}" if run.get("run_id") is not None else "",
+                        run.get("started_at"),
+                        run.get("duration_s"),
+                    ),
                     "message": run.get("state_message") or "",
                     "link": run.get("link") or job.get("link") or "",
                 }
@@ -191,7 +235,8 @@ class JobsTable(SnapshotTable):
 class EventsTable(SnapshotTable):
     title = "Recent events"
     empty = "No events yet."
-    columns = ["at", "level", "source", "message"]
+    wrap = ("message",)
+    columns = ["at (UTC)", "level", "source", "message"]
 
     def row_class(self, row):
         # Errors (crashes, a full disk) stand out in red.
@@ -203,7 +248,7 @@ class EventsTable(SnapshotTable):
         events = snapshot.status.events if snapshot.status else []
         rows = [
             {
-                "at": when(e.get("at")),
+                "at (UTC)": short_when(e.get("at")),
                 "level": e.get("level"),
                 "source": e.get("source"),
                 "message": e.get("message"),
@@ -250,8 +295,17 @@ class AlertsTable(StoreView):
     """Open maintenance alerts, sortable (click a header), with filters in the headers."""
 
     title = "Maintenance alerts"
-    # The gold table's columns; maintenance_needed is true on every open alert, so not shown.
-    columns = [c for c in ALERT_COLUMNS if c != "maintenance_needed"]
+    # The gold table's columns under readable headers (maintenance_needed is true on every
+    # open alert, so not shown); the position becomes the site and its coordinates.
+    headers = {
+        "turbine_id": "turbine",
+        "fault_code": "fault",
+        "alert_level": "level",
+        "opened_at": "opened (UTC)",
+        "last_seen_at": "last seen (UTC)",
+        "readings": "readings",
+    }
+    columns = [*headers.values(), "location"]
 
     def build(self, snapshot: Snapshot):
         return SortableTable(
@@ -259,12 +313,12 @@ class AlertsTable(StoreView):
             data=self._json(snapshot),
             stale=stale_note(snapshot, names.GOLD_ALERTS),
             filters={
-                "turbine_id": "text",
-                "fault_code": "text",
+                "turbine": "text",
+                "fault": "text",
                 # Every level but NORMAL, worst first.
-                "alert_level": [level for level in reversed(ALERT_LEVELS) if SEVERITY[level] > 0],
+                "level": [level for level in reversed(ALERT_LEVELS) if SEVERITY[level] > 0],
             },
-            order={"alert_level": ALERT_LEVELS},
+            order={"level": ALERT_LEVELS},
             empty="No open maintenance alerts.",
             sizing_mode="stretch_width",
             styles=CARD,
@@ -286,57 +340,94 @@ class AlertsTable(StoreView):
         alerts = snapshot.table(names.GOLD_ALERTS)
         if alerts is None:
             return pd.DataFrame(columns=self.columns)
-        frame = alerts.reindex(columns=self.columns).copy()
-        for column in ("opened_at", "last_seen_at"):
-            frame[column] = frame[column].map(when)
-        severity = frame["alert_level"].map(SEVERITY).fillna(0)
-        return (
-            frame.assign(_sev=severity)
+        alerts = alerts.reindex(columns=[*self.headers, "latitude", "longitude"])
+        severity = alerts["alert_level"].map(SEVERITY).fillna(0)
+        alerts = (
+            alerts.assign(_sev=severity)
             .sort_values(["_sev", "opened_at"], ascending=[False, True])
-            .drop(columns="_sev")
             .reset_index(drop=True)
         )
+        frame = alerts[list(self.headers)].rename(columns=self.headers)
+        for column in ("opened (UTC)", "last seen (UTC)"):
+            frame[column] = frame[column].map(short_when)
+        frame["location"] = location(alerts["latitude"], alerts["longitude"])
+        return frame
+
+
+def location(latitude: pd.Series, longitude: pd.Series) -> pd.Series:
+    """`Whitelee 55.680, -4.261`: the nearest site and the position ('' where unknown)."""
+    known = latitude.notna() & longitude.notna()
+    out = pd.Series("", index=latitude.index, dtype=object)
+    if known.any():
+        sites = nearest_site(latitude[known], longitude[known])
+        out[known] = [
+            f"{site} {lat:.3f}, {lon:.3f}"
+            for site, lat, lon in zip(sites, latitude[known], longitude[known], strict=True)
+        ]
+    return out
 
 
 class CrewPlanTable(SnapshotTable):
-    """The dispatch plan: one group per crew, each stop with its reason."""
+    """The dispatch plan: one group per crew, each stop with its times; then the tasks no
+    crew could take."""
 
     title = "Crew plan"
     parts = (names.GOLD_DISPATCH,)
     empty = "No dispatch plan yet (`windmill dispatch`)."
-    columns = [
-        "crew_id",
-        "stop",
-        "turbine_id",
-        "fault_code",
-        "alert_level",
-        "arrival",
-        "start",
-        "finish",
-        "deadline",
-        "lateness_hours",
-        "km",
-    ]
+    UNASSIGNED = "Unassigned: no crew could take these"
+    headers = {
+        "crew_id": "crew_id",
+        "stop": "stop",
+        "turbine_id": "turbine",
+        "fault_code": "task",
+        "alert_level": "level",
+        "start": "start (UTC)",
+        "finish": "finish (UTC)",
+        "deadline": "deadline (UTC)",
+        "lateness_hours": "late (h)",
+        "km": "km",
+    }
 
     def frame(self, snapshot):
         plan = snapshot.table(names.GOLD_DISPATCH)
         if plan is None:
-            return pd.DataFrame(columns=self.columns)
-        frame = plan.reindex(columns=self.columns).copy()
-        for column in ("arrival", "start", "finish", "deadline"):
-            frame[column] = frame[column].map(when)
-        return frame.sort_values(["crew_id", "stop"]).reset_index(drop=True)
+            return pd.DataFrame(columns=list(self.headers.values()))
+        frame = plan.reindex(columns=list(self.headers)).copy()
+        for column in ("start", "finish", "deadline"):
+            frame[column] = frame[column].map(short_when)
+        frame["lateness_hours"] = frame["lateness_hours"].round(1)
+        frame["km"] = frame["km"].round(1)
+        assigned = frame["crew_id"].notna()
+        frame["crew_id"] = frame["crew_id"].where(assigned, self.UNASSIGNED)
+        return (
+            frame.assign(_unassigned=~assigned)
+            .sort_values(["_unassigned", "crew_id", "stop"])
+            .drop(columns="_unassigned")
+            .rename(columns=self.headers)
+            .reset_index(drop=True)
+        )
 
     def table(self, snapshot: Snapshot) -> str:
-        planned = f"<p>{html.escape(self._planned(snapshot))}</p>"
+        planned = f'<p class="wm-caption">{html.escape(self._planned(snapshot))}</p>'
         if snapshot.table(names.GOLD_DISPATCH) is None:
             return planned
         return planned + html_table(self.frame(snapshot), group_by="crew_id")
 
     @staticmethod
     def _planned(snapshot: Snapshot) -> str:
+        """`Planned at ...: 8 crews, 20 stops, 3 unassigned, cost 41.2`: the plan's unassigned
+        tasks (no crew) are counted apart from the stops."""
         plan = snapshot.table(names.GOLD_DISPATCH)
         if plan is None or plan.empty:  # `windmill deploy` creates the table empty
             return "No dispatch plan yet (`windmill dispatch`)."
+        assigned = plan["crew_id"].notna()
+        crews = plan.loc[assigned, "crew_id"].nunique()
+        counts = [
+            f"{crews} crew{'s' if crews != 1 else ''}",
+            f"{int(assigned.sum())} stop{'s' if assigned.sum() != 1 else ''}",
+            f"{int((~assigned).sum())} unassigned",
+        ]
         cost = plan["plan_cost"].iloc[0] if "plan_cost" in plan else None
-        return f"Planned at {when(plan['planned_at'].max())}, {plan['crew_id'].nunique()} crews, {len(plan)} stops, cost {cost:.1f}"
+        if cost is not None and not pd.isna(cost):
+            counts.append(f"cost {cost:.1f}")
+        return f"Planned at {when(plan['planned_at'].max())}: {', '.join(counts)}"

@@ -20,8 +20,41 @@ function message(text) {
   return p
 }
 
+function legendItems(items) {
+  // [label, colour, shape] triples: a swatch (dot, ring or square) and its label, as text.
+  const box = document.createElement("div")
+  box.className = "wm-legend"
+  for (const [label, colour, shape] of items) {
+    const item = document.createElement("span")
+    const swatch = document.createElement("span")
+    swatch.className = `wm-swatch wm-${shape}`
+    swatch.style.setProperty("--c", colour)
+    item.append(swatch, label)
+    box.append(item)
+  }
+  return box
+}
+
 export function render({ model }) {
   const title = document.createElement("h3")
+  // An optional choice in the card's head (the trend's turbine), set as text.
+  const choice = document.createElement("select")
+  choice.className = "wm-choice"
+  choice.addEventListener("change", () => { model.choice = choice.value })
+  function choices() {
+    choice.hidden = model.choices.length === 0
+    choice.setAttribute("aria-label", model.choice_label || "choice")
+    if (choice.options.length !== model.choices.length ||
+        model.choices.some((value, i) => choice.options[i].value !== value)) {
+      choice.replaceChildren(...model.choices.map((value) => {
+        const option = document.createElement("option")
+        option.value = value
+        option.textContent = value
+        return option
+      }))
+    }
+    choice.value = model.choice
+  }
   const button = document.createElement("button")
   button.className = "wm-explore"
   button.title = "Zoom, pan and hover over the chart"
@@ -32,9 +65,10 @@ export function render({ model }) {
   })
   const head = document.createElement("div")
   head.className = "wm-head"
-  head.append(title, button)
+  head.append(title, choice, button)
   const stale = document.createElement("div")  // why the data is stale (set as text)
   stale.className = "wm-card-stale"
+  const legend = document.createElement("div")
   const body = document.createElement("div")
   let drawn = []  // Bokeh views on the page
   let urls = []  // object URLs of the pictures on the page
@@ -85,6 +119,10 @@ export function render({ model }) {
     button.hidden = model.images.length === 0 || model.items.length > 0
     button.disabled = model.interactive
     button.textContent = model.interactive ? "Loading…" : "Interactive"
+    legend.replaceChildren(...(model.legend.length ? [legendItems(model.legend)] : []))
+    // Small multiples: figures side by side, as many columns as `grid` px each allows.
+    body.className = model.grid > 0 ? "wm-grid" : ""
+    body.style.setProperty("--wm-grid-min", `${model.grid}px`)
     clear()
     if (model.items.length > 0) {
       await figures(mine)
@@ -95,10 +133,19 @@ export function render({ model }) {
     }
   }
 
-  model.on(["images", "items", "message", "title", "interactive", "stale"], draw)
+  // A card narrower than a picture's design width asks for narrow pictures (a phone), whose
+  // text is drawn at the size it is shown at.
+  function measure() {
+    const narrow = card.clientWidth > 0 && card.clientWidth < 520
+    if (narrow !== model.narrow) model.narrow = narrow
+  }
+  model.on(["images", "items", "message", "title", "interactive", "stale", "legend", "grid"], draw)
+  model.on(["choices", "choice", "choice_label"], choices)
+  choices()
   model.on("after_render", draw)  // Bokeh lays a figure out once it is in the page
   model.on("remove", clear)
   const card = document.createElement("div")
-  card.append(head, stale, body)
+  card.append(head, stale, legend, body)
+  new ResizeObserver(measure).observe(card)
   return card
 }

@@ -91,12 +91,13 @@ export function render({ model }) {
     for (const row of rows) {
       const tr = tbody.insertRow()
       tr.className = "wm-row"
-      for (const value of row) {
+      row.forEach((value, i) => {
         const td = tr.insertCell()
         td.textContent = value === null ? "" : String(value)
+        td.dataset.label = frame.columns[i]  // shown before the value on a phone
         if (typeof value === "number") td.className = "num"
         else if (td.textContent.length > model.long_text) td.className = "long"
-      }
+      })
     }
     count.textContent = frame.data.length === 0
       ? model.empty : `${rows.length} of ${frame.data.length} shown`

@@ -22,13 +22,26 @@ NOW = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
 TS = pa.timestamp("us", tz="UTC")
 
 TURBINES = [
-    # turbine_id, lat, lon, alert_level, fault_code, power kW
-    ("TURBINE_00001", 55.10, 8.10, "NORMAL", None, 1500.0),
-    ("TURBINE_00002", 55.12, 8.15, "CRITICAL", "GEARBOX_OVERHEAT", 0.0),
-    ("TURBINE_00003", 55.14, 8.20, "WARNING", "HIGH_VIBRATION", 1200.0),
-    ("TURBINE_00004", 55.16, 8.25, "INFO", "LOW_POWER_OUTPUT", 50.0),
-    ("TURBINE_00005", 55.18, 8.30, "NORMAL", None, 2250.5),
+    # turbine_id, lat, lon, alert_level, fault_code, power kW: three turbines on the
+    # Whitelee grid and two on Jutland's (workloads/dispatch/sites.py), so the map has two sites.
+    ("TURBINE_00001", 55.680, -4.270, "NORMAL", None, 1500.0),
+    ("TURBINE_00002", 55.680, -4.261, "CRITICAL", "GEARBOX_OVERHEAT", 0.0),
+    ("TURBINE_00003", 55.686, -4.252, "WARNING", "HIGH_VIBRATION", 1200.0),
+    ("TURBINE_00004", 56.200, 8.300, "INFO", "LOW_POWER_OUTPUT", 50.0),
+    ("TURBINE_00005", 56.206, 8.309, "NORMAL", None, 2250.5),
 ]
+# The plan's one task no crew could take (crew_id and the stop's times null, as
+# workloads.dispatch.builder writes it): an inspection of the turbine at risk.
+UNASSIGNED_TURBINE = "TURBINE_00005"
+# gold_turbine_risk: one turbine above the model's threshold.
+RISK = {
+    "TURBINE_00001": 0.05,
+    "TURBINE_00002": 0.4,
+    "TURBINE_00003": 0.3,
+    "TURBINE_00004": 0.1,
+    "TURBINE_00005": 0.82,
+}
+RISK_THRESHOLD = 0.6
 
 # Schemas come from the pipeline's contract (the transforms' declared output schemas and
 # the raw reading schema) and the dispatcher's plan schema, never a hand-written copy.
@@ -54,6 +67,10 @@ ALERTS_SCHEMA = arrow_schema(gold.ALERT_SCHEMA)
 HOURLY_SCHEMA = arrow_schema(gold.HOURLY_SCHEMA)
 FAULTS_SCHEMA = arrow_schema(gold.FAULT_SUMMARY_SCHEMA)
 PLAN_SCHEMA = arrow_schema(builder.PLAN_SCHEMA)
+RISK_SCHEMA = arrow_schema(
+    "turbine_id string, as_of timestamp, risk double, horizon_hours double,"
+    " top_signals string, model_version string, threshold double, in_fault boolean"
+)
 # The silver columns the dashboard's trend reads.
 SILVER_COLUMNS = [
     (name, ARROW_TYPES[kind]) for name, kind in contract.RAW_COLUMNS if name in TREND_COLUMNS
@@ -92,9 +109,13 @@ def status_table(power_bump: float = 0.0) -> pa.Table:
 
 
 def gold_arrow(
-    *, power_bump: float = 0.0, with_plan: bool = True, name_suffix: str = ""
+    *,
+    power_bump: float = 0.0,
+    with_plan: bool = True,
+    name_suffix: str = "",
+    with_risk: bool = False,
 ) -> dict[str, pa.Table]:
-    """Every gold table (and the plan) for the fixed fleet above."""
+    """Every gold table (and the plan) for the fixed fleet above; the risk table if asked."""
     tables = {names.GOLD_STATUS: status_table(power_bump)}
     alerts = [
         {
@@ -182,8 +203,50 @@ def gold_arrow(
                     "plan_cost": 0.425,
                 }
             )
+        tid, lat, lon, *_ = next(t for t in TURBINES if t[0] == UNASSIGNED_TURBINE)
+        plan.append(
+            {
+                "planned_at": NOW,
+                "crew_id": None,
+                "stop": None,
+                "task_id": f"{tid}:INSPECTION",
+                "turbine_id": tid,
+                "fault_code": "INSPECTION",
+                "alert_level": "INFO",
+                "latitude": lat,
+                "longitude": lon,
+                "arrival": None,
+                "start": None,
+                "finish": None,
+                "deadline": NOW + timedelta(hours=72),
+                "lateness_hours": None,
+                "km": None,
+                "plan_cost": 0.425,
+            }
+        )
         tables[names.GOLD_DISPATCH] = pa.Table.from_pylist(plan, schema=PLAN_SCHEMA)
+    if with_risk:
+        tables[names.GOLD_RISK] = risk_table()
     return tables
+
+
+def risk_table() -> pa.Table:
+    """gold_turbine_risk in the contract's columns (/work/team/contracts.md)."""
+    signals = json.dumps([{"feature": "vibration_level", "value": 1.9, "contribution": 0.3}] * 3)
+    rows = [
+        {
+            "turbine_id": tid,
+            "as_of": NOW,
+            "risk": score,
+            "horizon_hours": 24.0,
+            "top_signals": signals,
+            "model_version": "fixture-1",
+            "threshold": RISK_THRESHOLD,
+            "in_fault": tid in ("TURBINE_00002", "TURBINE_00003"),
+        }
+        for tid, score in RISK.items()
+    ]
+    return pa.Table.from_pylist(rows, schema=RISK_SCHEMA)
 
 
 def write_gold(paths: Paths, **kwargs) -> None:

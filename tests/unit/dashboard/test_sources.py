@@ -35,7 +35,9 @@ def test_gold_tables_are_read_with_their_contract_columns(home):
     assert len(status) == 5  # Spark's _SUCCESS, _spark_metadata and .crc files are skipped
     assert str(status["timestamp"].dt.tz) == "UTC"
     assert list(gold[names.GOLD_ALERTS]["alert_level"]) == ["CRITICAL", "WARNING"]
-    assert gold[names.GOLD_DISPATCH]["stop"].tolist() == [1, 2]
+    plan = gold[names.GOLD_DISPATCH]
+    assert plan["stop"].dropna().tolist() == [1, 2]
+    assert plan["crew_id"].isna().sum() == 1  # the task no crew could take
 
 
 def test_plan_missing_while_gold_exists(home):
@@ -143,4 +145,4 @@ def test_an_unreadable_table_is_returned_as_its_error_and_the_others_are_read(ho
     monkeypatch.setattr(source, "read_table", read)
     gold = source.fetch_gold()
     assert isinstance(gold[names.GOLD_FAULTS], pa.ArrowInvalid)
-    assert len(gold[names.GOLD_STATUS]) == 5 and len(gold[names.GOLD_DISPATCH]) == 2
+    assert len(gold[names.GOLD_STATUS]) == 5 and len(gold[names.GOLD_DISPATCH]) == 3

@@ -91,7 +91,7 @@ def test_html_table_escapes_every_value_and_links():
     out = html_table(frame, links=("link",))
     assert "<script>" not in out
     assert "&lt;script&gt;x()&lt;/script&gt; 100% _a_" in out
-    assert '<td class="num">3</td>' in out  # a count, not 3.0
+    assert '<td class="num" data-label="runs">3</td>' in out  # a count, not 3.0
     assert 'href="https://h/?a=1&amp;b=2"' in out
     assert out.count(">open</a>") == 1  # no link for an empty one
     assert "No rows" in html_table(frame.iloc[0:0], empty="No rows")

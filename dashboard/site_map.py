@@ -1,0 +1,231 @@
+"""The turbine map: one small map per wind-farm site, zoomed to its turbines and crew routes.
+
+Why small multiples: the sites lie on two continents, so on one shared axis every site
+shrinks to a dot. Each site gets its own axis fitted to its turbines and the bases of the
+crews that work there. Turbines are coloured by alert level; a ring marks a turbine whose
+failure risk (gold_turbine_risk, or a `risk` column) reaches the model's threshold. Each
+crew's route runs from its base (a square) through its stops, numbered in visiting order.
+
+Pure functions of DataFrames (`site_frames`, `site_figures`): unit tests call them without a
+server; `charts.TurbineMap` renders them once per data version.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from workloads.contract import ALERT_LEVELS
+from workloads.dispatch.builder import RISK_COLUMNS, RISK_THRESHOLD, load_roster
+from workloads.dispatch.sites import SITES
+
+LEVEL_COLORS = {"NORMAL": "#2e7d32", "INFO": "#1565c0", "WARNING": "#ef6c00", "CRITICAL": "#c62828"}
+RISK_COLOR = "#6a1b9a"  # the ring of a turbine at or above the risk threshold
+BASE_COLOR = "#263238"
+# One colour per crew on a site (Okabe-Ito, readable by colour-blind eyes; none is a level's).
+ROUTE_COLORS = ("#0072b2", "#cc79a7", "#e69f00", "#009e73", "#56b4e9", "#d55e00")
+MAP_HEIGHT = 260  # px of each site's map (hvplot's terms; matplotlib gets fig_size)
+TURBINE_COLUMNS = [
+    "turbine_id",
+    "latitude",
+    "longitude",
+    "alert_level",
+    "fault_code",
+    "power_output",
+]
+
+
+def legend(with_risk: bool) -> list[list[str]]:
+    """The map card's legend as [label, colour, shape] triples (drawn by the card)."""
+    items = [[level, LEVEL_COLORS[level], "dot"] for level in ALERT_LEVELS]
+    if with_risk:
+        items.append(["risk ≥ threshold", RISK_COLOR, "ring"])
+    items.append(["crew base, route, stop order", BASE_COLOR, "square"])
+    return items
+
+
+def has_risk(status: pd.DataFrame | None, risk: pd.DataFrame | None) -> bool:
+    """Whether any turbine has a risk score to show."""
+    if status is None:
+        return False
+    return bool(_risk(status, risk)[0].notna().any())
+
+
+def nearest_site(latitude: pd.Series, longitude: pd.Series) -> pd.Series:
+    """The name of the site nearest each position (equirectangular distance: sites are
+    thousands of km apart, turbines within a few km of their site's corner)."""
+    lat = np.radians(latitude.to_numpy(dtype=float))[:, None]
+    lon = np.radians(longitude.to_numpy(dtype=float))[:, None]
+    site_lat = np.radians([s.latitude for s in SITES])[None, :]
+    site_lon = np.radians([s.longitude for s in SITES])[None, :]
+    dx = (lon - site_lon) * np.cos((lat + site_lat) / 2)
+    distance = dx**2 + (lat - site_lat) ** 2
+    names = np.array([s.name for s in SITES])
+    return pd.Series(names[distance.argmin(axis=1)], index=latitude.index)
+
+
+def _risk(status: pd.DataFrame, risk: pd.DataFrame | None) -> tuple[pd.Series, float]:
+    """Each turbine's risk (NaN when unknown) and the threshold it is judged by."""
+    column = next((c for c in RISK_COLUMNS if c in status.columns), None)
+    threshold = RISK_THRESHOLD
+    if column is None and risk is not None:
+        column = next((c for c in RISK_COLUMNS if c in risk.columns), None)
+        if column is not None:
+            by_turbine = risk.drop_duplicates("turbine_id", keep="last").set_index("turbine_id")
+            if "threshold" in risk.columns and risk["threshold"].notna().any():
+                threshold = float(risk["threshold"].dropna().iloc[-1])
+            return status["turbine_id"].map(by_turbine[column]).astype(float), threshold
+    if column is None:
+        return pd.Series(np.nan, index=status.index), threshold
+    return status[column].astype(float), threshold
+
+
+def site_frames(
+    status: pd.DataFrame,
+    plan: pd.DataFrame | None = None,
+    risk: pd.DataFrame | None = None,
+    roster: tuple | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame, float]:
+    """The map's data: turbines (with `site`, `risk`, `at_risk`), route points, threshold.
+
+    Route points are one row per point of a crew's route: its base (stop 0), then its
+    stops in visiting order; the plan's unassigned tasks (no crew) are not on a route.
+    A crew missing from the roster starts at its first stop.
+    """
+    turbines = status.reindex(columns=TURBINE_COLUMNS).copy()
+    turbines["alert_level"] = turbines["alert_level"].fillna("NORMAL")
+    turbines["fault_code"] = turbines["fault_code"].fillna("")
+    turbines = turbines.dropna(subset=["latitude", "longitude"])
+    if "site" in status.columns:  # the turbine registry's site, when the table has it
+        turbines["site"] = status.loc[turbines.index, "site"]
+        unknown = turbines["site"].isna()
+        turbines.loc[unknown, "site"] = nearest_site(
+            turbines.loc[unknown, "latitude"], turbines.loc[unknown, "longitude"]
+        )
+    else:
+        turbines["site"] = nearest_site(turbines["latitude"], turbines["longitude"])
+    turbines["risk"], threshold = _risk(status.loc[turbines.index], risk)
+    turbines["at_risk"] = turbines["risk"] >= threshold
+    points = []
+    if plan is not None and not plan.empty:
+        bases = {crew.crew_id: crew for crew in (roster if roster is not None else load_roster())}
+        routed = plan.dropna(subset=["crew_id", "stop"])
+        for crew_id, stops in routed.groupby("crew_id", sort=True):
+            stops = stops.sort_values("stop")
+            base = bases.get(crew_id)
+            if base is not None:
+                points.append(
+                    {"crew_id": crew_id, "stop": 0, "turbine_id": "base"}
+                    | {"latitude": base.latitude, "longitude": base.longitude}
+                )
+            for row in stops.itertuples():
+                points.append(
+                    {
+                        "crew_id": crew_id,
+                        "stop": int(row.stop),
+                        "turbine_id": row.turbine_id,
+                        "latitude": float(row.latitude),
+                        "longitude": float(row.longitude),
+                    }
+                )
+    route_points = pd.DataFrame(
+        points, columns=["crew_id", "stop", "turbine_id", "latitude", "longitude"]
+    )
+    if not route_points.empty:
+        # A route belongs to the site of its first stop (a crew works one site a day).
+        first = route_points[route_points["stop"] > 0].groupby("crew_id").first()
+        route_points["site"] = route_points["crew_id"].map(
+            nearest_site(first["latitude"], first["longitude"])
+        )
+    else:
+        route_points["site"] = pd.Series(dtype=str)
+    return turbines, route_points, threshold
+
+
+def site_figures(
+    status: pd.DataFrame,
+    plan: pd.DataFrame | None = None,
+    risk: pd.DataFrame | None = None,
+    roster: tuple | None = None,
+) -> list[Any]:
+    """One HoloViews overlay per site with turbines (in SITES order), titled with its
+    counts; hover (interactive version) shows each turbine's id, level, fault, power, risk."""
+    turbines, route_points, threshold = site_frames(status, plan, risk, roster)
+    figures = []
+    for site in [s.name for s in SITES]:
+        here = turbines[turbines["site"] == site]
+        if here.empty:
+            continue
+        routes = route_points[route_points["site"] == site]
+        figures.append(_site_overlay(site, here, routes, threshold))
+    return figures
+
+
+def _site_overlay(site: str, turbines: pd.DataFrame, routes: pd.DataFrame, threshold: float):
+    import holoviews as hv
+    import hvplot.pandas  # noqa: F401  (loads HoloViews' Bokeh backend, as the other charts do)
+
+    hover = ["turbine_id", "alert_level", "fault_code", "power_output", "risk"]
+    layers = []
+    for i, (crew_id, crew) in enumerate(routes.groupby("crew_id", sort=True)):
+        color = ROUTE_COLORS[i % len(ROUTE_COLORS)]
+        crew = crew.sort_values("stop")
+        layers.append(
+            hv.Path([crew[["longitude", "latitude"]].to_numpy()], kdims=["longitude", "latitude"])
+            .opts(color=color, line_width=2.5, alpha=0.85, backend="bokeh")
+            .opts(color=color, linewidth=2.2, alpha=0.85, backend="matplotlib")
+        )
+        base = crew[crew["stop"] == 0]
+        if not base.empty:
+            layers.append(
+                hv.Points(base, kdims=["longitude", "latitude"], vdims=["crew_id"])
+                .opts(marker="square", size=11, color=BASE_COLOR, tools=["hover"], backend="bokeh")
+                .opts(marker="s", s=70, color=BASE_COLOR, backend="matplotlib")
+            )
+            layers.append(
+                hv.Labels(
+                    base.assign(label=crew_id), kdims=["longitude", "latitude"], vdims=["label"]
+                )
+                .opts(text_color=color, text_font_size="11pt", text_baseline="top", backend="bokeh")
+                .opts(color=color, size=11, verticalalignment="top", backend="matplotlib")
+            )
+        stops = crew[crew["stop"] > 0].assign(label=lambda f: f["stop"].astype(str))
+        layers.append(
+            hv.Labels(stops, kdims=["longitude", "latitude"], vdims=["label"])
+            .opts(text_color=color, text_font_size="11pt", text_baseline="bottom", backend="bokeh")
+            .opts(color=color, size=12, verticalalignment="bottom", backend="matplotlib")
+        )
+    ringed = turbines[turbines["at_risk"]]
+    if not ringed.empty:
+        layers.append(
+            hv.Points(ringed, kdims=["longitude", "latitude"], vdims=hover)
+            .opts(size=18, fill_alpha=0, line_color=RISK_COLOR, line_width=3, backend="bokeh")
+            .opts(
+                s=220,
+                facecolors="none",
+                edgecolors=RISK_COLOR,
+                linewidth=2.2,
+                backend="matplotlib",
+            )
+        )
+    for level in ALERT_LEVELS:  # one layer per level, so each keeps its fixed colour
+        at_level = turbines[turbines["alert_level"] == level]
+        if at_level.empty:
+            continue
+        layers.append(
+            hv.Points(at_level, kdims=["longitude", "latitude"], vdims=hover)
+            .opts(size=10, color=LEVEL_COLORS[level], tools=["hover"], backend="bokeh")
+            .opts(s=60, color=LEVEL_COLORS[level], backend="matplotlib")
+        )
+    alerts = int(turbines["alert_level"].isin(["WARNING", "CRITICAL"]).sum())
+    title = f"{site}: {len(turbines)} turbines, {alerts} in alert"
+    if turbines["at_risk"].any():
+        title += f", {int(turbines['at_risk'].sum())} at risk"
+    return (
+        hv.Overlay(layers)
+        .opts(title=title, show_legend=False, xaxis=None, yaxis=None, padding=0.2)
+        .opts(responsive=True, height=MAP_HEIGHT, backend="bokeh")
+        .opts(fig_size=MAP_HEIGHT / 3, backend="matplotlib")
+    )
