@@ -1,9 +1,10 @@
-"""The windmill jobs: data generator, pipeline refresh, "Drop Tables", dispatch."""
+"""The windmill jobs: data generator, pipeline refresh, "Drop Tables", dispatch, notifier."""
 
 from __future__ import annotations
 
 from constructs import Construct
 
+from infra.alerting import Alerting
 from infra.artifacts import DIST_NAME
 from infra.catalog import UnityCatalog
 from infra.cdk import (
@@ -23,11 +24,23 @@ from infra.cdk import (
     JobTaskSqlTaskFile,
     Pipeline,
     SqlEndpoint,
+    _provider,
 )
 from infra.code import CodeArtifacts
 from infra.compute import Compute
 from infra.config import EnvironmentConfig
 from workloads.names import DISPATCH_JOB, DROP_TABLES_JOB, GENERATOR_JOB, PIPELINE_REFRESH_JOB
+
+_job = _provider("job")  # the alerting bindings (same names in cdktf 15.16 and cdktn 18.x)
+JobSchedule = _job.JobSchedule
+JobWebhookNotifications = _job.JobWebhookNotifications
+JobWebhookNotificationsOnFailure = _job.JobWebhookNotificationsOnFailure
+
+NOTIFIER_JOB = "windmill-notifier"
+# The notifier job runs every 10 minutes for 9.5 of them (one run at a time): a run that
+# dies is replaced by the next; its state is a file on the artifacts volume.
+NOTIFIER_CRON = "0 0/10 * * * ?"
+NOTIFIER_RUNTIME_S = 570
 
 ENTRY_POINT = "windmill"  # the console script of the wheel
 JOB_CLUSTER_KEY = "windmill"
@@ -57,10 +70,30 @@ def generator_parameters(config: EnvironmentConfig, landing_path: str) -> list[s
     ]
 
 
+def notifier_parameters(catalog: UnityCatalog, notify_secret: str) -> list[str]:
+    """`windmill notify` on Databricks: episodes from the schema, state on the volume,
+    channels from the secret (never in the job's parameters)."""
+    return [
+        "notify",
+        "--catalog",
+        catalog.catalog_name,
+        "--schema",
+        catalog.schema_name,
+        "--state",
+        f"{catalog.artifacts_path}/notifier/alerting.sqlite",
+        "--notify-secret",
+        notify_secret,
+        "--max-runtime",
+        str(NOTIFIER_RUNTIME_S),
+    ]
+
+
 class WindmillJobs(Construct):
     """Jobs whose names all contain "windmill" (the dashboard filters on it).
 
-    Attributes: `generator`, `pipeline_refresh`, `drop_tables`, `dispatch` (databricks_job).
+    Attributes: `generator`, `pipeline_refresh`, `drop_tables`, `dispatch`, `notifier`
+    (databricks_job; `notifier` is None without `alerting`). With `alerting`, every job's
+    failures also notify its notification destinations.
     Wheel tasks run on a Photon single-user job cluster, or serverless where the
     config says so, except the generator: dbldatagen does not support Spark Connect,
     which serverless jobs use, so it always runs on its classic job cluster. The SQL
@@ -78,11 +111,13 @@ class WindmillJobs(Construct):
         compute: Compute,
         pipeline: Pipeline,
         warehouse: SqlEndpoint,
+        alerting: Alerting | None = None,
     ) -> None:
         super().__init__(scope, id_)
         self._config = config
         self._code = code
         self._compute = compute
+        self._destinations = list(alerting.destination_ids) if alerting else []
         self.generator = self._wheel_job(
             "generator",
             GENERATOR_JOB,
@@ -103,6 +138,7 @@ class WindmillJobs(Construct):
                 )
             ],
             email_notifications=self._notifications(),
+            webhook_notifications=self._webhooks(),
             max_concurrent_runs=1,
         )
         self.drop_tables = self._drop_tables_job(catalog, pipeline, warehouse)
@@ -112,6 +148,21 @@ class WindmillJobs(Construct):
             "Plans repair-crew routes over the open maintenance alerts (OR-Tools).",
             ["dispatch", "--catalog", catalog.catalog_name, "--schema", catalog.schema_name],
         )
+        self.notifier = None
+        if alerting is not None:
+            self.notifier = self._wheel_job(
+                "notifier",
+                NOTIFIER_JOB,
+                "Notifies CRITICAL fault episodes (Alertmanager webhook JSON or apprise) and "
+                "writes gold_sla_daily.",
+                notifier_parameters(catalog, alerting.notify_secret),
+                schedule=JobSchedule(
+                    quartz_cron_expression=NOTIFIER_CRON,
+                    timezone_id="UTC",
+                    # dev: started by hand; prod: always on
+                    pause_status="PAUSED" if config.development else "UNPAUSED",
+                ),
+            )
 
     def _drop_tables_job(
         self, catalog: UnityCatalog, pipeline: Pipeline, warehouse: SqlEndpoint
@@ -175,12 +226,21 @@ class WindmillJobs(Construct):
             job_cluster=[self._compute.job_cluster(JOB_CLUSTER_KEY)],
             task=tasks,
             email_notifications=self._notifications(),
+            webhook_notifications=self._webhooks(),
             max_concurrent_runs=1,
         )
 
     def _notifications(self) -> JobEmailNotifications | None:
         emails = list(self._config.notification_emails)
         return JobEmailNotifications(on_failure=emails) if emails else None
+
+    def _webhooks(self) -> JobWebhookNotifications | None:
+        """A failed run notifies every notification destination (one per failure)."""
+        if not self._destinations:
+            return None
+        return JobWebhookNotifications(
+            on_failure=[JobWebhookNotificationsOnFailure(id=i) for i in self._destinations]
+        )
 
     def _wheel_job(
         self,
@@ -190,6 +250,7 @@ class WindmillJobs(Construct):
         parameters: list[str],
         *,
         classic: bool = False,
+        schedule: JobSchedule | None = None,
     ) -> Job:
         """A job running one `windmill` wheel command: serverless where the config says so,
         unless `classic` (then always on a Photon single-user job cluster)."""
@@ -219,6 +280,8 @@ class WindmillJobs(Construct):
                     )
                 ],
                 email_notifications=self._notifications(),
+                webhook_notifications=self._webhooks(),
+                schedule=schedule,
                 max_concurrent_runs=1,
             )
         return Job(
@@ -236,5 +299,7 @@ class WindmillJobs(Construct):
                 )
             ],
             email_notifications=self._notifications(),
+            webhook_notifications=self._webhooks(),
+            schedule=schedule,
             max_concurrent_runs=1,
         )

@@ -6,6 +6,7 @@ from __future__ import annotations
 from constructs import Construct
 
 from infra.access import GoldReadAccess
+from infra.alerting import Alerting, webhook_requested
 from infra.catalog import UnityCatalog
 from infra.cdk import (
     DatabricksProvider,
@@ -31,13 +32,21 @@ def _provider(stack: TerraformStack, config: EnvironmentConfig) -> DatabricksPro
 
 
 class WorkspaceStack(TerraformStack):
-    """Schema, volumes, uploads, cluster, pipeline, jobs, warehouse and App.
+    """Schema, volumes, uploads, cluster, pipeline, jobs, warehouse, alerting and App.
 
     Attributes: `config`, `compute`, `catalog`, `code`, `warehouse`, `pipeline`,
-    `jobs`, `dashboard` (the constructs) and `schema_name`.
+    `alerting`, `jobs`, `dashboard` (the constructs) and `schema_name`. `webhook`
+    declares the webhook notification destination (default: WINDMILL_NOTIFY_WEBHOOK_DESTINATION).
     """
 
-    def __init__(self, scope: Construct, id_: str, *, config: EnvironmentConfig) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        config: EnvironmentConfig,
+        webhook: bool | None = None,
+    ) -> None:
         super().__init__(scope, id_)
         self.config = config
         self.provider = _provider(self, config)
@@ -63,6 +72,14 @@ class WorkspaceStack(TerraformStack):
             code=self.code,
             compute=self.compute,
         )
+        self.alerting = Alerting(
+            self,
+            "alerting",
+            config=config,
+            catalog=self.catalog,
+            warehouse=self.warehouse.warehouse,
+            webhook=webhook_requested() if webhook is None else webhook,
+        )
         self.jobs = WindmillJobs(
             self,
             "jobs",
@@ -72,6 +89,7 @@ class WorkspaceStack(TerraformStack):
             compute=self.compute,
             pipeline=self.pipeline.pipeline,
             warehouse=self.warehouse.warehouse,
+            alerting=self.alerting,
         )
         self.dashboard = DashboardApp(
             self,
@@ -83,6 +101,7 @@ class WorkspaceStack(TerraformStack):
                 "pipeline-refresh-job": self.jobs.pipeline_refresh,
                 "drop-tables-job": self.jobs.drop_tables,
                 "dispatch-job": self.jobs.dispatch,
+                "notifier-job": self.jobs.notifier,
             },
             pipeline=self.pipeline.pipeline,
         )
@@ -103,6 +122,9 @@ class WorkspaceStack(TerraformStack):
             "pipeline_refresh_job_id": self.jobs.pipeline_refresh.id,
             "drop_tables_job_id": self.jobs.drop_tables.id,
             "dispatch_job_id": self.jobs.dispatch.id,
+            "notifier_job_id": self.jobs.notifier.id,
+            "critical_alert_id": self.alerting.critical_alert.id,
+            "notify_secret": self.alerting.notify_secret,
             "warehouse_id": self.warehouse.warehouse.id,
             "cluster_id": self.compute.cluster.id,
             "catalog": self.catalog.catalog_name,

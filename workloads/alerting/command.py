@@ -132,6 +132,11 @@ def add_notify_arguments(parser: argparse.ArgumentParser) -> None:
     databricks.add_argument("--catalog", help="read CATALOG.SCHEMA.gold_fault_episodes")
     databricks.add_argument("--schema")
     databricks.add_argument(
+        "--notify-secret",
+        metavar="SCOPE/KEY",
+        help="read the channel URLs (comma-separated) from this Databricks secret",
+    )
+    databricks.add_argument(
         "--state",
         type=Path,
         metavar="FILE",
@@ -162,6 +167,10 @@ def run_notify(args: argparse.Namespace) -> int:
     from workloads.signals import StopOnSignal
 
     urls = channel_urls(args.notify)
+    if getattr(args, "notify_secret", None):
+        from workloads.alerting.workspace import secret_urls
+
+        urls += secret_urls(args.notify_secret)
     install_redaction(urls)
     channels = parse_channels(urls, args.timeout)
     if not channels:

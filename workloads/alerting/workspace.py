@@ -69,3 +69,25 @@ class VolumeState:
         os.replace(tmp, self.durable)
         self._version = version
         return True
+
+
+def secret_urls(reference: str) -> list[str]:
+    """Channel URLs (comma-separated) from the Databricks secret "SCOPE/KEY"."""
+    import base64
+
+    from databricks.sdk import WorkspaceClient
+
+    from workloads.errors import WindmillError
+
+    scope, _, key = reference.partition("/")
+    if not scope or not key:
+        raise WindmillError("--notify-secret must be SCOPE/KEY.")
+    try:
+        value = WorkspaceClient().secrets.get_secret(scope, key).value or ""
+    except Exception as exc:  # noqa: BLE001 - one sentence, never the secret
+        raise WindmillError(
+            f"cannot read the secret {scope}/{key} ({type(exc).__name__}); put the channel "
+            f"URLs there with `databricks secrets put-secret {scope} {key}`."
+        ) from None
+    text = base64.b64decode(value).decode()
+    return [u.strip() for u in text.split(",") if u.strip()]

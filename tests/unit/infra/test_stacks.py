@@ -256,7 +256,7 @@ def test_drop_tables_sql_drops_exactly_the_tables_written_outside_the_pipeline()
 def test_every_job_name_contains_windmill_and_notifications_come_from_config():
     dev = synth()
     jobs = resources(dev, "databricks_job")
-    assert len(jobs) == 4
+    assert len(jobs) == 5  # generator, refresh, drop tables, dispatch, notifier
     assert all("windmill" in j["name"].lower() for j in jobs)
     assert all("email_notifications" not in j for j in jobs)
     notified = synth(notification_emails=("ops@example.org",))
@@ -288,7 +288,7 @@ def test_app_resources_and_permissions():
     assert warehouse["permission"] == "CAN_USE"
     assert warehouse["id"].startswith("${databricks_sql_endpoint.")
     jobs = [r["job"] for r in app["resources"] if "job" in r]
-    assert len(jobs) == 4
+    assert len(jobs) == 5  # the notifier job too: the dashboard lists its runs
     assert all(j["permission"] == "CAN_VIEW" for j in jobs)
     permissions = resources(dev, "databricks_permissions")
     pipeline_view = next(p for p in permissions if "pipeline_id" in p)
@@ -443,3 +443,68 @@ def test_the_analysis_and_agent_notebooks_are_deployed_as_source_format_python()
     agent = Path(notebooks["agent_interaction"]["source"]).read_text()
     assert "ask_genie(" in agent and "conversation_id=first.conversation_id" in agent
     assert "uc_function_info" in agent
+
+
+# Alerting (infra/alerting.py) -----------------------------------------------------------------
+
+
+def test_the_notifier_job_reads_its_channels_from_a_secret_and_runs_every_10_minutes():
+    dev = synth()
+    job = one(dev, "databricks_job", name="windmill-notifier")
+    params = job["task"][0]["python_wheel_task"]["parameters"]
+    assert params[0] == "notify"
+    assert params[params.index("--notify-secret") + 1] == "windmill-dev-notify/notify"
+    assert params[params.index("--state") + 1].endswith("/notifier/alerting.sqlite")
+    assert "--notify" not in params and not any("://" in p for p in params)
+    assert job["schedule"]["quartz_cron_expression"] == "0 0/10 * * * ?"
+    assert job["schedule"]["pause_status"] == "PAUSED"  # dev: started by hand
+    assert job["max_concurrent_runs"] == 1
+    prod = one(synth("prod"), "databricks_job", name="windmill-notifier")
+    assert prod["schedule"]["pause_status"] == "UNPAUSED"
+    assert one(dev, "databricks_secret_scope")["name"] == "windmill-dev-notify"
+
+
+def test_open_critical_episodes_are_a_sql_alert_on_the_warehouse():
+    alert = one(synth(), "databricks_alert_v2")
+    assert names.GOLD_EPISODES in alert["query_text"]
+    assert "alert_level = 'CRITICAL' AND ended_at IS NULL" in alert["query_text"]
+    assert alert["warehouse_id"].startswith("${databricks_sql_endpoint.")
+    evaluation = alert["evaluation"]
+    assert evaluation["comparison_operator"] == "GREATER_THAN"
+    assert evaluation["threshold"]["value"]["double_value"] == 0
+    assert evaluation["notification"]["notify_on_ok"] is True
+    assert alert["schedule"]["quartz_cron_schedule"] == "0 * * * * ?"
+
+
+def test_destinations_come_from_the_config_and_notify_every_jobs_failures():
+    dev = synth()
+    assert resources(dev, "databricks_notification_destination") == []
+    assert all("webhook_notifications" not in j for j in resources(dev, "databricks_job"))
+    notified = synth(notification_emails=("ops@example.org",))
+    (email,) = resources(notified, "databricks_notification_destination")
+    assert email["config"]["email"]["addresses"] == ["ops@example.org"]
+    for job in resources(notified, "databricks_job"):
+        (hook,) = job["webhook_notifications"]["on_failure"]
+        assert hook["id"].startswith("${databricks_notification_destination.")
+    subscriptions = one(notified, "databricks_alert_v2")["evaluation"]["notification"]
+    assert subscriptions["subscriptions"][0]["destination_id"].startswith(
+        "${databricks_notification_destination."
+    )
+
+
+def test_the_webhook_destination_url_is_a_sensitive_variable_not_a_value():
+    from infra.stacks import WorkspaceStack
+    from tests.unit.infra.synth_helpers import config
+
+    app = Testing.app()
+    built = WorkspaceStack(app, "test-webhook", config=config(), webhook=True)
+    synthesized = Testing.synth(built)
+    variable = json.loads(synthesized)["variable"]["notify_webhook_url"]
+    assert variable["sensitive"] is True and "default" not in variable
+    hook = [
+        d
+        for d in resources(synthesized, "databricks_notification_destination")
+        if "generic_webhook" in d["config"]
+    ]
+    assert hook[0]["config"]["generic_webhook"]["url"] == "${var.notify_webhook_url}"
+    assert "https://" not in json.dumps(hook)
