@@ -313,7 +313,7 @@ def prune_optional(schedule: Schedule) -> Schedule:
     improved = True
     while improved:
         improved = False
-        for key, ids in sequences.items():
+        for ids in sequences.values():
             for task_id in list(ids):
                 if not best.problem.jobs_by_id[task_id].optional:
                     continue

@@ -33,6 +33,7 @@ from workloads.schedule.model import (
     InfeasibleSchedule,
     Problem,
     Schedule,
+    earliest_safe_start,
     evaluate,
     hours_between,
     km_between,
@@ -95,6 +96,23 @@ def _reachable(problem: Problem, crew, job) -> bool:
     )
 
 
+def _servable(problem: Problem, crew, job) -> bool:
+    """Could `crew` do `job` alone in one of its shifts, in a weather window?"""
+    if not _reachable(problem, crew, job):
+        return False
+    drive = timedelta(hours=km_between(crew, job) / crew.speed_kmh)
+    spans = problem.unsafe.get(job.site, ())
+    work = timedelta(hours=job.duration_hours)
+    return any(
+        earliest_safe_start(spans, max(s.start + drive, job.release), job.duration_hours)
+        + work
+        + drive
+        <= s.end
+        for s in problem.shifts
+        if s.crew_id == crew.crew_id
+    )
+
+
 def solve(
     problem: Problem,
     *,
@@ -113,9 +131,9 @@ def solve(
             sequences.update(solve_exact(part).sequences())
             stats["exact_parts"] = stats.get("exact_parts", 0) + 1
         else:
-            found, hit = _routing(part, seed, remaining, solution_limit)
-            stats["hit_time_limit"] |= hit
             greedy = solve_greedy(part)
+            found, hit = _routing(part, seed, remaining, solution_limit, greedy.sequences())
+            stats["hit_time_limit"] |= hit
             if found is None or greedy.cost < evaluate(part, found).cost:
                 found = greedy.sequences()
                 stats["greedy_parts"] = stats.get("greedy_parts", 0) + 1
@@ -132,14 +150,20 @@ def _minutes(problem: Problem, moment) -> float:
     return hours_between(problem.now, moment) * 60.0
 
 
-def _routing(problem: Problem, seed: int, time_limit_s: float, solution_limit: int):
+def _routing(
+    problem: Problem,
+    seed: int,
+    time_limit_s: float,
+    solution_limit: int,
+    start_from: dict[str, list[str]] | None = None,
+):
     """(shift key -> sequence, hit the time limit) from OR-Tools, or (None, hit)."""
     from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
     crews = list(problem.crews)
     crew_index = {c.crew_id: k for k, c in enumerate(crews)}
     shifts = list(problem.shifts)
-    jobs = list(problem.jobs)
+    jobs = [j for j in problem.jobs if any(_servable(problem, c, j) for c in crews)]
     if seed:
         jobs = [jobs[j] for j in np.random.default_rng(seed).permutation(len(jobs))]
     m, n = len(crews), len(jobs)
@@ -215,9 +239,28 @@ def _routing(problem: Problem, seed: int, time_limit_s: float, solution_limit: i
         routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
     )
     params.solution_limit = solution_limit
+    from ortools.util import optional_boolean_pb2
+
+    from workloads.dispatch.solver import SLOW_OPERATORS
+
+    for name in SLOW_OPERATORS:  # the dispatcher's finding holds here: they scan everything
+        setattr(params.local_search_operators, name, optional_boolean_pb2.BOOL_FALSE)
     params.time_limit.FromMilliseconds(int(max(0.05, time_limit_s) * 1000))
     began = time.perf_counter()
-    solution = routing.SolveWithParameters(params)
+    solution = None
+    if start_from:
+        # Descend from the greedy plan: a first solution at once, whatever the weather holes.
+        node_of = {job.task_id: m + j for j, job in enumerate(jobs)}
+        initial_routes = [
+            [manager.NodeToIndex(node_of[t]) for t in start_from.get(s.key, ()) if t in node_of]
+            for s in shifts
+        ]
+        routing.CloseModelWithParameters(params)
+        initial = routing.ReadAssignmentFromRoutes(initial_routes, True)
+        if initial is not None:
+            solution = routing.SolveFromAssignmentWithParameters(initial, params)
+    if solution is None:
+        solution = routing.SolveWithParameters(params)
     hit = time.perf_counter() - began >= time_limit_s * 0.98
     if solution is None:
         return None, hit

@@ -17,7 +17,6 @@ episode) with its time. Resampled deterministically (a hash of the seed and the 
 from __future__ import annotations
 
 import hashlib
-import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -72,18 +71,17 @@ class Evaluation:
 
 
 def load(path: str | Path) -> Evaluation:
-    """The evaluation replay file, validated (one sentence naming what is wrong)."""
+    """The evaluation replay file, read and validated by the model's own loader
+    (`workloads.model.evaluation.load_evaluation`), then typed here."""
+    from workloads.model.evaluation import load_evaluation
+
     path = Path(path)
     if not path.exists():
         raise WindmillError(
             f"There is no model evaluation at {path}: run `windmill train` first (the predictive"
             " strategy replays the trained model's alarms), or pass --evaluation PATH."
         )
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise WindmillError(f"The model evaluation {path} is not valid JSON ({exc}).") from None
-    return parse(document, str(path))
+    return parse(load_evaluation(path), str(path))
 
 
 def parse(document: Any, where: str = "evaluation") -> Evaluation:

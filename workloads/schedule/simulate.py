@@ -397,7 +397,7 @@ class Simulation:
             back[r.shift.crew_id] = worked.return_at
             visits.extend((v.start, r, v) for v in done)
         visits.sort(key=lambda x: (x[0], x[2].task_id))
-        for start, _route, visit in visits:
+        for _start, _route, visit in visits:
             job = schedule.problem.jobs_by_id[visit.task_id]
             kind, state, deadline = meaning[visit.task_id]
             if self.actual_max_wind(job.site, visit.start, visit.finish) > self.st.max_work_wind:
