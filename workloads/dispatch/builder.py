@@ -2,8 +2,10 @@
 
 - A task per open alert of `gold_maintenance_alerts` (task_id `TURBINE_00042:GEARBOX_OVERHEAT`),
   opened at the alert's `opened_at`, lasting TASK_HOURS[fault_code].
-- When `gold_turbine_risk` exists: every turbine at or above RISK_THRESHOLD without an
-  open alert becomes an INFO inspection task (mechanical); alerts carry their risk.
+- When `gold_turbine_risk` exists: every turbine whose risk is at or above the model's own
+  operating threshold (the table's `threshold` column; RISK_THRESHOLD only for a table
+  without one) and has no open alert becomes an INFO inspection task (mechanical);
+  alerts carry their risk. Positions: gold_turbine_status, then the `turbines` registry.
 - `now` is the data's clock (latest `last_seen_at`) unless given: the generator may run
   on a simulated clock, and a plan is about the fleet's present, not the wall clock's.
 """
@@ -31,7 +33,7 @@ from workloads.dispatch.model import (
     parse_time,
 )
 from workloads.errors import WindmillError
-from workloads.names import GOLD_ALERTS, GOLD_RISK, GOLD_STATUS
+from workloads.names import GOLD_ALERTS, GOLD_RISK, GOLD_STATUS, TURBINES
 
 # Hours of work per fault (documented defaults: a day's shift fits two or three repairs).
 TASK_HOURS: Mapping[str, float] = {
@@ -43,7 +45,7 @@ TASK_HOURS: Mapping[str, float] = {
     "LOW_POWER_OUTPUT": 2.0,
     INSPECTION: 2.0,
 }
-RISK_THRESHOLD = 0.7  # risk score (0..1) at which a turbine without an alert gets inspected
+RISK_THRESHOLD = 0.7  # fallback only: a risk table without the model's `threshold` column
 RISK_COLUMNS = ("risk", "risk_score", "failure_risk")
 
 PLAN_SCHEMA = (
@@ -104,11 +106,14 @@ def _moment(value: Any) -> datetime:
     return parse_time(value, "timestamp")
 
 
-def tasks_from_gold(alerts, risk=None, status=None, now: datetime | None = None) -> list[Task]:
+def tasks_from_gold(
+    alerts, risk=None, status=None, now: datetime | None = None, registry=None
+) -> list[Task]:
     """Tasks from alert rows (+ inspection tasks from risk rows); pandas DataFrames or None."""
     tasks: list[Task] = []
     alerted: set[str] = set()
     risk_by_turbine: dict[str, float] = {}
+    threshold_by_turbine: dict[str, float] = {}
     risk_rows = [] if risk is None else risk.to_dict("records")
     risk_column = next((c for c in RISK_COLUMNS if risk is not None and c in risk.columns), None)
     if risk_column:
@@ -116,6 +121,10 @@ def tasks_from_gold(alerts, risk=None, status=None, now: datetime | None = None)
             score = _value(row, risk_column)
             if score is not None:
                 risk_by_turbine[str(row["turbine_id"])] = float(score)
+                threshold = _value(row, "threshold")
+                threshold_by_turbine[str(row["turbine_id"])] = (
+                    RISK_THRESHOLD if threshold is None else float(threshold)
+                )
     for row in [] if alerts is None else alerts.to_dict("records"):
         fault, level = _value(row, "fault_code"), _value(row, "alert_level")
         if fault not in SKILL_BY_FAULT or level not in TASK_LEVELS:
@@ -138,7 +147,7 @@ def tasks_from_gold(alerts, risk=None, status=None, now: datetime | None = None)
         )
     if risk_column:
         positions = {}
-        for frame in (status, risk):
+        for frame in (registry, status, risk):
             if frame is not None and {"latitude", "longitude"} <= set(frame.columns):
                 for row in frame.to_dict("records"):
                     if _value(row, "latitude") is not None and _value(row, "longitude") is not None:
@@ -146,7 +155,11 @@ def tasks_from_gold(alerts, risk=None, status=None, now: datetime | None = None)
         opened = now or datetime.now(UTC)
         for turbine in sorted(risk_by_turbine):
             score = risk_by_turbine[turbine]
-            if score < RISK_THRESHOLD or turbine in alerted or turbine not in positions:
+            if (
+                score < threshold_by_turbine[turbine]
+                or turbine in alerted
+                or turbine not in positions
+            ):
                 continue
             lat, lon = positions[turbine]
             tasks.append(
@@ -198,8 +211,9 @@ def instance_from_tables(
         )
     risk = read(GOLD_RISK)
     status = read(GOLD_STATUS) if risk is not None else None
+    registry = read(TURBINES) if risk is not None else None
     moment = now or data_now(alerts) or datetime.now(UTC)
-    tasks = tasks_from_gold(alerts, risk, status, moment)
+    tasks = tasks_from_gold(alerts, risk, status, moment, registry)
     return Instance(now=moment, crews=crews, tasks=tuple(sorted(tasks, key=lambda t: t.task_id)))
 
 

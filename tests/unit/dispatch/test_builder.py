@@ -84,6 +84,40 @@ def test_high_risk_turbines_without_alert_become_inspections():
     assert "TURBINE_00001:INSPECTION" not in tasks  # already has an alert
 
 
+def test_inspections_use_the_models_threshold_and_registry_positions():
+    """The risk table's own `threshold` decides (not the fixed 0.7); a turbine missing
+    from gold_turbine_status takes its position from the `turbines` registry."""
+    risk = pd.DataFrame(
+        {
+            "turbine_id": ["TURBINE_00003", "TURBINE_00004", "TURBINE_00006"],
+            "risk": [0.5, 0.35, 0.45],
+            "threshold": [0.4, 0.4, 0.4],
+        }
+    )
+    status = pd.DataFrame(
+        {
+            "turbine_id": ["TURBINE_00003", "TURBINE_00004"],
+            "latitude": [37.73, 37.736],
+            "longitude": [-121.65, -121.65],
+        }
+    )
+    registry = pd.DataFrame(
+        {
+            "turbine_id": ["TURBINE_00006"],
+            "site": ["Altamont Pass"],
+            "latitude": [37.74],
+            "longitude": [-121.64],
+        }
+    )
+    now = datetime(2026, 1, 5, 8, tzinfo=UTC)
+    tasks = {t.task_id: t for t in tasks_from_gold(None, risk, status, now, registry)}
+    assert set(tasks) == {"TURBINE_00003:INSPECTION", "TURBINE_00006:INSPECTION"}
+    assert (tasks["TURBINE_00006:INSPECTION"].latitude, tasks["TURBINE_00006:INSPECTION"].risk) == (
+        37.74,
+        0.45,
+    )
+
+
 def test_instance_from_gold_reads_the_parquet_table(tmp_path):
     from workloads.config import Paths
 
