@@ -8,7 +8,6 @@ import json
 import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -20,23 +19,11 @@ from tests.helpers import REPO
 from workloads.alerting.channels import Channel
 from workloads.alerting.delivery import DeliveryPolicy
 from workloads.alerting.notifier import Notifier, NotifierConfig
-from workloads.alerting.receiver import Receiver
+from workloads.alerting.receiver import Receiver, free_port
 from workloads.alerting.sources import read_episode_file
 from workloads.alerting.store import SENT, AlertStore
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
-PORTS = range(7200, 7300)  # this feature's port range on the shared machine
-
-
-def free_port() -> int:
-    for port in PORTS:
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port in 7200-7299")
 
 
 def episode(turbine: str, fault: str, start_min: int, end_min: int | None = None) -> dict:

@@ -15,6 +15,21 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 OK = ("ok", 0.0)
+PORTS = range(7200, 7300)  # this feature's port range on the shared development machine
+
+
+def free_port(ports: range = PORTS) -> int:
+    """The first port of `ports` nobody listens on."""
+    import socket
+
+    for port in ports:
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free port in {ports.start}-{ports.stop - 1}")
 
 
 class Receiver:

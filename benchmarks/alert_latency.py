@@ -1,0 +1,170 @@
+"""Alert latency: a CRITICAL reading landing → the webhook receiving its notification.
+
+Starts `windmill up` (continuous pipeline, small fleet, short backfill, no dispatcher)
+and `windmill notify --notify http://127.0.0.1:PORT/hook` (default group_wait 5 s) on a
+fresh home, with a local receiver (workloads/alerting/receiver.py). Once the pipeline
+publishes gold_fault_episodes, it lands one file per trial with a CRITICAL reading
+(GEARBOX_OVERHEAT) of a turbine outside the generated fleet, and measures from the
+file's landing to the receiver getting that turbine's firing. Prints p50/p95/max
+(goal p95 ≤ 15 s), misses and the conditions.
+
+    .venv/bin/python benchmarks/alert_latency.py [--trials 20] [--spacing 8]
+
+`--notify-in-up` passes `--notify URL` to `windmill up` instead of starting the
+notifier beside it (once `windmill up` runs the notifier component).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from workloads import names, storage  # noqa: E402
+from workloads.alerting.receiver import Receiver, free_port  # noqa: E402
+from workloads.config import Paths  # noqa: E402
+from workloads.contract import classify, turbine_id  # noqa: E402
+
+FIRST_TRIAL_TURBINE = 90001  # outside any generated fleet
+
+
+def critical_reading(number: int, moment: datetime) -> dict:
+    row = {
+        "turbine_id": turbine_id(number),
+        "timestamp": moment.isoformat().replace("+00:00", "Z"),
+        "wind_speed": 9.0, "wind_direction": 180.0, "rotor_rpm": 12.0, "power_output": 1500.0,
+        "nacelle_temperature": 30.0, "gearbox_temperature": 92.0, "generator_temperature": 55.0,
+        "vibration_level": 1.0, "oil_pressure": 50.0, "brake_pressure": 100.0,
+        "pitch_angle": 5.0, "yaw_angle": 180.0, "tower_lean": 0.5,
+        "latitude": 55.68, "longitude": -4.27,
+        "batch_id": f"alert-bench-{number}",
+        "ingestion_timestamp": moment.isoformat().replace("+00:00", "Z"),
+    }  # fmt: skip
+    row["fault_code"], row["alert_level"], row["maintenance_needed"] = classify(row)
+    assert row["alert_level"] == "CRITICAL", row
+    return row
+
+
+def land(paths: Paths, number: int) -> float:
+    """Write one landing file (atomically, as the generator does); returns its landing time."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    rows = [critical_reading(number, now - timedelta(seconds=s)) for s in (10, 0)]
+    folder = paths.landing
+    folder.mkdir(parents=True, exist_ok=True)
+    name = f"batch-{now:%Y%m%dT%H%M%S}Z-alert-bench-{number}.jsonl"
+    tmp = folder / f".{name}.tmp"
+    tmp.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    os.replace(tmp, folder / name)
+    return time.time()
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def wait_for_episodes(paths: Paths, timeout: float) -> float:
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        try:
+            if storage.read_table(paths, names.GOLD_EPISODES) is not None:
+                return time.monotonic() - started
+        except (OSError, ValueError):
+            pass
+        time.sleep(2)
+    raise SystemExit(f"gold_fault_episodes did not appear within {timeout:.0f} s")
+
+
+def stop(process: subprocess.Popen, grace: float = 60) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--trials", type=int, default=20)
+    parser.add_argument("--spacing", type=float, default=8.0, help="seconds between trials")
+    parser.add_argument("--turbines", type=int, default=20)
+    parser.add_argument("--backfill-hours", type=float, default=0.5)
+    parser.add_argument("--receiver-port", type=int, default=None, help="default: 7200-7299")
+    parser.add_argument("--notify-in-up", action="store_true")
+    parser.add_argument("--startup-timeout", type=float, default=900)
+    args = parser.parse_args()
+
+    home = Path(tempfile.mkdtemp(prefix="h2-alert-latency-"))
+    paths = Paths(home)
+    receiver = Receiver(args.receiver_port or free_port(range(7200, 7250))).start()
+    env = {**os.environ, "WINDMILL_HOME": str(home)}
+    up_cmd = [
+        sys.executable, "-m", "workloads.cli", "up", "--no-dispatch",
+        "--turbines", str(args.turbines), "--backfill-hours", str(args.backfill_hours),
+        "--port", str(free_port(range(7250, 7300))),
+    ]  # fmt: skip
+    if args.notify_in_up:
+        up_cmd += ["--notify", receiver.url]
+    log = open(home.parent / f"{home.name}.log", "w")  # noqa: SIM115
+    print(f"home {home}; receiver {receiver.url}; log {log.name}", flush=True)
+    up = subprocess.Popen(up_cmd, env=env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
+    notifier = None
+    try:
+        waited = wait_for_episodes(paths, args.startup_timeout)
+        print(f"gold_fault_episodes published after {waited:.0f} s", flush=True)
+        if not args.notify_in_up:
+            notifier = subprocess.Popen(
+                [sys.executable, "-m", "workloads.cli", "notify", "--sla-every", "0"],
+                env={**env, "WINDMILL_NOTIFY": receiver.url},
+                cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
+            )  # fmt: skip
+            time.sleep(10)  # its first round notifies what is open already (not measured)
+        landed: dict[str, float] = {}
+        for i in range(args.trials):
+            number = FIRST_TRIAL_TURBINE + i
+            landed[turbine_id(number)] = land(paths, number)
+            time.sleep(args.spacing)
+        deadline = time.time() + 120
+        received: dict[str, float] = {}
+        while time.time() < deadline and len(received) < len(landed):
+            for alert in receiver.alerts():
+                who = alert["labels"].get("turbine_id")
+                if who in landed and alert["status"] == "firing" and who not in received:
+                    received[who] = alert["received_at"]
+            time.sleep(0.5)
+    finally:
+        if notifier is not None:
+            stop(notifier, 20)
+        stop(up)
+        receiver.stop()
+        log.close()
+    latencies = [received[t] - landed[t] for t in received]
+    missed = len(landed) - len(received)
+    print(
+        f"alert latency (CRITICAL reading landed -> webhook received), {len(latencies)} of "
+        f"{len(landed)} trials, {missed} missed; group_wait 5 s, continuous pipeline, "
+        f"{args.turbines} turbines, {os.cpu_count()} cores"
+    )
+    if latencies:
+        p95 = percentile(latencies, 0.95)
+        print(
+            f"p50 {percentile(latencies, 0.5):.1f} s  p95 {p95:.1f} s  max {max(latencies):.1f} s"
+            f"  (goal p95 <= 15 s: {'met' if p95 <= 15 and not missed else 'NOT met'})"
+        )
+    return 0 if latencies and not missed else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
