@@ -149,7 +149,8 @@ def test_a_receiver_that_fails_hangs_and_recovers_gets_everything(tmp_path):
     episodes = tmp_path / "episodes.json"
     write_phase(episodes, PHASES[0])
     store = AlertStore(tmp_path / "alerting.sqlite")
-    channel = Channel(receiver.url, timeout_s=0.5)
+    # Userinfo in the URL goes as Basic auth, as Alertmanager's HTTP client sends it.
+    channel = Channel(receiver.url.replace("http://", "http://ops:pw@"), timeout_s=0.5)
     notifier = Notifier(
         store,
         [channel],
@@ -171,6 +172,7 @@ def test_a_receiver_that_fails_hangs_and_recovers_gets_everything(tmp_path):
     keys = [a["annotations"]["idempotency_key"] for a in receiver.alerts()]
     assert set(keys) == set(store.decided())  # all six, the hung try possibly twice
     assert all(item["content_type"] == "application/json" for item in receiver.received)
+    assert {item["authorization"] for item in receiver.received} == {"Basic b3BzOnB3"}
 
 
 @pytest.mark.parametrize("url", ["json://127.0.0.1:{port}/hook"])
@@ -216,3 +218,48 @@ def test_gold_sla_daily_is_written_like_every_outside_table(spark, tmp_path):
     assert back["episodes_opened"].tolist() == [2] and back["episodes_closed"].tolist() == [1]
     assert pd.isna(back["ack_p50_minutes"][0]) and back["close_p50_minutes"][0] == 90.0
     assert spark.table(f"windmill.{names.GOLD_SLA}").count() == 1
+
+
+def test_a_secret_in_a_channel_url_is_never_in_the_notifiers_log_or_state(tmp_path):
+    receiver = Receiver(free_port(), lambda _n: (500, 0.0)).start()  # always fails
+    secret_url = (
+        f"http://alice:s3cr3tpass@127.0.0.1:{receiver.port}/hook/AbCdEf0123456789?token=tok98765"
+    )
+    home, episodes = tmp_path / "home", tmp_path / "episodes.json"
+    write_phase(episodes, PHASES[0][:2])
+    proc = start_notifier(home, episodes, secret_url)
+    try:
+        deadline = time.monotonic() + 30
+        while receiver.requests < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        proc.terminate()
+        _, stderr = proc.communicate(timeout=20)
+        receiver.stop()
+    assert receiver.requests >= 2  # it did try (with the userinfo as Basic auth), and failed
+    text = stderr.decode()
+    assert "not delivered" in text and "127.0.0.1" in text
+    files = [p.read_bytes() for p in home.glob("alerting.sqlite*")]
+    for secret in ("s3cr3tpass", "tok98765", "AbCdEf0123456789", "alice"):
+        assert secret not in text
+        assert all(secret.encode() not in raw for raw in files)
+
+
+def test_the_alerts_cli_acks_silences_and_lists(tmp_path, windmill):
+    env = {"WINDMILL_HOME": str(tmp_path / "home")}
+    listing = windmill("alerts", "list", env=env)
+    assert "open alerts (0)" in listing.stdout
+    refused = windmill("alerts", "ack", "TURBINE_00001", "GEARBOX_OVERHEAT", env=env, check=False)
+    assert refused.returncode == 2 and "no open GEARBOX_OVERHEAT episode" in refused.stderr
+    done = windmill(
+        "alerts", "silence", "--turbine", "TURBINE_00001", "--for", "2h", "--by", "ana", env=env
+    )
+    assert "silenced TURBINE_00001 until" in done.stdout and "by ana" in done.stdout
+    body = json.loads(windmill("alerts", "list", "--json", env=env).stdout)
+    assert body["silences"][0]["actor"] == "ana"
+    bad = windmill(
+        "alerts", "silence", "--turbine", "TURBINE_00001", "--for", "soon", env=env, check=False
+    )
+    assert bad.returncode == 2 and "duration must look like" in bad.stderr
+    missing = windmill("notify", env={**env, "WINDMILL_NOTIFY": ""}, check=False)
+    assert missing.returncode == 2 and "no notification channel" in missing.stderr

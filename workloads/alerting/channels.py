@@ -56,14 +56,16 @@ class Channel:
             raise DeliveryError(redact(text, [self.url])) from None
 
     def _post(self, payload: dict[str, Any], idempotency_key: str) -> None:
+        url, headers = _without_userinfo(self.url)
         request = urllib.request.Request(
-            self.url,
+            url,
             data=json.dumps(payload).encode(),
             method="POST",
             headers={
                 "Content-Type": "application/json",
                 "User-Agent": "windmill-notifier",
                 "Idempotency-Key": idempotency_key,
+                **headers,
             },
         )
         try:
@@ -85,6 +87,24 @@ class Channel:
         title, body = text_message(payload)
         if not notifier.notify(title=title, body=body):
             raise DeliveryError("apprise could not deliver the message")
+
+
+def _without_userinfo(url: str) -> tuple[str, dict[str, str]]:
+    """`http://user:pass@host/…` → the URL without them plus a Basic Authorization header
+    (what Go's HTTP client, hence Alertmanager, does with a URL's userinfo)."""
+    import base64
+    from urllib.parse import unquote, urlunsplit
+
+    parts = urlsplit(url)
+    if parts.username is None:
+        return url, {}
+    host = parts.hostname or ""
+    netloc = f"[{host}]" if ":" in host else host
+    if parts.port:
+        netloc += f":{parts.port}"
+    credentials = f"{unquote(parts.username)}:{unquote(parts.password or '')}"
+    header = "Basic " + base64.b64encode(credentials.encode()).decode()
+    return urlunsplit(parts._replace(netloc=netloc)), {"Authorization": header}
 
 
 def parse_channels(urls: list[str], timeout_s: float = TIMEOUT_S) -> list[Channel]:

@@ -63,6 +63,7 @@ class Receiver:
                             "body": json.loads(raw),
                             "key": self.headers.get("Idempotency-Key"),
                             "content_type": self.headers.get("Content-Type"),
+                            "authorization": self.headers.get("Authorization"),
                         }
                     )
                 self.send_response(200)
