@@ -17,7 +17,7 @@ import pytest
 from tests.helpers import FIXED_START, REPO, run_windmill
 from workloads import contract, names
 from workloads.config import Paths
-from workloads.generator import fleet, physics, spec
+from workloads.generator import fleet, jsonlines, physics
 from workloads.ledger import Ledger
 
 pytestmark = pytest.mark.integration
@@ -80,6 +80,13 @@ def test_backfill_writes_one_complete_file_per_batch(backfill_home, backfill_row
     assert min(r["timestamp"] for r in backfill_rows) == "2026-01-05T00:00:00.000Z"
     assert max(r["timestamp"] for r in backfill_rows) == "2026-01-05T02:59:00.000Z"
     assert len({r["batch_id"] for r in backfill_rows}) == 4
+    # Several batches share a Spark job: each file still holds exactly its own batch.
+    for path in sorted(backfill_home.landing.glob("batch-*.jsonl")):
+        rows = [json.loads(line) for line in path.read_text().splitlines()]
+        assert {r["batch_id"] for r in rows} == {path.stem.split("-", 2)[2]}
+        first = datetime.fromisoformat(rows[0]["timestamp"].replace("Z", "+00:00"))
+        assert path.name.startswith(f"batch-{first:%Y%m%dT%H%M%S}Z-")
+        assert len(rows) == (1000 if path.name < entries[-1] else READINGS % 1000)
 
 
 def test_lines_have_exactly_the_contract_columns_and_types(backfill_rows):
@@ -207,7 +214,7 @@ def test_streaming_with_bad_records_stops_cleanly_on_sigterm(tmp_path):
 
     lines = _lines(home.landing)
     readings = 500 * len(files)
-    kinds = {kind: 0 for kind in spec.BAD_RECORD_KINDS}
+    kinds = {kind: 0 for kind in jsonlines.BAD_RECORD_KINDS}
     seen: set[str] = set()
     good = []
     for line in lines:
@@ -222,7 +229,7 @@ def test_streaming_with_bad_records_stops_cleanly_on_sigterm(tmp_path):
         seen.add(line)
         if row["turbine_id"] is None or row["timestamp"] is None:
             kinds["null_key"] += 1
-        elif any(isinstance(row[name], str) for name in spec.WRONG_TYPE_COLUMNS):
+        elif any(isinstance(row[name], str) for name in jsonlines.WRONG_TYPE_COLUMNS):
             kinds["wrong_type"] += 1
         elif any(
             not low <= row[name] <= high for name, (low, high) in contract.PHYSICAL_RANGES.items()
@@ -236,8 +243,8 @@ def test_streaming_with_bad_records_stops_cleanly_on_sigterm(tmp_path):
     index = np.arange(readings)
     number = index % 30 + 1
     ts = _ms(FIXED_START) + (index // 500) * 1000 + (index % 500) // 30
-    expected, _ = spec.bad_record_choice(int(SEED), number, ts, 0.2)
-    for index, kind in enumerate(spec.BAD_RECORD_KINDS):
+    expected, _ = jsonlines.bad_record_choice(int(SEED), number, ts, 0.2)
+    for index, kind in enumerate(jsonlines.BAD_RECORD_KINDS):
         assert kinds[kind] == int(np.count_nonzero(expected == index + 1)) > 0, kind
     assert len(lines) == readings + kinds["duplicate"]
     assert 0.15 < sum(kinds.values()) / len(lines) < 0.25

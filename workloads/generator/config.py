@@ -31,7 +31,7 @@ class GeneratorConfig:
     backfill_batch_size: int = 100_000  # readings per file (rounded to whole time steps)
     bad_record_rate: float = 0.0
     landing: Path | None = None
-    partitions: int | None = None  # Spark partitions per batch (default: by batch size)
+    batches_per_job: int | None = None  # backfill files per Spark job (default: its cores)
 
     def validate(self) -> None:
         if not 1 <= self.turbines <= MAX_TURBINES:

@@ -1,8 +1,9 @@
 """The generator's main loop: backfill (as fast as possible) or streaming (one batch per tick).
 
-One Spark session per invocation (classic local, or the active Databricks session);
-every batch is one Spark job writing one atomic file (`writer.write_batch`). Each
-invocation is a run of the generator job in the run ledger.
+One Spark session per invocation (classic local, or the active Databricks session).
+A backfill writes several batch files per Spark job (one partition each, as many as
+the session has cores: `writer.write_batches`); a streaming batch is one job writing
+one atomic file. Each invocation is a run of the generator job in the run ledger.
 """
 
 from __future__ import annotations
@@ -86,22 +87,40 @@ def spark_session():
     return classic_session("windmill-generator", conf=conf), True
 
 
-def batch_partitions(config: GeneratorConfig, rows: int) -> int:
-    """Spark partitions of a batch job: one for small batches, both cores for big ones."""
-    if config.partitions:
-        return config.partitions
-    return 1 if rows < 20_000 else 2
+def cores(spark) -> int:
+    """Tasks the session runs at once (local: its cores)."""
+    return max(1, int(spark.sparkContext.defaultParallelism))
 
 
-def _builder(spark, config: GeneratorConfig, rows: int) -> spec.BatchBuilder:
+def batches_per_job(spark, config: GeneratorConfig) -> int:
+    """Backfill batches written by one Spark job: one per core keeps every core busy."""
+    return config.batches_per_job or cores(spark)
+
+
+def stream_partitions(spark, rows: int) -> int:
+    """Spark partitions of a streaming batch: one for small batches, every core for big ones."""
+    return 1 if rows < 20_000 else cores(spark)
+
+
+def _builder(spark, config: GeneratorConfig) -> spec.BatchBuilder:
     return spec.BatchBuilder(
-        spark,
-        seed=config.seed,
-        turbines=config.turbines,
-        rows=rows,
-        partitions=batch_partitions(config, rows),
-        bad_record_rate=config.bad_record_rate,
+        spark, seed=config.seed, turbines=config.turbines, bad_record_rate=config.bad_record_rate
     )
+
+
+def backfill_jobs(steps: int, steps_per_batch: int, per_job: int) -> list[tuple[int, int, int]]:
+    """(first batch index, batches, steps per batch) of each job of a backfill of `steps`.
+
+    Full batches go `per_job` to a job; a last, shorter batch is a job of its own (the
+    batches of one job are equal slices of it).
+    """
+    full, rest = divmod(steps, steps_per_batch)
+    jobs = [
+        (first, min(per_job, full - first), steps_per_batch) for first in range(0, full, per_job)
+    ]
+    if rest:
+        jobs.append((full, 1, rest))
+    return jobs
 
 
 def backfill(
@@ -111,7 +130,10 @@ def backfill(
     stop: StopOnSignal,
     on_batch: Callable[[Summary], None],
 ) -> Summary:
-    """H hours of history for every turbine, as fast as possible, one file per batch."""
+    """H hours of history for every turbine, as fast as possible, one file per batch.
+
+    Progress (`on_batch`, the stop signal) is checked between jobs of several batches.
+    """
     from tqdm import tqdm
 
     steps = config.backfill_steps()
@@ -123,7 +145,8 @@ def backfill(
         start_ms = (now_ms // config.interval_ms) * config.interval_ms - steps * config.interval_ms
     tag = run_tag(config, "backfill", start_ms)
     steps_per_batch = min(steps, max(1, config.backfill_batch_size // n))
-    builder = _builder(spark, config, steps_per_batch * n)
+    builder = _builder(spark, config)
+    jobs = backfill_jobs(steps, steps_per_batch, batches_per_job(spark, config))
     summary = Summary(mode="backfill")
     log.info(
         "backfill: %d turbines x %d readings (every %g s from %s) into %s",
@@ -141,26 +164,31 @@ def backfill(
         mininterval=1.0,
         desc="backfill",
     ) as bar:
-        for index, first_step in enumerate(range(0, steps, steps_per_batch)):
+        for first_index, count, batch_steps in jobs:
             if stop.stopped:
                 summary.stopped = True
                 break
-            batch_steps = min(steps_per_batch, steps - first_step)
-            batch_id = f"{tag}-{index:05d}"
-            batch_start_ms = start_ms + first_step * config.interval_ms
-            lines = builder.backfill_batch(
-                start_ms=batch_start_ms,
+            indexes = range(first_index, first_index + count)
+            batch_ids = [f"{tag}-{index:05d}" for index in indexes]
+            first_ms = start_ms + first_index * steps_per_batch * config.interval_ms
+            lines = builder.backfill_batches(
+                start_ms=first_ms,
                 interval_ms=config.interval_ms,
                 steps=batch_steps,
-                batch_id=batch_id,
+                batch_ids=batch_ids,
                 ingestion_timestamp=datetime.now(UTC),
             )
-            name = writer.batch_file_name(_from_ms(batch_start_ms), batch_id)
-            path = writer.write_batch(lines, landing, name)
-            rows = batch_steps * n
-            summary.batches += 1
+            file_names = [
+                writer.batch_file_name(
+                    _from_ms(first_ms + slot * batch_steps * config.interval_ms), batch_id
+                )
+                for slot, batch_id in enumerate(batch_ids)
+            ]
+            paths = writer.write_batches(lines, landing, file_names)
+            rows = count * batch_steps * n
+            summary.batches += count
             summary.readings += rows
-            summary.last_file = path
+            summary.last_file = paths[-1]
             bar.update(rows)
             on_batch(summary)
     return summary
@@ -179,7 +207,8 @@ def stream(
     start_ms = _to_ms(config.start) if config.start is not None else _to_ms(datetime.now(UTC))
     tag = run_tag(config, "stream", start_ms)
     summary = Summary(mode="stream")
-    builder = _builder(spark, config, per_batch)
+    builder = _builder(spark, config)
+    partitions = stream_partitions(spark, per_batch)
     log.info(
         "streaming %d readings every %g s (%d turbines, up to %d batches) into %s",
         per_batch,
@@ -202,6 +231,8 @@ def stream(
             batch_ms=batch_ms,
             batch_id=batch_id,
             ingestion_timestamp=datetime.now(UTC),
+            rows=per_batch,
+            partitions=partitions,
         )
         path = writer.write_batch(
             lines, landing, writer.batch_file_name(_from_ms(batch_ms), batch_id)

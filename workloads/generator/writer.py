@@ -1,9 +1,9 @@
 """Atomic batch files in the landing folder.
 
-A batch is written by Spark under a hidden temporary name in the landing folder
-itself (Spark's file sources skip names starting with "." or "_"), its part files
-are joined into one hidden file, flushed to disk, and renamed to the final name in
-one `os.replace`. A reader sees either the whole batch or nothing, and a killed
+A job's batches are written by Spark under a hidden temporary name in the landing
+folder itself (Spark's file sources skip names starting with "." or "_"): each part
+file is one batch (or, for a job of one batch, the parts are joined into one hidden
+file), flushed to disk, and renamed to its final name in one `os.replace`. A reader sees either the whole batch or nothing, and a killed
 generator leaves only hidden temporary files, which the next start removes.
 """
 
@@ -106,25 +106,37 @@ def write_batch(lines, landing: Path, final_name: str) -> Path:
 
     Returns the final path. Raises WindmillError if the folder is unwritable or full.
     """
-    stem = final_name.removesuffix(BATCH_SUFFIX)
+    return write_batches(lines, landing, [final_name])[0]
+
+
+def write_batches(lines, landing: Path, final_names: list[str]) -> list[Path]:
+    """Write the text DataFrame `lines` as len(final_names) files, each atomically.
+
+    One Spark job: with one name, every part file joins into that file; with several,
+    the DataFrame has one partition per name, in order, and part file i becomes file i.
+    Files are published in order once the job has written all of them. Returns the
+    final paths. Raises WindmillError if the folder is unwritable or full.
+    """
+    stem = final_names[0].removesuffix(BATCH_SUFFIX)
     temp_dir = landing / f"{TEMP_PREFIX}{os.getpid()}-{stem}.d"
     temp_file = landing / f"{TEMP_PREFIX}{os.getpid()}-{stem}{BATCH_SUFFIX}"
-    final = landing / final_name
+    finals = [landing / name for name in final_names]
     try:
         lines.write.mode("overwrite").text(str(temp_dir))
         parts = sorted(temp_dir.glob("part-*"))
-        if len(parts) == 1:
-            os.replace(parts[0], temp_file)  # same folder tree: a rename, no copy
-            with open(temp_file, "rb+") as out:
-                os.fsync(out.fileno())
-        else:
+        if len(finals) == 1 and len(parts) != 1:
             with open(temp_file, "wb") as out:
                 for part in parts:
                     with open(part, "rb") as source:
                         shutil.copyfileobj(source, out, 4 * 1024 * 1024)
-                out.flush()
+            parts = [temp_file]
+        if len(parts) != len(finals):
+            raise RuntimeError(f"expected {len(finals)} part files, Spark wrote {len(parts)}")
+        for part in parts:
+            with open(part, "rb+") as out:
                 os.fsync(out.fileno())
-        os.replace(temp_file, final)
+        for part, final in zip(parts, finals, strict=True):
+            os.replace(part, final)  # same folder tree: a rename, no copy
         _fsync_dir(landing)
     except Exception as exc:
         temp_file.unlink(missing_ok=True)
@@ -137,4 +149,4 @@ def write_batch(lines, landing: Path, final_name: str) -> Path:
         raise
     finally:
         shutil.rmtree(temp_dir, ignore_errors=True)
-    return final
+    return finals

@@ -13,7 +13,7 @@ import pytest
 
 from workloads import cli
 from workloads.errors import WindmillError
-from workloads.generator import spec, writer
+from workloads.generator import jsonlines, writer
 from workloads.generator.generate import GeneratorConfig
 
 pytestmark = pytest.mark.unit
@@ -61,15 +61,15 @@ def test_landing_errors_are_one_clear_sentence(tmp_path):
 def test_bad_record_mix_is_deterministic_and_has_every_kind():
     number = np.tile(np.arange(1, 101), 200)
     ts = 1_767_571_200_000 + np.repeat(np.arange(200), 100) * 60_000
-    kind, detail = spec.bad_record_choice(3, number, ts, 0.1)
-    again, _ = spec.bad_record_choice(3, number, ts, 0.1)
+    kind, detail = jsonlines.bad_record_choice(3, number, ts, 0.1)
+    again, _ = jsonlines.bad_record_choice(3, number, ts, 0.1)
     assert np.array_equal(kind, again)
     assert abs(np.mean(kind > 0) - 0.1) < 0.01
-    counts = np.bincount(kind, minlength=len(spec.BAD_RECORD_KINDS) + 1)[1:]
+    counts = np.bincount(kind, minlength=len(jsonlines.BAD_RECORD_KINDS) + 1)[1:]
     assert np.all(counts > 0.15 * 0.1 * len(kind))  # each kind about a fifth of the bad ones
-    none, _ = spec.bad_record_choice(3, number, ts, 0.0)
+    none, _ = jsonlines.bad_record_choice(3, number, ts, 0.0)
     assert not none.any()
-    assert set(spec.OUT_OF_RANGE_COLUMNS) <= set(spec.contract.PHYSICAL_RANGES)
+    assert set(jsonlines.OUT_OF_RANGE_COLUMNS) <= set(jsonlines.contract.PHYSICAL_RANGES)
 
 
 @pytest.mark.parametrize(
