@@ -33,3 +33,15 @@ def notifier_component(
         after=after,
         env={"WINDMILL_HOME": str(paths.home), NOTIFY_ENV: ",".join(urls)},
     )
+
+
+def notifier(ctx) -> Component | None:
+    """The stack's builder (`supervisor.stack.BUILDERS`): the notifier when `windmill up`
+    got channels (`--notify URL`, repeatable, or $WINDMILL_NOTIFY), else None."""
+    import os
+
+    urls = list(getattr(ctx.options, "notify", ()) or ())
+    if not urls:
+        urls = [u for u in os.environ.get(NOTIFY_ENV, "").split(",") if u.strip()]
+    level = getattr(ctx.options, "notify_level", "CRITICAL")
+    return notifier_component(ctx.paths, urls, level, after=ctx.after)
