@@ -44,8 +44,9 @@ from workloads.schedule.model import (
 log = logging.getLogger(__name__)
 
 SCALE = 100  # cents
-SOLUTION_LIMIT = 300
+SOLUTION_LIMIT = 100
 EXACT_JOBS = 6
+SMALL_JOBS = 12  # up to this many jobs: every operator, from OR-Tools' own first solution
 DEFAULT_TIME_LIMIT_S = 20.0
 
 
@@ -243,12 +244,14 @@ def _routing(
 
     from workloads.dispatch.solver import SLOW_OPERATORS
 
-    for name in SLOW_OPERATORS:  # the dispatcher's finding holds here: they scan everything
-        setattr(params.local_search_operators, name, optional_boolean_pb2.BOOL_FALSE)
+    small = n <= SMALL_JOBS
+    if not small:  # the dispatcher's finding holds here: on big parts they scan everything
+        for name in SLOW_OPERATORS:
+            setattr(params.local_search_operators, name, optional_boolean_pb2.BOOL_FALSE)
     params.time_limit.FromMilliseconds(int(max(0.05, time_limit_s) * 1000))
     began = time.perf_counter()
     solution = None
-    if start_from:
+    if start_from and not small:
         # Descend from the greedy plan: a first solution at once, whatever the weather holes.
         node_of = {job.task_id: m + j for j, job in enumerate(jobs)}
         initial_routes = [
