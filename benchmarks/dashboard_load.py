@@ -2,11 +2,12 @@
 
     .venv/bin/python benchmarks/dashboard_load.py [--home H] [--api-seconds 30]
 
-- page: time from navigation until the page is fully rendered in headless Chromium
-  (KPIs filled; the five chart figures - fleet power, faults, map, and the trend's
-  temperatures and vibration - drawn; alerts table filled; the page's Bokeh document
-  idle), local source with a day of
-  data (by default a generated day for 100 turbines in the contract schemas; pass
+- page: time from navigation until the page is fully rendered in headless Chromium, 1400 px
+  wide (KPIs filled; every chart figure - fleet power, faults, the trend's temperatures
+  and vibration, and one map per site - drawn; alerts table filled; the page's Bokeh
+  document idle), local source with a day of
+  data (by default a generated day for 100 turbines on the four sites in the contract
+  schemas; pass
   `--home` to use real pipeline output, e.g. after `windmill generate --backfill-hours 24`
   and `windmill pipeline run`);
 - api: /api/status p50/p99 with 50 concurrent keep-alive clients for 30 s, and errors;
@@ -192,6 +193,7 @@ def main() -> int:
         write_fleet_day(Paths(home), turbines=100)
     with served_dashboard("--home", str(home), "--refresh-seconds", "60") as base:
         if "page" in parts:
+            # At least the fleet power, faults, the trend's two and one site's map.
             loads = page_load(base, args.loads, figures=5, omnibox_popup=args.with_omnibox_popup)
             results["page_render_s"] = {
                 "median": statistics.median(loads),

@@ -87,7 +87,8 @@ def optional_panels(slot: str, store: DataStore) -> list:
         return []
     if view is None:
         return []
-    return [pn.Column(view, sizing_mode="stretch_width", styles=CARD)]
+    # A panel wider than a phone scrolls inside its card instead of widening the page.
+    return [pn.Column(view, sizing_mode="stretch_width", styles={**CARD, "overflow-x": "auto"})]
 
 
 class Page(pn.Template):

@@ -167,6 +167,9 @@ def _svg(element: Any, width_px: int = CARD_WIDTH_PX) -> str:
         for axes in figure.axes:
             locator = axes.xaxis.get_major_locator()
             if isinstance(locator, mdates.DateLocator):  # "Jan 05 06:00", not full stamps
+                # As many time ticks as fit the picture's width without touching.
+                locator = mdates.AutoDateLocator(minticks=3, maxticks=max(4, width_px // 70))
+                axes.xaxis.set_major_locator(locator)
                 axes.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
         out = io.StringIO()
         figure.savefig(out, format="svg", bbox_inches="tight", metadata={"Date": None})

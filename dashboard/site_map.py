@@ -219,13 +219,15 @@ def _site_overlay(site: str, turbines: pd.DataFrame, routes: pd.DataFrame, thres
             .opts(size=10, color=LEVEL_COLORS[level], tools=["hover"], backend="bokeh")
             .opts(s=60, color=LEVEL_COLORS[level], backend="matplotlib")
         )
+    # For both backends by name: importing hvplot may switch the current one.
+    frame = {"show_legend": False, "xaxis": None, "yaxis": None, "padding": 0.2}
     alerts = int(turbines["alert_level"].isin(["WARNING", "CRITICAL"]).sum())
     title = f"{site}: {len(turbines)} turbines, {alerts} in alert"
     if turbines["at_risk"].any():
         title += f", {int(turbines['at_risk'].sum())} at risk"
+    frame["title"] = title
     return (
         hv.Overlay(layers)
-        .opts(title=title, show_legend=False, xaxis=None, yaxis=None, padding=0.2)
-        .opts(responsive=True, height=MAP_HEIGHT, backend="bokeh")
-        .opts(fig_size=MAP_HEIGHT / 3, backend="matplotlib")
+        .opts(responsive=True, height=MAP_HEIGHT, backend="bokeh", **frame)
+        .opts(fig_size=MAP_HEIGHT / 3, backend="matplotlib", **frame)
     )

@@ -26,27 +26,30 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 
-# Fully rendered: the KPIs filled, the five chart figures (fleet power, faults, map, and the
-# trend's temperatures and vibration) drawn as pictures, the alerts table's rows in place,
-# and the page's Bokeh document done drawing. One check in the page: Playwright's own
-# locators, walking every shadow root on each poll, would slow the load they measure.
+# Fully rendered: the KPIs filled, at least %d chart figures (fleet power, faults, the
+# trend's temperatures and vibration, one map per site) drawn as pictures and none still
+# loading, the alerts table's rows in place, and the page's Bokeh document done drawing.
+# One check in the page: Playwright's own locators, walking every shadow root on each poll,
+# would slow the load they measure.
 FULLY_RENDERED = """() => {
   const roots = [document];
-  let figures = 0, rows = 0, kpis = false;
+  let figures = 0, pictures = 0, rows = 0, kpis = false;
   while (roots.length) {
     const root = roots.pop();
     for (const el of root.querySelectorAll('*')) {
       if (el.shadowRoot) roots.push(el.shadowRoot);
+      if (el.classList.contains('wm-chart')) pictures++;
       if (el.classList.contains('wm-chart') && el.complete && el.naturalWidth > 0) figures++;
       if (el.classList.contains('wm-row')) rows++;
       if (el.id === 'kpi-turbines' && el.textContent.trim()) kpis = true;
     }
   }
   const docs = window.Bokeh ? window.Bokeh.documents : [];
-  return kpis && figures >= %d && rows > 0 && docs.length > 0 && docs.every((d) => d.is_idle);
+  return kpis && figures >= %d && figures === pictures && rows > 0 && docs.length > 0 &&
+    docs.every((d) => d.is_idle);
 }"""
 
-LAPTOP = {"width": 1366, "height": 900}
+LAPTOP = {"width": 1400, "height": 900}
 PHONE = {"width": 390, "height": 844}
 
 

@@ -20,6 +20,7 @@ from tests.e2e.browser import (
     get_json,
     served_dashboard,
 )
+from tests.e2e.pictures import map_marks
 from tests.fakes.gold_tables import write_all, write_gold
 from workloads.config import Paths
 from workloads.ledger import Ledger
@@ -64,11 +65,15 @@ def kpi(page, key: str) -> str:
     return page.locator(f"#kpi-{key}").inner_text().strip()
 
 
+# Fleet power, faults, the trend's temperatures and vibration, and one map for each of the
+# fixture's two sites (Whitelee, Jutland), as pictures.
+FIGURES = 6
+
+
 def test_page_renders_and_kpis_match_api_status(server, browser):
     page = open_page(browser, server)
-    # Fleet power, faults, map, and the trend's temperatures and vibration, as pictures.
-    page.wait_for_function(FULLY_RENDERED % 5, timeout=60_000)
-    expect(page.locator("img.wm-chart")).to_have_count(5)
+    page.wait_for_function(FULLY_RENDERED % FIGURES, timeout=60_000)
+    expect(page.locator("img.wm-chart")).to_have_count(FIGURES)
     status = get_json(f"{server}/api/status")
     fleet = status["fleet"]
     assert kpi(page, "turbines") == str(fleet["turbines_reporting"]) == "5"
@@ -83,23 +88,92 @@ def test_page_renders_and_kpis_match_api_status(server, browser):
     page.get_by_text("GEARBOX_OVERHEAT").first.wait_for()  # alerts table / fault chart
     page.get_by_text("CREW_01").first.wait_for()  # crew plan
     page.get_by_text("disk full while writing batch 7").wait_for()  # ledger event
-    page.wait_for_timeout(500)
-    page.screenshot(path=str(ARTIFACTS / "dashboard-laptop.png"))
     page.close()
+
+
+PICTURE = (
+    "async (img) => { try { return await (await fetch(img.src)).text() } catch { return null } }"
+)
+# Every table against the box it lives in (its scroller, inside the card) and the viewport.
+TABLE_FITS = """() => {
+  const out = [], roots = [document];
+  while (roots.length) {
+    const root = roots.pop();
+    for (const el of root.querySelectorAll('*')) {
+      if (el.shadowRoot) roots.push(el.shadowRoot);
+      if (el.tagName !== 'TABLE') continue;
+      const box = el.parentElement, card = el.getRootNode().host || box;
+      out.push({table: el.scrollWidth, box: box.clientWidth,
+                right: Math.round(card.getBoundingClientRect().right),
+                first_header: (el.querySelector('th') || {}).textContent || ''});
+    }
+  }
+  return {tables: out, page: document.scrollingElement.scrollWidth, viewport: innerWidth};
+}"""
+
+
+def test_each_site_is_drawn_with_its_turbines_and_crew_routes(server, browser):
+    page = open_page(browser, server)
+    card = page.locator(".wm-head", has_text="Turbine map").locator("xpath=..")
+    pictures = card.locator("img.wm-chart")
+    expect(pictures).to_have_count(2, timeout=60_000)  # the fixture's two sites
+    whitelee, jutland = (map_marks(img.evaluate(PICTURE)) for img in pictures.all())
+    assert whitelee["title"] == "Whitelee: 3 turbines, 2 in alert"
+    assert sum(whitelee["turbines"].values()) == 3 and whitelee["turbines"]["CRITICAL"] == 1
+    assert whitelee["bases"] == 1 and whitelee["routes"] == 1  # CREW_01 from its base
+    assert whitelee["labels"] == ["CREW_01", "1", "2"]  # its stops in visiting order
+    assert jutland["title"].startswith("Jutland: 2 turbines")
+    assert sum(jutland["turbines"].values()) == 2 and jutland["routes"] == 0
+    legend = card.locator(".wm-legend")
+    for label in ("NORMAL", "INFO", "WARNING", "CRITICAL", "crew base, route, stop order"):
+        expect(legend).to_contain_text(label)
+    page.close()
+
+
+def test_every_table_fits_its_card_at_1400_px_and_the_page_fits_a_phone(server, browser):
+    for viewport, name in ((LAPTOP, "1400"), (PHONE, "390")):
+        page = open_page(browser, server, viewport)
+        page.wait_for_function(FULLY_RENDERED % FIGURES, timeout=60_000)
+        page.get_by_text("disk full while writing batch 7").wait_for()
+        fits = page.evaluate(TABLE_FITS)
+        assert len(fits["tables"]) >= 5  # alerts, crew plan, pipelines, jobs, events
+        for table in fits["tables"]:
+            assert table["table"] <= table["box"] + 1, (name, table)  # no sideways scrolling
+            assert table["right"] <= fits["viewport"], (name, table)
+        assert fits["page"] <= fits["viewport"], name  # the page never scrolls sideways
+        if viewport is PHONE:
+            # The charts asked for pictures drawn at a phone's width: text at its size.
+            first = page.locator("img.wm-chart").first
+            deadline = time.monotonic() + 30
+            while svg_width(first.evaluate(PICTURE)) > 400 and time.monotonic() < deadline:
+                page.wait_for_timeout(200)
+            assert svg_width(first.evaluate(PICTURE)) <= 400
+            page.wait_for_timeout(500)
+        page.screenshot(path=str(ARTIFACTS / f"dashboard-{name}.png"), full_page=True)
+        page.close()
+
+
+def svg_width(svg: str | None) -> float:
+    """A picture's width in pt (a large number while the picture is being swapped)."""
+    import re
+
+    found = re.search(r'<svg[^>]*width="([\d.]+)pt"', svg or "")
+    return float(found.group(1)) if found else 1e9
 
 
 def test_a_chart_turns_interactive_on_request(server, browser):
     page = open_page(browser, server)
     head = page.locator(".wm-head", has_text="Turbine map")
     card = head.locator("xpath=..")
-    expect(card.locator("img.wm-chart")).to_have_count(1, timeout=60_000)
+    expect(card.locator("img.wm-chart")).to_have_count(2, timeout=60_000)  # two sites
     head.get_by_role("button", name="Interactive").click()
     # The server sends the map as a Bokeh figure; BokehJS draws it in place of the picture.
-    card.locator(".bk-Figure").wait_for(timeout=30_000)
+    card.locator(".bk-Figure").first.wait_for(timeout=30_000)
     expect(card.locator("img.wm-chart")).to_have_count(0)
     expect(head.get_by_role("button")).to_be_hidden()
-    assert page.locator(".bk-Figure").count() == 1  # the other charts stay pictures
-    expect(page.locator("img.wm-chart")).to_have_count(4)
+    expect(page.locator(".bk-Figure")).to_have_count(2)  # the other charts stay pictures
+    expect(page.locator("img.wm-chart")).to_have_count(FIGURES - 2)  # the map's two are figures
+    assert card.locator(".bk-Figure").count() == 2  # one per site
     page.close()
 
 
@@ -107,8 +181,7 @@ def test_choosing_a_turbine_redraws_its_trend(server, browser):
     page = open_page(browser, server)
     trend = page.get_by_role("img", name="Turbine trend")
     expect(trend).to_have_count(2, timeout=60_000)  # temperatures and vibration
-    # The SVG behind the first picture (null while the card swaps its pictures).
-    picture = "async (img) => { try { return await (await fetch(img.src)).text() } catch { return null } }"
+    picture = PICTURE  # the SVG behind the first picture (null while the card swaps them)
     before = trend.first.evaluate(picture)
     assert "<svg" in before
     page.get_by_role("combobox", name="Turbine").select_option("TURBINE_00004")
@@ -198,16 +271,16 @@ def test_alerts_table_sorts_and_filters_in_the_browser(server, browser):
     assert turbines() == ["TURBINE_00003"]
     assert page.get_by_text("1 of 2 shown").count() == 1
     level.select_option("")
-    fault = alerts.locator("tr.wm-filters input[placeholder=fault_code]")
+    fault = alerts.locator("tr.wm-filters input[placeholder=fault]")
     fault.fill("gear")  # case-insensitive, part of the code
     assert turbines() == ["TURBINE_00002"]
     fault.fill("")
-    header = alerts.locator("th.wm-sort", has_text="turbine_id")
+    header = alerts.locator("th.wm-sort", has_text="turbine")
     header.click()
     assert turbines() == ["TURBINE_00002", "TURBINE_00003"]
     header.click()
     assert turbines() == ["TURBINE_00003", "TURBINE_00002"]
-    alerts.locator("th.wm-sort", has_text="alert_level").click()  # by severity, mildest first
+    alerts.locator("th.wm-sort", has_text="level").click()  # by severity, mildest first
     assert turbines() == ["TURBINE_00003", "TURBINE_00002"]
     page.close()
 

@@ -361,6 +361,8 @@ def write_fleet_day(
     """
     import numpy as np
 
+    from workloads.generator.physics import turbine_position
+
     rng = np.random.default_rng(seed)
     levels = np.array(["NORMAL", "INFO", "WARNING", "CRITICAL"])
     faults = {
@@ -369,8 +371,7 @@ def write_fleet_day(
         "CRITICAL": "GEARBOX_OVERHEAT",
     }
     ids = [f"TURBINE_{i:05d}" for i in range(1, turbines + 1)]
-    lat = 55.0 + rng.random(turbines) * 0.5
-    lon = 8.0 + rng.random(turbines) * 0.8
+    lat, lon = turbine_position(np.arange(1, turbines + 1))  # the generator's four sites
     level = rng.choice(levels, size=turbines, p=[0.8, 0.08, 0.08, 0.04])
     power = np.where(level == "CRITICAL", 0.0, rng.random(turbines) * 3000)
     status = pa.Table.from_pylist(

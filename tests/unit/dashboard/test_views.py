@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pandas as pd
 import pytest
@@ -214,3 +215,48 @@ def test_counts_never_read_show_a_dash_not_zero(tmp_path):
     kpis = FleetKpis(DataStore(poller)).view.object
     assert '<b id="pipelines-total">–</b>' in kpis and '<b id="jobs-idle">–</b>' in kpis
     assert "wm-card-stale" in kpis and "ledger unreadable" in kpis
+
+
+def test_tables_show_what_an_operator_reads_first(tmp_path):
+    from dashboard.tables import AlertsTable, CrewPlanTable, EventsTable, JobsTable
+
+    home = Paths(tmp_path / "home")
+    write_all(home)
+    poller = Poller(LocalStatusSource(home), LocalGoldSource(home))
+    poller.refresh()
+    store = DataStore(poller)
+    # The crew plan counts the task no crew could take apart from the stops.
+    plan = CrewPlanTable(store).view.object
+    assert "1 crew, 2 stops, 1 unassigned, cost 0.4" in plan
+    assert "Unassigned: no crew could take these" in plan
+    for header in ("start (UTC)", "finish (UTC)", "deadline (UTC)", "late (h)"):
+        assert f"<th>{header}</th>" in plan
+    # Pipelines: when the last update ran, how long, its result; never its UUID.
+    pipelines = PipelinesTable(store).view.object
+    update = poller.snapshot.status.pipelines[0]["latest_update"]
+    assert update["update_id"] not in pipelines
+    assert re.search(r"COMPLETED \w{3} \d\d \d\d:\d\d, took \d+\.\d s", pipelines)
+    # Alerts: the last reading, the readings and where the turbine is.
+    alerts = AlertsTable(store).frame(poller.snapshot)
+    assert list(alerts.columns) == [
+        "turbine",
+        "fault",
+        "level",
+        "opened (UTC)",
+        "last seen (UTC)",
+        "readings",
+        "location",
+    ]
+    assert alerts.iloc[0].to_dict() == {
+        "turbine": "TURBINE_00002",
+        "fault": "GEARBOX_OVERHEAT",
+        "level": "CRITICAL",
+        "opened (UTC)": "Jan 05 10:00",
+        "last seen (UTC)": "Jan 05 12:00",
+        "readings": 24,
+        "location": "Whitelee 55.680, -4.261",
+    }
+    # Event messages and job messages wrap; every cell names its column for a phone.
+    events = EventsTable(store).view.object
+    assert '<td class="long" data-label="message">disk full while writing batch 7</td>' in events
+    assert 'data-label="last run (UTC)"' in JobsTable(store).view.object

@@ -1,0 +1,96 @@
+"""The per-site map, the tables' columns and captions, and phone-sized pictures (no server)."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import pytest
+
+from dashboard import site_map
+from dashboard.rendering import NARROW, STATIC, ChartCache, render_chart
+from tests.e2e.pictures import map_marks
+from tests.fakes.gold_tables import RISK_THRESHOLD, UNASSIGNED_TURBINE, gold_arrow
+from workloads import names
+from workloads.dispatch.builder import load_roster
+
+pytestmark = pytest.mark.unit
+
+
+@pytest.fixture(scope="module")
+def gold() -> dict[str, pd.DataFrame]:
+    return {name: table.to_pandas() for name, table in gold_arrow(with_risk=True).items()}
+
+
+def test_each_turbine_belongs_to_its_nearest_site(gold):
+    turbines, _, _ = site_map.site_frames(gold[names.GOLD_STATUS])
+    assert turbines.set_index("turbine_id")["site"].to_dict() == {
+        "TURBINE_00001": "Whitelee",
+        "TURBINE_00002": "Whitelee",
+        "TURBINE_00003": "Whitelee",
+        "TURBINE_00004": "Jutland",
+        "TURBINE_00005": "Jutland",
+    }
+    # A registry's own site wins over the nearest one.
+    status = gold[names.GOLD_STATUS].assign(site=["Roscoe", None, None, None, None])
+    assert site_map.site_frames(status)[0]["site"].tolist()[:2] == ["Roscoe", "Whitelee"]
+
+
+def test_a_route_starts_at_the_crews_base_and_follows_the_stops_in_order(gold):
+    plan = gold[names.GOLD_DISPATCH].iloc[::-1]  # the order of rows does not matter
+    _, routes, _ = site_map.site_frames(gold[names.GOLD_STATUS], plan)
+    base = next(c for c in load_roster() if c.crew_id == "CREW_01")
+    assert routes["turbine_id"].tolist() == ["base", "TURBINE_00002", "TURBINE_00003"]
+    assert routes["stop"].tolist() == [0, 1, 2]
+    assert tuple(routes.iloc[0][["latitude", "longitude"]]) == (base.latitude, base.longitude)
+    assert set(routes["site"]) == {"Whitelee"}
+    assert UNASSIGNED_TURBINE not in routes["turbine_id"].tolist()  # no crew, no route
+    # A crew the roster does not know starts at its first stop.
+    _, routes, _ = site_map.site_frames(gold[names.GOLD_STATUS], plan, roster=())
+    assert routes["stop"].tolist() == [1, 2]
+
+
+def test_risk_comes_from_the_risk_table_with_its_threshold(gold):
+    status, risk = gold[names.GOLD_STATUS], gold[names.GOLD_RISK]
+    turbines, _, threshold = site_map.site_frames(status, risk=risk)
+    assert threshold == RISK_THRESHOLD
+    assert turbines.loc[turbines["at_risk"], "turbine_id"].tolist() == ["TURBINE_00005"]
+    assert site_map.has_risk(status, risk) and not site_map.has_risk(status, None)
+    assert ["risk ≥ threshold", site_map.RISK_COLOR, "ring"] in site_map.legend(with_risk=True)
+    assert not any(item[2] == "ring" for item in site_map.legend(with_risk=False))
+
+
+def test_each_site_is_drawn_zoomed_to_its_turbines_with_routes_and_stop_numbers(gold):
+    build = lambda: site_map.site_figures(  # noqa: E731
+        gold[names.GOLD_STATUS], gold[names.GOLD_DISPATCH], gold[names.GOLD_RISK]
+    )
+    whitelee, jutland = (map_marks(svg) for svg in render_chart(build, STATIC, 320))
+    assert whitelee["title"] == "Whitelee: 3 turbines, 2 in alert"
+    assert whitelee["turbines"] == {"NORMAL": 1, "INFO": 0, "WARNING": 1, "CRITICAL": 1}
+    assert whitelee["bases"] == 1 and whitelee["routes"] == 1
+    assert whitelee["labels"] == ["CREW_01", "1", "2"]  # no axes: only the crew and its stops
+    assert jutland["title"] == "Jutland: 2 turbines, 0 in alert, 1 at risk"
+    assert jutland["turbines"] == {"NORMAL": 1, "INFO": 1, "WARNING": 0, "CRITICAL": 0}
+    assert jutland["risk_rings"] == 1 and jutland["routes"] == 0
+    # The interactive figures hover over each turbine's details.
+    items = render_chart(build, "bokeh", 320)
+    assert len(items) == 2 and all("HoverTool" in item for item in items)
+    assert "TURBINE_00002" in items[0] and "GEARBOX_OVERHEAT" in items[0]
+
+
+def _width(svg: str) -> float:
+    return float(re.search(r'<svg[^>]*width="([\d.]+)pt"', svg).group(1))
+
+
+def test_a_phone_gets_narrow_pictures_once_asked_and_then_warmed():
+    import hvplot.pandas  # noqa: F401
+
+    line = lambda: pd.DataFrame({"x": [1, 2], "y": [3, 4]}).hvplot.line(x="x", y="y")  # noqa: E731
+    charts = ChartCache()
+    wide = charts.get(("line",), 1, line)["images"][0]
+    assert charts.picture_kinds == {STATIC}
+    narrow = charts.get(("line",), 1, line, NARROW)["images"][0]
+    assert _width(narrow) < 0.7 * _width(wide)  # drawn for the phone: its text is not shrunk
+    rendered = []
+    charts.warm(2, [lambda cache, kind: rendered.append(kind)])
+    assert rendered == sorted([STATIC, NARROW])
