@@ -50,6 +50,10 @@ BASE_CONF: dict[str, str] = {
     # by default; silver's deduplication keys (one day of readings) need a few MB.
     "spark.sql.streaming.stateStore.rocksdb.boundedMemoryUsage": "true",
     "spark.sql.streaming.stateStore.rocksdb.maxMemoryUsageMB": "128",
+    # Each batch commits a changelog of its own keys instead of flushing and copying RocksDB's
+    # files (snapshots are made in the background): silver's commit after a first update over
+    # a day of history writes what that batch added, not the whole store.
+    "spark.sql.streaming.stateStore.rocksdb.changelogCheckpointing.enabled": "true",
 }
 
 # JVM flags for every local driver. The serial collector: one small heap on two cores, where
