@@ -167,9 +167,12 @@ def with_file(
 
 
 def read_site_winds(paths, now: datetime, sites_by_turbine: Mapping[str, str]):
-    """Recent silver winds (site, timestamp, wind_speed) at or before `now` (pandas or None)."""
+    """Recent silver winds (site, timestamp, wind_speed) at or before `now` (pandas or None).
+
+    The filter goes to storage (only those rows are read); Spark writes silver's timestamps
+    as UTC without a zone, so the bounds are naive UTC first, zoned if the files carry one.
+    """
     import pyarrow as pa
-    import pyarrow.compute as pc
     import pyarrow.dataset as ds
 
     from workloads import storage
@@ -177,11 +180,23 @@ def read_site_winds(paths, now: datetime, sites_by_turbine: Mapping[str, str]):
 
     since = now - timedelta(hours=HISTORY_HOURS)
     stamp = ds.field("timestamp")
-    filter_ = (stamp <= pa.scalar(now, pa.timestamp("us", tz="UTC"))) & (
-        stamp > pa.scalar(since, pa.timestamp("us", tz="UTC"))
-    )
-    del pc
-    frame = storage.read_table(paths, SILVER, ["turbine_id", "timestamp", "wind_speed"], filter_)
+    columns = ["turbine_id", "timestamp", "wind_speed"]
+    frame = None
+    for zone in (None, "UTC"):
+        bounds = [
+            pa.scalar(
+                m.astimezone(UTC).replace(tzinfo=None) if zone is None else m,
+                pa.timestamp("us", tz=zone),
+            )
+            for m in (since, now)
+        ]
+        try:
+            frame = storage.read_table(
+                paths, SILVER, columns, (stamp > bounds[0]) & (stamp <= bounds[1])
+            )
+            break
+        except pa.ArrowNotImplementedError:
+            continue
     if frame is None or frame.empty:
         return None
     frame["site"] = frame["turbine_id"].map(sites_by_turbine)
