@@ -70,7 +70,9 @@ def secret_parts(url: str) -> list[str]:
 def redact(text: str, urls: Iterable[str]) -> str:
     """`text` with every channel URL (masked) and secret piece (***) removed."""
     for url in urls:
-        text = text.replace(url, mask_url(url))
+        # (a masked name of a URL without secrets holds the URL itself: leave those alone)
+        masked = mask_url(url).replace("\\", "\\\\")
+        text = re.sub(re.escape(url) + r"(?! \[[0-9a-f]{8}\])", masked, text)
         for piece in secret_parts(url):
             if piece != url:
                 text = text.replace(piece, MASK)

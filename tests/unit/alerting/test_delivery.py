@@ -154,3 +154,9 @@ def test_the_outbox_and_the_dashboard_rows_never_hold_the_url(tmp_path):
     assert row["channel_name"] == mask_url(SECRET)
     raw = (tmp_path / "alerting.sqlite").read_bytes()
     assert b"s3cr3t" not in raw and b"secrettoken" not in raw
+
+
+def test_a_masked_name_is_not_masked_twice():
+    plain = "http://127.0.0.1:7200/hook"
+    assert redact(f"notify {mask_url(plain)}: sent", [plain]) == f"notify {mask_url(plain)}: sent"
+    assert redact(f"post to {plain} failed", [plain]) == f"post to {mask_url(plain)} failed"
