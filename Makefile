@@ -4,7 +4,7 @@
 SHELL := /bin/bash
 VENV ?= .venv
 PY := $(VENV)/bin/python
-# Wheels only where one exists, and no bytecode compiled at install time (Python compiles
+# Wheels preferred over sources, and no bytecode compiled at install time (Python compiles
 # what it imports on first use): a fresh `make setup` spends its time on the network and
 # unpacking, not compiling thousands of modules the local system never imports.
 PIP := $(PY) -m pip install --quiet --disable-pip-version-check --prefer-binary --no-compile \
@@ -21,21 +21,24 @@ PYTEST_ARGS ?=
 
 # pip and npm have nothing in common: they run side by side (about the npm install's time).
 setup:
-	@$(MAKE) --no-print-directory -j2 $(PY_STAMP) $(NODE_STAMP)
+	@$(MAKE) -s --no-print-directory -j2 $(PY_STAMP) $(NODE_STAMP)
 
 setup-dev:
-	@$(MAKE) --no-print-directory -j2 $(DEV_STAMP) $(NODE_STAMP)
+	@$(MAKE) -s --no-print-directory -j2 $(DEV_STAMP) $(NODE_STAMP)
 
 $(PY_STAMP): pyproject.toml constraints.txt
+	@echo "Python packages for the local system and windmill deploy (pip, pinned)..."
 	@test -x $(PY) || python3 -m venv $(VENV)
 	$(PIP) -e ".[deploy]"
 	@touch $@
 
 $(DEV_STAMP): $(PY_STAMP)
+	@echo "Test tools (pip, pinned)..."
 	$(PIP) -e ".[deploy,cdktn,dev]"
 	@touch $@
 
 $(NODE_STAMP): package.json package-lock.json
+	@echo "CDKTF CLI for windmill deploy (npm ci)..."
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
