@@ -39,9 +39,12 @@ def schema_ddl() -> str:
 
 
 def spark_schema():
-    from pyspark.sql.types import StructType
+    """The schema as a StructType, built without parsing DDL: over Spark Connect a DDL parse
+    is an analysis request, which a pipeline query function may not make."""
+    from pyspark.sql.types import DoubleType, StringType, StructField, StructType
 
-    return StructType.fromDDL(schema_ddl())
+    kinds = {"string": StringType(), "double": DoubleType()}
+    return StructType([StructField(name, kinds[kind], True) for name, kind in SCHEMA])
 
 
 def arrow_schema():

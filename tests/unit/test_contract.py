@@ -57,3 +57,24 @@ def test_schema_ddl_matches_columns():
     assert ddl.startswith("turbine_id string, timestamp timestamp")
     assert len(contract.COLUMN_NAMES) == 22
     assert contract.turbine_id(1) == "TURBINE_00001"
+
+
+@pytest.mark.unit
+def test_a_missing_or_null_sensor_never_makes_a_fault():
+    assert contract.classify({"power_output": 10.0}) == (None, "NORMAL", False)  # no rpm
+    assert contract.classify(reading(gearbox_temperature=None)) == (None, "NORMAL", False)
+    partial = {"gearbox_temperature": 95.0}  # every other sensor unmeasured
+    assert contract.classify(partial) == ("GEARBOX_OVERHEAT", "CRITICAL", True)
+
+
+@pytest.mark.unit
+def test_rated_power_scales_the_kw_rule_and_range():
+    # 100 kW of a 3 MW machine is 68.3 kW of a 2050 kW one.
+    assert contract.classify(reading(power_output=80.0), rated_power_kw=2050.0)[0] is None
+    assert contract.classify(reading(power_output=60.0), rated_power_kw=2050.0)[0] == (
+        "LOW_POWER_OUTPUT"
+    )
+    assert contract.classify(reading(power_output=80.0))[0] == "LOW_POWER_OUTPUT"
+    assert contract.physical_range("power_output", 6000.0) == (-200.0, 8000.0)
+    assert contract.physical_range("power_output") == contract.PHYSICAL_RANGES["power_output"]
+    assert contract.physical_range("wind_speed", 6000.0) == contract.PHYSICAL_RANGES["wind_speed"]

@@ -127,6 +127,15 @@ def _first_bad_number(path: Path, mapping: Mapping, numeric: set[str]) -> str:
     return f"{path}: a numeric column holds a value that is not a number."
 
 
+def _first_short_line(path: Path, delimiter: str, columns: int) -> int | None:
+    """Line number of the first row with `columns` fields (the parallel reader may not know)."""
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        for number, row in enumerate(csv.reader(handle, delimiter=delimiter), start=1):
+            if row and len(row) == columns:
+                return number
+    return None
+
+
 def _is_number(text: str) -> bool:
     try:
         float(text)
@@ -157,7 +166,8 @@ def csv_batches(
     except pa.ArrowInvalid as exc:
         if invalid:
             row = invalid[0]
-            line = f"line {row.number}" if row.number is not None else "a line"
+            number = row.number or _first_short_line(path, mapping.delimiter, row.actual_columns)
+            line = f"line {number}" if number else "a line"
             raise WindmillError(
                 f"{path}, {line}: expected {row.expected_columns} columns separated by "
                 f"{mapping.delimiter!r}, found {row.actual_columns}."

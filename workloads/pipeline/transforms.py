@@ -120,10 +120,9 @@ def with_registry(parsed, registry=None):
         F.col("rated_power_kw").cast("double").alias(_INPUTS.rated_power),
         *[F.col(name).cast("double").alias(alias) for name, alias in _REGISTRY_POSITION.items()],
     ).dropDuplicates([_REGISTRY_ID])
-    joined = parsed.join(
-        F.broadcast(known), F.col("turbine_id") == F.col(_REGISTRY_ID), "left_outer"
-    )
-    return joined.drop(_REGISTRY_ID)
+    # The registry's id column stays (no `drop`: over Spark Connect the server analyzes a
+    # drop at once, which in a pipeline loses the flow's dependency on bronze).
+    return parsed.join(F.broadcast(known), F.col("turbine_id") == F.col(_REGISTRY_ID), "left_outer")
 
 
 def validate(
