@@ -236,10 +236,13 @@ class WindmillJobs(Construct):
 
     def _webhooks(self) -> JobWebhookNotifications | None:
         """A failed run notifies every notification destination (one per failure)."""
-        if not self._destinations:
+        # getattr: other job constructs borrow `_wheel_job` (infra/model_jobs.py) and
+        # notify the destinations once they set `_destinations` too.
+        destinations = getattr(self, "_destinations", ())
+        if not destinations:
             return None
         return JobWebhookNotifications(
-            on_failure=[JobWebhookNotificationsOnFailure(id=i) for i in self._destinations]
+            on_failure=[JobWebhookNotificationsOnFailure(id=i) for i in destinations]
         )
 
     def _wheel_job(
@@ -280,7 +283,7 @@ class WindmillJobs(Construct):
                     )
                 ],
                 email_notifications=self._notifications(),
-                webhook_notifications=self._webhooks(),
+                webhook_notifications=WindmillJobs._webhooks(self),
                 schedule=schedule,
                 max_concurrent_runs=1,
             )
@@ -299,7 +302,7 @@ class WindmillJobs(Construct):
                 )
             ],
             email_notifications=self._notifications(),
-            webhook_notifications=self._webhooks(),
+            webhook_notifications=WindmillJobs._webhooks(self),
             schedule=schedule,
             max_concurrent_runs=1,
         )
