@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from workloads.dispatch.model import SKILLS
+from workloads.dispatch.model import SKILL_BY_FAULT, SKILLS
 from workloads.dispatch.sites import timezone_of
 from workloads.schedule import replay
 from workloads.schedule.forecast import HISTORY_HOURS
@@ -219,3 +219,97 @@ def run(
     result = Simulation(scenario, settings).run()
     result.update(extra, seed=seed, solver=solver)
     return result
+
+
+def benchmark_problem(
+    seed: int = 0, turbines: int = 100, crews: int = 8, days: int = 3, start: datetime = SIM_START
+):
+    """A schedule problem as `windmill schedule` meets it on the generator's fleet: a quarter
+    of the turbines with an open alert, one in ten at risk above the threshold, one in six
+    worth an inspection, the roster above, the outlook from the sites' past winds."""
+    import pandas as pd
+
+    from workloads.dispatch.model import DEADLINE_HOURS
+    from workloads.schedule import costs
+    from workloads.schedule.builder import LATE_EUR_PER_HOUR, RIDE_ALONG_EUR
+    from workloads.schedule.forecast import persistence_forecast
+    from workloads.schedule.model import Job, Problem
+    from workloads.schedule.simulate import LEVEL_OF_FAULT
+
+    rng = np.random.default_rng(seed)
+    fleet_ = fleet(turbines)
+    sites = sorted({t.site for t in fleet_}, key=[t.site for t in fleet_].index)
+    now = start + timedelta(hours=6)
+    _, site_wind, origin = winds(seed, fleet_[: len(sites)], start, days + 1)
+    history = pd.DataFrame(
+        [
+            {"site": site, "timestamp": origin + timedelta(hours=h), "wind_speed": float(w[h])}
+            for site, w in site_wind.items()
+            for h in range(int(HISTORY_HOURS) + 6)
+        ]
+    )
+    faults = sorted(LEVEL_OF_FAULT)
+    jobs = []
+    for turbine in fleet_:
+        draw = rng.random()
+        fault = faults[int(rng.integers(len(faults)))]
+        row = costs.costs_of(fault)
+        level = LEVEL_OF_FAULT[fault]
+        base = dict(
+            turbine_id=turbine.turbine_id,
+            site=turbine.site,
+            latitude=turbine.latitude,
+            longitude=turbine.longitude,
+            release=now,
+        )
+        if draw < 0.25:
+            opened = now - timedelta(hours=float(rng.uniform(0, 6)))
+            late = LATE_EUR_PER_HOUR[level]
+            jobs.append(
+                Job(
+                    task_id=f"{turbine.turbine_id}:{fault}",
+                    kind="repair",
+                    fault_code=fault,
+                    skill=SKILL_BY_FAULT[fault],
+                    duration_hours=row.replace_hours,
+                    deadline=max(now, opened + timedelta(hours=DEADLINE_HOURS[level])),
+                    late_eur_per_hour=late,
+                    skip_eur=late * (days * 24 + 24),
+                    reason="alert",
+                    **base,
+                )
+            )
+        elif draw < 0.35:
+            avoided = 0.7 * (row.replace_eur - row.repair_eur)
+            jobs.append(
+                Job(
+                    task_id=f"{turbine.turbine_id}:PREDICTIVE",
+                    kind="predictive",
+                    fault_code=fault,
+                    skill=SKILL_BY_FAULT[fault],
+                    duration_hours=row.repair_hours,
+                    deadline=now + timedelta(hours=12),
+                    late_eur_per_hour=avoided / 24,
+                    skip_eur=avoided,
+                    reason="risk",
+                    **base,
+                )
+            )
+        elif draw < 0.52:
+            jobs.append(
+                Job(
+                    task_id=f"{turbine.turbine_id}:INSPECTION",
+                    kind="inspection",
+                    fault_code="INSPECTION",
+                    skill="mechanical",
+                    duration_hours=costs.INSPECTION_HOURS,
+                    deadline=now + timedelta(days=days),
+                    late_eur_per_hour=0.0,
+                    skip_eur=costs.INSPECTION_HOURS * costs.CREW_HOUR_EUR + RIDE_ALONG_EUR,
+                    reason="risk below threshold",
+                    optional=True,
+                    **base,
+                )
+            )
+    outlook = persistence_forecast(history, now, days * 24 + 24)
+    return Problem(now, days, roster(crews, sites), tuple(jobs), outlook, 12.0)
