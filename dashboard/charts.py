@@ -311,7 +311,10 @@ class TurbineMap(SnapshotChart):
         if status is None:
             return NO_DATA
         figures = site_map.site_figures(
-            status, snapshot.table(names.GOLD_DISPATCH), snapshot.table(names.GOLD_RISK)
+            status,
+            snapshot.table(names.GOLD_DISPATCH),
+            snapshot.table(names.GOLD_RISK),
+            registry=snapshot.table(names.TURBINES),
         )
         return figures or "No turbine has a position yet."
 

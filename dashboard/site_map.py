@@ -87,13 +87,19 @@ def site_frames(
     plan: pd.DataFrame | None = None,
     risk: pd.DataFrame | None = None,
     roster: tuple | None = None,
+    registry: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, float]:
     """The map's data: turbines (with `site`, `risk`, `at_risk`), route points, threshold.
 
-    Route points are one row per point of a crew's route: its base (stop 0), then its
-    stops in visiting order; the plan's unassigned tasks (no crew) are not on a route.
-    A crew missing from the roster starts at its first stop.
+    A turbine's site is the turbine registry's (`registry`, or a `site` column of
+    `status`), else the nearest of the generator's sites. Route points are one row per
+    point of a crew's route: its base (stop 0), then its stops in visiting order; the
+    plan's unassigned tasks (no crew) are not on a route. A crew missing from the roster
+    starts at its first stop.
     """
+    if registry is not None and "site" in registry.columns and "site" not in status.columns:
+        sites = registry.drop_duplicates("turbine_id", keep="last").set_index("turbine_id")
+        status = status.assign(site=status["turbine_id"].map(sites["site"]))
     turbines = status.reindex(columns=TURBINE_COLUMNS).copy()
     turbines["alert_level"] = turbines["alert_level"].fillna("NORMAL")
     turbines["fault_code"] = turbines["fault_code"].fillna("")
@@ -134,11 +140,13 @@ def site_frames(
         points, columns=["crew_id", "stop", "turbine_id", "latitude", "longitude"]
     )
     if not route_points.empty:
-        # A route belongs to the site of its first stop (a crew works one site a day).
+        # A route belongs to the site of its first stop's turbine (a crew works one site a
+        # day); the nearest site where that turbine is not on the map.
         first = route_points[route_points["stop"] > 0].groupby("crew_id").first()
-        route_points["site"] = route_points["crew_id"].map(
-            nearest_site(first["latitude"], first["longitude"])
-        )
+        site_of = turbines.drop_duplicates("turbine_id").set_index("turbine_id")["site"]
+        sites = first["turbine_id"].map(site_of)
+        nearest = nearest_site(first["latitude"], first["longitude"])
+        route_points["site"] = route_points["crew_id"].map(sites.fillna(nearest))
     else:
         route_points["site"] = pd.Series(dtype=str)
     return turbines, route_points, threshold
@@ -149,12 +157,15 @@ def site_figures(
     plan: pd.DataFrame | None = None,
     risk: pd.DataFrame | None = None,
     roster: tuple | None = None,
+    registry: pd.DataFrame | None = None,
 ) -> list[Any]:
     """One HoloViews overlay per site with turbines (in SITES order), titled with its
     counts; hover (interactive version) shows each turbine's id, level, fault, power, risk."""
-    turbines, route_points, threshold = site_frames(status, plan, risk, roster)
+    turbines, route_points, threshold = site_frames(status, plan, risk, roster, registry)
+    known = [s.name for s in SITES]
+    others = sorted(set(turbines["site"].astype(str)) - set(known))  # a registry's own sites
     figures = []
-    for site in [s.name for s in SITES]:
+    for site in known + others:
         here = turbines[turbines["site"] == site]
         if here.empty:
             continue

@@ -31,9 +31,16 @@ def test_each_turbine_belongs_to_its_nearest_site(gold):
         "TURBINE_00004": "Jutland",
         "TURBINE_00005": "Jutland",
     }
-    # A registry's own site wins over the nearest one.
-    status = gold[names.GOLD_STATUS].assign(site=["Roscoe", None, None, None, None])
-    assert site_map.site_frames(status)[0]["site"].tolist()[:2] == ["Roscoe", "Whitelee"]
+    # The turbine registry's site wins over the nearest one, also a site of its own.
+    registry = pd.DataFrame({"turbine_id": ["TURBINE_00001"], "site": ["Hornsea"]})
+    turbines, _, _ = site_map.site_frames(gold[names.GOLD_STATUS], registry=registry)
+    assert turbines["site"].tolist()[:2] == ["Hornsea", "Whitelee"]
+    figures = site_map.site_figures(gold[names.GOLD_STATUS], registry=registry)
+    assert [f.opts.get("plot", "bokeh").kwargs["title"].split(":")[0] for f in figures] == [
+        "Whitelee",
+        "Jutland",
+        "Hornsea",
+    ]
 
 
 def test_a_route_starts_at_the_crews_base_and_follows_the_stops_in_order(gold):
