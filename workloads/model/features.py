@@ -154,87 +154,84 @@ def feature_frame(silver, anchor_s: int = 0, until=None, since=None):
     if until is not None:
         readings = readings.filter(F.col("timestamp") <= F.lit(until).cast("timestamp"))
     buckets = hourly_buckets(readings, anchor_s)
+    # Stage 1: every window aggregate once, as a plain column (`_w…`); stage 2: arithmetic
+    # on those columns. Keeps Spark's plan small: each windowed sum is computed one time.
+    by_k = Window.partitionBy("turbine_id").orderBy("k")
+    sums: dict[str, object] = {}
 
-    def frame(hours: int):
-        return Window.partitionBy("turbine_id").orderBy("k").rangeBetween(-(hours - 1), 0)
+    def over(name: str, agg, first: int, last: int = 0) -> str:
+        key = f"_w_{name}_{first}_{last}"
+        if key not in sums:
+            sums[key] = agg.over(by_k.rangeBetween(-(first - 1), -last)).alias(key)
+        return key
 
     def mean(column: str, hours: int):
-        w = frame(hours)
-        return F.sum(f"{column}__sum").over(w) / F.sum(f"{column}__n").over(w)
+        total = over(f"{column}_sum", F.sum(f"{column}__sum"), hours)
+        count = over(f"{column}_n", F.sum(f"{column}__n"), hours)
+        return F.col(total) / F.col(count)
 
-    columns = [
-        F.col("turbine_id"),
-        F.timestamp_seconds(F.lit(anchor_s) + F.col("k") * BUCKET_SECONDS).alias("t"),
-    ]
+    derived = []
     for s in SIGNALS:
-        columns += [mean(s, w).alias(f"{s}_mean_{w}h") for w in WINDOWS_HOURS]
+        derived += [mean(s, w).alias(f"{s}_mean_{w}h") for w in WINDOWS_HOURS]
     for s in SIGNALS:
         pick = F.min if s in LOW_SIDE else F.max
-        columns += [
-            pick(f"{s}__worst").over(frame(w)).alias(f"{s}_{_worst(s)}_{w}h") for w in WINDOWS_HOURS
+        derived += [
+            F.col(over(f"{s}_worst", pick(f"{s}__worst"), w)).alias(f"{s}_{_worst(s)}_{w}h")
+            for w in WINDOWS_HOURS
         ]
+    hourly = {s: F.col(f"{s}__sum") / F.col(f"{s}__n") for s in SIGNALS}
     for s in SIGNALS:
         for w in SLOPE_HOURS:
-            columns.append(
-                F.regr_slope(F.col(f"{s}__sum") / F.col(f"{s}__n"), F.col("k").cast("double"))
-                .over(frame(w))
-                .alias(f"{s}_slope_{w}h")
-            )
+            slope = F.regr_slope(hourly[s], F.col("k").cast("double"))
+            derived.append(F.col(over(f"{s}_slope", slope, w)).alias(f"{s}_slope_{w}h"))
     for s in SIGNALS:
-        columns.append(
-            (mean(s, 1) - mean(s, BASELINE_HOURS)).alias(f"{s}_deviation_{BASELINE_HOURS}h")
-        )
+        deviation = mean(s, 1) - mean(s, BASELINE_HOURS)
+        derived.append(deviation.alias(f"{s}_deviation_{BASELINE_HOURS}h"))
     for rule in WATCHED_RULES:
         worst = F.col(f"{rule.column}__worst")
-        gap = (
-            (F.lit(rule.threshold) - worst)
-            if rule.direction == "above"
-            else (worst - F.lit(rule.threshold))
-        )
-        columns.append((gap / rule.threshold).alias(distance_name(rule)))
+        above = rule.direction == "above"
+        gap = (F.lit(rule.threshold) - worst) if above else (worst - F.lit(rule.threshold))
+        derived.append((gap / rule.threshold).alias(distance_name(rule)))
+    first, last = REFERENCE_HOURS
     for s in RESIDUAL_SIGNALS:
-        columns += [_load_residual(s, w).alias(f"{s}_load_residual_{w}h") for w in RESIDUAL_HOURS]
-    six = frame(6)
-    columns += [
-        (F.sum("power_producing__sum").over(six) / F.sum("expected__sum").over(six)).alias(
-            "power_curve_ratio_6h"
-        ),
+        ref = {p: F.col(over(f"{s}_{p}", F.sum(f"{s}__{p}"), first, last)) for p in PARTS}
+        for w in RESIDUAL_HOURS:
+            now = {p: F.col(over(f"{s}_{p}", F.sum(f"{s}__{p}"), w)) for p in ("m", "x", "y")}
+            derived.append(_load_residual(ref, now).alias(f"{s}_load_residual_{w}h"))
+    producing = F.col(over("producing", F.sum("power_producing__sum"), 6))
+    expected = F.col(over("expected", F.sum("expected__sum"), 6))
+    last_fault = F.max("fault__last_s").over(by_k.rowsBetween(Window.unboundedPreceding, 0))
+    t_seconds = F.lit(float(anchor_s)) + F.col("k") * BUCKET_SECONDS
+    derived += [
+        (producing / expected).alias("power_curve_ratio_6h"),
         (F.col("wind__sum") / F.col("n")).alias("wind_speed_mean_1h"),
         (F.col("power__sum") / F.col("n")).alias("power_output_mean_1h"),
-    ]
-    running = (
-        Window.partitionBy("turbine_id").orderBy("k").rowsBetween(Window.unboundedPreceding, 0)
-    )
-    last_fault = F.max("fault__last_s").over(running)
-    t_seconds = F.lit(float(anchor_s)) + F.col("k") * BUCKET_SECONDS
-    columns += [
-        ((t_seconds - last_fault) / 3600.0).alias("hours_since_fault"),
+        ((t_seconds - F.col("_last_fault")) / 3600.0).alias("hours_since_fault"),
         F.col("fault__now").alias(FAULT_NOW),
     ]
-    rows = buckets.select(*columns)
+    windowed = buckets.select("*", *sums.values(), last_fault.alias("_last_fault"))
+    rows = windowed.select("turbine_id", F.timestamp_seconds(t_seconds).alias("t"), *derived)
     if since is not None:
         rows = rows.filter(F.col("t") > F.lit(since).cast("timestamp"))
     return rows
 
 
-def _load_residual(signal: str, hours: int):
-    """Mean of `signal` over the last `hours` minus the reference line's value at their load."""
-    from pyspark.sql import Window
+PARTS = ("m", "x", "y", "xx", "xy")  # count, sums of load, signal, load², load x signal
+
+
+def _load_residual(ref: dict, now: dict):
+    """Recent mean of a signal minus the reference least-squares line at the recent load.
+
+    `ref` holds the reference window's PARTS, `now` the recent window's m, x, y columns.
+    A reference with (almost) one load level has no slope: its mean is the prediction.
+    """
     from pyspark.sql import functions as F
 
-    first, last = REFERENCE_HOURS
-    ref = Window.partitionBy("turbine_id").orderBy("k").rangeBetween(-(first - 1), -last)
-    recent = Window.partitionBy("turbine_id").orderBy("k").rangeBetween(-(hours - 1), 0)
-    n, x, y = (F.sum(f"{signal}__{p}").over(ref) for p in ("m", "x", "y"))
-    xx, xy = (F.sum(f"{signal}__{p}").over(ref) for p in ("xx", "xy"))
+    n, x, y, xx, xy = (ref[p] for p in PARTS)
     spread = n * xx - x * x
-    # A reference with (almost) one load level has no slope: fall back to its mean.
     slope = F.when(spread > 1e-9 * n * n, (n * xy - x * y) / spread).otherwise(F.lit(0.0))
     intercept = (y - slope * x) / n
-    m = F.sum(f"{signal}__m").over(recent)
-    load_now = F.sum(f"{signal}__x").over(recent) / m
-    level_now = F.sum(f"{signal}__y").over(recent) / m
-    return level_now - (intercept + slope * load_now)
+    return now["y"] / now["m"] - (intercept + slope * now["x"] / now["m"])
 
 
 def to_pandas(rows):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 
@@ -65,11 +66,15 @@ def build_rows(silver, config: TrainConfig) -> tuple[pd.DataFrame, pd.DataFrame]
     """(labelled feature rows without in-fault rows, episodes) as pandas."""
     from workloads.model import episodes as episodes_mod
 
+    started = time.monotonic()
     rows = features.to_pandas(features.feature_frame(silver, until=config.until))
+    log.info("features: %d rows in %.1f s", len(rows), time.monotonic() - started)
     episodes = episodes_mod.to_pandas(
         episodes_mod.fault_episodes(silver, config.gap_minutes, as_of=config.until)
     )
+    log.info("episodes: %d (%.1f s)", len(episodes), time.monotonic() - started)
     labelled = labels.label_points(rows, episodes, config.horizon_hours)
+    log.info("labels (%.1f s)", time.monotonic() - started)
     rows = rows.assign(label=labelled["label"].to_numpy(), in_fault=labelled["in_fault"].to_numpy())
     return rows[~rows["in_fault"]].reset_index(drop=True), episodes
 
@@ -136,8 +141,11 @@ def train(silver, config: TrainConfig) -> TrainResult:
     train_episodes = ev.evaluated_episodes(
         episodes, parts.train_turbines, train_start, parts.train_until, config.horizon_hours
     )
+    started = time.monotonic()
     oof = out_of_fold_scores(train_rows, config)
+    log.info("out-of-fold scores (%.1f s)", time.monotonic() - started)
     threshold = ev.choose_threshold(train_rows, oof, episodes, train_episodes, config.horizon_hours)
+    log.info("threshold %.4f (%.1f s)", threshold, time.monotonic() - started)
     booster = fit(train_rows, config)
 
     X_eval = eval_rows[list(features.FEATURE_NAMES)]
