@@ -57,7 +57,7 @@ def lightgbm_params(seed: int) -> dict:
         "seed": seed,
         "deterministic": True,
         "force_row_wise": True,
-        "num_threads": 2,
+        "num_threads": 1,  # OpenMP threads spin on a busy machine: one is faster there
         "verbose": -1,
     }
 
