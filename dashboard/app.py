@@ -56,16 +56,23 @@ PAGE = """{% extends base %}
 # Panels other parts of the system add, each in its own module: the page places each in its
 # slot (module, how to build it from the session's store), and works the same while a
 # module is not there yet. A panel that fails to build is logged and left out.
-def _local_home_panel(module, store):
-    """Panels that read the local home themselves (None on Databricks, where there is none)."""
-    paths = getattr(store.poller.gold_source, "paths", None)
-    return module.panel_for_home(paths) if paths is not None else None
+def _home(store: DataStore):
+    """The local home the gold source reads (None on Databricks, where there is none)."""
+    return getattr(store.poller.gold_source, "paths", None)
+
+
+def _risk(module, store):
+    return module.panel_for_home(_home(store)) if _home(store) is not None else None
+
+
+def _schedule(module, store):
+    return module.panel(*module.load_schedule(_home(store))) if _home(store) is not None else None
 
 
 OPTIONAL_PANELS = {
-    "risk": ("dashboard.risk_panel", _local_home_panel),  # top-10 at risk, the model card
+    "risk": ("dashboard.risk_panel", _risk),  # top-10 at risk, the model card
     "alerts": ("dashboard.alerts_panel", lambda module, store: module.panel(store)),  # ack, SLA
-    "schedule": ("dashboard.schedule_panel", lambda module, store: module.panel(store)),
+    "schedule": ("dashboard.schedule_panel", _schedule),  # each crew's multi-day timeline
 }
 
 

@@ -18,6 +18,7 @@ from dashboard.store import (
     COMPONENTS,
     NO_DATA,
     StoreView,
+    per_snapshot,
     stale_note,
     turbines_by_severity,
 )
@@ -100,8 +101,12 @@ class SnapshotChart(StoreView):
 
     title = "chart"
     parts: tuple[str, ...] = ()  # the snapshot parts it draws (for its stale badge)
-    picture_width = CARD_WIDTH_PX  # px its pictures are drawn for
-    grid = 0  # figures side by side, columns this many px wide (0: one under the other)
+
+    @classmethod
+    def layout(cls, snapshot: Snapshot) -> tuple[int, int]:
+        """(px its pictures are drawn for, grid: figures side by side in columns at least
+        this many px wide, 0 for one under the other)."""
+        return CARD_WIDTH_PX, 0
 
     @staticmethod
     def figure(snapshot: Snapshot):
@@ -115,7 +120,7 @@ class SnapshotChart(StoreView):
             snapshot.data_version,
             lambda: cls.figure(snapshot),
             kind,
-            cls.picture_width,
+            cls.layout(snapshot)[0],
         )
 
     @staticmethod
@@ -124,7 +129,7 @@ class SnapshotChart(StoreView):
         return []
 
     def build(self, snapshot: Snapshot):
-        card = ChartCard(title=self.title, grid=self.grid, sizing_mode="stretch_width", styles=CARD)
+        card = ChartCard(title=self.title, sizing_mode="stretch_width", styles=CARD)
         card.param.update(**self._content(snapshot, interactive=False))
         card.param.watch(lambda _event: self.update(self.store.data), ["interactive", "narrow"])
         return card
@@ -141,6 +146,7 @@ class SnapshotChart(StoreView):
         return {
             **content,
             "stale": stale_note(snapshot, *self.parts),
+            "grid": self.layout(snapshot)[1],
             "legend": self.legend(snapshot)
             if content.get("images") or content.get("items")
             else [],
@@ -302,8 +308,24 @@ class TurbineMap(SnapshotChart):
 
     title = "Turbine map"
     parts = (names.GOLD_STATUS, names.GOLD_DISPATCH)
-    picture_width = 320  # each site's map, side by side in the card
-    grid = 300
+
+    @classmethod
+    def layout(cls, snapshot: Snapshot) -> tuple[int, int]:
+        # Up to two sites one under the other, drawn card-wide (and lower); more two by two.
+        # The card is about as tall as the trend beside it either way (no empty block).
+        return (CARD_WIDTH_PX, 0) if cls.few_sites(snapshot) else (320, 300)
+
+    @classmethod
+    def few_sites(cls, snapshot: Snapshot) -> bool:
+        return per_snapshot("map-sites", snapshot, lambda: cls._sites(snapshot)) <= 2
+
+    @staticmethod
+    def _sites(snapshot: Snapshot) -> int:
+        status = snapshot.table(names.GOLD_STATUS)
+        if status is None:
+            return 0
+        turbines, _, _ = site_map.site_frames(status, registry=snapshot.table(names.TURBINES))
+        return turbines["site"].nunique()
 
     @staticmethod
     def figure(snapshot: Snapshot):
@@ -315,6 +337,7 @@ class TurbineMap(SnapshotChart):
             snapshot.table(names.GOLD_DISPATCH),
             snapshot.table(names.GOLD_RISK),
             registry=snapshot.table(names.TURBINES),
+            height=230 if TurbineMap.few_sites(snapshot) else site_map.MAP_HEIGHT,
         )
         return figures or "No turbine has a position yet."
 

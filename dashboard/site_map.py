@@ -158,6 +158,7 @@ def site_figures(
     risk: pd.DataFrame | None = None,
     roster: tuple | None = None,
     registry: pd.DataFrame | None = None,
+    height: int = MAP_HEIGHT,
 ) -> list[Any]:
     """One HoloViews overlay per site with turbines (in SITES order), titled with its
     counts; hover (interactive version) shows each turbine's id, level, fault, power, risk."""
@@ -170,11 +171,13 @@ def site_figures(
         if here.empty:
             continue
         routes = route_points[route_points["site"] == site]
-        figures.append(_site_overlay(site, here, routes, threshold))
+        figures.append(_site_overlay(site, here, routes, threshold, height))
     return figures
 
 
-def _site_overlay(site: str, turbines: pd.DataFrame, routes: pd.DataFrame, threshold: float):
+def _site_overlay(
+    site: str, turbines: pd.DataFrame, routes: pd.DataFrame, threshold: float, height: int
+):
     import holoviews as hv
     import hvplot.pandas  # noqa: F401  (loads HoloViews' Bokeh backend, as the other charts do)
 
@@ -239,6 +242,6 @@ def _site_overlay(site: str, turbines: pd.DataFrame, routes: pd.DataFrame, thres
     frame["title"] = title
     return (
         hv.Overlay(layers)
-        .opts(responsive=True, height=MAP_HEIGHT, backend="bokeh", **frame)
-        .opts(fig_size=MAP_HEIGHT / 3, backend="matplotlib", **frame)
+        .opts(responsive=True, height=height, backend="bokeh", **frame)
+        .opts(fig_size=height / 3, backend="matplotlib", **frame)
     )
