@@ -307,7 +307,7 @@ class TurbineMap(SnapshotChart):
     """One small map per site: turbines by level (and risk), crew routes (dashboard.site_map)."""
 
     title = "Turbine map"
-    parts = (names.GOLD_STATUS, names.GOLD_DISPATCH)
+    parts = (names.GOLD_STATUS, names.GOLD_DISPATCH, names.GOLD_RISK, names.TURBINES)
 
     @classmethod
     def layout(cls, snapshot: Snapshot) -> tuple[int, int]:
