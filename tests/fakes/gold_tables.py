@@ -352,6 +352,48 @@ def gold_frames() -> dict:
     return frames
 
 
+def fleet_plan(alerts: list[dict], stops_per_crew: int = 3) -> pa.Table:
+    """A plan for `alerts` as the dispatcher lays one out: each alert goes to the crew based
+    nearest it (the example roster: two crews a site), oldest first, at most
+    `stops_per_crew` stops a crew, the rest unassigned."""
+    crews = builder.load_roster()
+    routes: dict[str, list[dict]] = {}
+    for alert in sorted(alerts, key=lambda a: (a["opened_at"], a["turbine_id"])):
+        crew = min(
+            crews,
+            key=lambda c: (
+                (c.latitude - alert["latitude"]) ** 2 + (c.longitude - alert["longitude"]) ** 2
+            ),
+        )
+        routes.setdefault(crew.crew_id, []).append(alert)
+    rows = []
+    for crew_id, stops in sorted(routes.items()):
+        for number, alert in enumerate(stops, start=1):
+            routed = number <= stops_per_crew
+            start = NOW + timedelta(hours=number)
+            rows.append(
+                {
+                    "planned_at": NOW,
+                    "crew_id": crew_id if routed else None,
+                    "stop": number if routed else None,
+                    "task_id": f"{alert['turbine_id']}:{alert['fault_code']}",
+                    "turbine_id": alert["turbine_id"],
+                    "fault_code": alert["fault_code"],
+                    "alert_level": alert["alert_level"],
+                    "latitude": alert["latitude"],
+                    "longitude": alert["longitude"],
+                    "arrival": start if routed else None,
+                    "start": start if routed else None,
+                    "finish": start + timedelta(hours=2) if routed else None,
+                    "deadline": alert["opened_at"] + timedelta(hours=24),
+                    "lateness_hours": 0.0 if routed else None,
+                    "km": 12.5 if routed else None,
+                    "plan_cost": 1.0,
+                }
+            )
+    return pa.Table.from_pylist(rows, schema=PLAN_SCHEMA)
+
+
 def write_fleet_day(
     paths: Paths, turbines: int = 100, interval_minutes: int = 1, seed: int = 7
 ) -> None:
@@ -419,6 +461,7 @@ def write_fleet_day(
     tables = gold_arrow()
     tables[names.GOLD_STATUS] = status
     tables[names.GOLD_ALERTS] = alerts
+    tables[names.GOLD_DISPATCH] = fleet_plan(alerts.to_pylist())
     for name, table in tables.items():
         _write(paths.table(name), table)
     publish(paths, tables)
