@@ -101,3 +101,17 @@ def test_a_phone_gets_narrow_pictures_once_asked_and_then_warmed():
     rendered = []
     charts.warm(2, [lambda cache, kind: rendered.append(kind)])
     assert rendered == sorted([STATIC, NARROW])
+
+
+def test_the_map_card_rings_risky_turbines_once_the_snapshot_has_the_risk_table(gold):
+    from dashboard.charts import TurbineMap
+    from dashboard.state import Snapshot
+
+    snapshot = Snapshot(source="local", gold=gold, data_version=1)
+    charts = ChartCache()
+    jutland = map_marks(TurbineMap.item(charts, snapshot)[1])
+    assert jutland["risk_rings"] == 1
+    assert ["risk ≥ threshold", site_map.RISK_COLOR, "ring"] in TurbineMap.legend(snapshot)
+    assert TurbineMap.layout(snapshot) == (620, 0)  # two sites: one under the other
+    without = Snapshot(source="local", gold={**gold, names.GOLD_RISK: None}, data_version=2)
+    assert map_marks(TurbineMap.item(charts, without)[1])["risk_rings"] == 0
