@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -22,9 +22,13 @@ from workloads.alerting.channels import Channel
 from workloads.alerting.delivery import DeliveryPolicy, deliver
 from workloads.alerting.model import (
     DEFAULT_LEVEL,
+    FIRING,
     GROUP_WAIT_S,
     REPEAT_INTERVAL_S,
+    RESOLVED,
+    Alert,
     iso,
+    parse,
 )
 from workloads.alerting.payload import alert_body
 from workloads.alerting.sources import episode_alerts, health_alerts
@@ -48,6 +52,36 @@ class Round:
     decided: int = 0
     delivered: int = 0
     read_error: str | None = None
+
+
+def anchor_failure_streaks(alerts, decided) -> list:
+    """A failed-run alert keeps the start of the streak already notified and not resolved.
+
+    The ledger is read in a window (the latest runs); a long streak's first failure can
+    leave it, which would look like a new alert each round.
+    """
+    resolved = {
+        (r["fingerprint"], r["starts_at"]) for r in decided.values() if r["status"] == RESOLVED
+    }
+    open_start = {
+        r["fingerprint"]: r["starts_at"]
+        for r in decided.values()
+        if r["status"] == FIRING and (r["fingerprint"], r["starts_at"]) not in resolved
+    }
+    latest: dict[str, Alert] = {}  # only a source's latest streak can be the open one
+    for alert in alerts:
+        if alert.source is not None and (
+            alert.fingerprint not in latest or alert.starts_at > latest[alert.fingerprint].starts_at
+        ):
+            latest[alert.fingerprint] = alert
+    out = []
+    for alert in alerts:
+        start = open_start.get(alert.fingerprint)
+        anchored = latest.get(alert.fingerprint) is alert and start is not None
+        if anchored and parse(start) < alert.starts_at:
+            alert = replace(alert, starts_at=parse(start))
+        out.append(alert)
+    return out
 
 
 class Notifier:
@@ -94,9 +128,10 @@ class Notifier:
     def record(self, alerts, critical: set[str], now: datetime) -> int:
         """Decide with the rules and queue the decisions for every channel."""
         state = ActionState.from_actions(self.store.actions(), now)
+        decided = self.store.decided()
         decisions = rules.evaluate(
-            alerts,
-            self.store.decided(),
+            anchor_failure_streaks(alerts, decided),
+            decided,
             state,
             now,
             critical_turbines=critical,

@@ -116,7 +116,9 @@ def episode_alerts(
 
 
 def health_alerts(ledger, limit: int = 20) -> list[Alert]:
-    """One alert per FAILED pipeline update or job run; resolved by the next success."""
+    """One alert per failure streak of a pipeline or job: it fires with the first FAILED
+    update or run after a success and resolves with the next success (a pipeline that
+    keeps failing on restart is one alert, as in Alertmanager, not one per retry)."""
     alerts: list[Alert] = []
     for pipeline in ledger.list_pipelines():
         updates = ledger.list_updates(pipeline["pipeline_id"], limit=limit)
@@ -132,26 +134,34 @@ def health_alerts(ledger, limit: int = 20) -> list[Alert]:
 def _failures(
     alertname: str, code: str, source: str, oldest_first: list[dict], success: str
 ) -> list[Alert]:
+    """The failure streaks in `oldest_first` (a streak's start may lie before the window:
+    the notifier then anchors it to the streak it already notified)."""
     out: list[Alert] = []
-    for i, item in enumerate(oldest_first):
-        if item.get("state") != "FAILED" or not item.get("ended_at"):
+    streak: list[dict] = []
+    for item in [*oldest_first, None]:
+        state = None if item is None else item.get("state")
+        if item is not None and not item.get("ended_at"):
+            continue  # still running: neither a failure nor a success yet
+        if state == "FAILED":
+            streak.append(item)
             continue
-        later = [
-            u for u in oldest_first[i + 1 :] if u.get("state") == success and u.get("ended_at")
-        ]
-        message = (item.get("error") or item.get("state_message") or "")[:300]
-        out.append(
-            Alert(
-                alertname=alertname,
-                turbine_id=None,
-                fault_code=code,
-                severity="CRITICAL",
-                site=PLATFORM_SITE,
-                starts_at=datetime.fromisoformat(item["ended_at"]),
-                ends_at=datetime.fromisoformat(later[0]["ended_at"]) if later else None,
-                source=source,
-                summary=f"{source}: {'update' if code == 'UPDATE_FAILED' else 'run'} failed",
-                annotations={"description": message},
+        if (item is None or state == success) and streak:
+            first, last = streak[0], streak[-1]
+            message = (last.get("error") or last.get("state_message") or "")[:300]
+            what = "update" if code == "UPDATE_FAILED" else "run"
+            out.append(
+                Alert(
+                    alertname=alertname,
+                    turbine_id=None,
+                    fault_code=code,
+                    severity="CRITICAL",
+                    site=PLATFORM_SITE,
+                    starts_at=datetime.fromisoformat(first["ended_at"]),
+                    ends_at=None if item is None else datetime.fromisoformat(item["ended_at"]),
+                    source=source,
+                    summary=f"{source}: {what} failed",
+                    annotations={"description": message},
+                )
             )
-        )
+            streak = []
     return out

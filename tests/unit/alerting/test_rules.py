@@ -220,8 +220,22 @@ def test_a_failed_pipeline_update_notifies_once_and_resolves_on_the_next_success
     ]
     assert alerts[0]["labels"]["source"] == "Windmill IoT Lakeflow Pipeline"
     assert alerts[0]["annotations"]["description"] == "boom"
+    # Retries that keep failing are the same alert, even once the first failure has left
+    # the ledger window the notifier reads (20 updates).
+    for t in range(30):
+        retry = ledger.start_update(pipeline, cause="RETRY_ON_FAILURE")
+        ledger.finish_update(retry, "FAILED", error="boom again")
+        s.at(30 + t)
+    assert len(s.channel.alerts()) == 1
     again = ledger.start_update(pipeline, cause="API_CALL")
     ledger.finish_update(again, "COMPLETED")
     s.at(70)
     s.at(75)
     assert [a["status"] for a in s.channel.alerts()] == ["firing", "resolved"]
+    assert s.channel.alerts()[1]["startsAt"] == alerts[0]["startsAt"]
+    # A new failure after the success is a new alert.
+    later_failure = ledger.start_update(pipeline, cause="API_CALL")
+    ledger.finish_update(later_failure, "FAILED", error="boom")
+    s.at(80)
+    s.at(85)
+    assert [a["status"] for a in s.channel.alerts()] == ["firing", "resolved", "firing"]
