@@ -1,8 +1,8 @@
 """One batch of an export, mapped to the data contract's columns (Arrow compute, vectorised).
 
 Out: `turbine_id`, `timestamp` (UTC), the mapped columns (numbers times their [scale]),
-`latitude`/`longitude` from the registry when the export has none, then `batch_id` and
-`ingestion_timestamp`. Sensors the mapping does not name are left out (the pipeline reads
+`latitude`/`longitude` from the registry when the export has none (`batch_id` and
+`ingestion_timestamp` are the same for a whole chunk: `landing_metadata`). Sensors the mapping does not name are left out (the pipeline reads
 them as null). Time stamps with an offset (`Z`, `+01:00`) keep it; those without are local
 time in the mapping's `timezone` (an hour repeated when clocks go back is read as its first
 occurrence, an hour skipped when they go forward as the instant after the gap).
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping as MappingType
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from workloads.contract import RAW_COLUMNS
@@ -209,9 +209,12 @@ def to_contract(
         for index, name in enumerate(("latitude", "longitude")):
             if name not in out:
                 out[name] = _lookup(turbines, {k: v[index] for k, v in positions.items()})
-    rows = batch.num_rows
-    out["batch_id"] = pa.repeat(pa.scalar(chunk.batch_id, pa.string()), rows)
-    stamp = pa.scalar(chunk.ingested_at, pa.timestamp("ms", tz="UTC"))
-    out["ingestion_timestamp"] = pa.repeat(stamp, rows)
     ordered = [name for name, _ in RAW_COLUMNS if name in out]
     return pa.table({name: out[name] for name in ordered})
+
+
+def landing_metadata(chunk: Chunk) -> dict[str, str]:
+    """`batch_id` and `ingestion_timestamp`, the same on every row of a chunk (the contract's
+    last two columns, appended to each line by `jsonl.encode`)."""
+    stamp = chunk.ingested_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    return {"batch_id": chunk.batch_id, "ingestion_timestamp": stamp}

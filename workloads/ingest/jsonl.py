@@ -35,15 +35,19 @@ def json_values(values):
     elif pa.types.is_boolean(kind):
         text = pc.if_else(values, "true", "false")
     elif pa.types.is_timestamp(kind):
-        utc = values.cast(pa.timestamp("ms", tz="UTC"))
-        text = pc.binary_join_element_wise('"', pc.strftime(utc, "%Y-%m-%dT%H:%M:%SZ"), '"', "")
+        # UTC wall time as a naive timestamp: its cast to text skips the time-zone database
+        # (30x faster than strftime), then "2017-01-01 00:00:00.000" gets its T and Z.
+        wall = values.cast(pa.timestamp("ms", tz="UTC")).cast(pa.timestamp("ms"))
+        iso = pc.replace_substring(wall.cast(pa.string()), " ", "T", max_replacements=1)
+        text = pc.binary_join_element_wise('"', iso, 'Z"', "")
     else:
         text = _quoted(values.cast(pa.string()))
     return pc.fill_null(text, "null")
 
 
-def encode(table) -> memoryview:
-    """The rows of `table` as JSON-lines bytes (one object a line, every column, in order)."""
+def encode(table, constants: dict[str, object] | None = None) -> memoryview:
+    """The rows of `table` as JSON-lines bytes (one object a line, every column, in order),
+    each line ending with `constants` (the same values on every row, encoded once)."""
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -54,7 +58,8 @@ def encode(table) -> memoryview:
     for index, name in enumerate(table.column_names):
         pieces.append(("{" if index == 0 else ",") + json.dumps(name) + ":")
         pieces.append(json_values(table.column(name).combine_chunks()))
-    pieces.append("}\n")
+    tail = "".join(f",{json.dumps(k)}:{json.dumps(v)}" for k, v in (constants or {}).items())
+    pieces.append(tail + "}\n")
     lines = pc.binary_join_element_wise(*pieces, "")
     lines = lines.combine_chunks() if isinstance(lines, pa.ChunkedArray) else lines
     lines = lines.cast(pa.large_string())

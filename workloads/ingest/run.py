@@ -115,7 +115,8 @@ def ingest_file(
             if name in existing:
                 summary.chunks_skipped += 1
             else:
-                summary.written.append(landing.write_chunk(target, name, jsonl.encode(rows)))
+                data = jsonl.encode(rows, convert.landing_metadata(chunk))
+                summary.written.append(landing.write_chunk(target, name, data))
                 summary.chunks_written += 1
             bar.update(progress.done - bar.n)
     summary.files += 1

@@ -117,8 +117,8 @@ def export(turbines: int, start: datetime, steps: int, seed: int = 7):
     frame.loc[frame.index[picks[: max(1, rows // 200)]], list(VENDOR_COLUMNS) + ["Ds_avg"]] = None
     # Exactly 360 degrees (north, the same as 0).
     frame.loc[frame.index[picks[rows // 200 : rows // 200 + max(1, rows // 300)]], "Wa_avg"] = 360.0
-    local = frame.pop("_utc").dt.tz_convert("Europe/Paris")
-    frame.insert(1, "Date_time", local.map(lambda t: t.isoformat()))
+    local = frame.pop("_utc").dt.tz_convert("Europe/Paris").dt.strftime("%Y-%m-%dT%H:%M:%S%z")
+    frame.insert(1, "Date_time", local.str[:-2] + ":" + local.str[-2:])  # +0100 -> +01:00
     duplicated = frame.iloc[picks[-max(1, rows // 250) :]]
     frame = pd.concat([frame, duplicated], ignore_index=True)
     names = turbine_names(turbines)

@@ -104,14 +104,15 @@ def test_to_contract_orders_columns_and_fills_positions():
         "power_output",
         "latitude",
         "longitude",
-        "batch_id",
-        "ingestion_timestamp",
     ]
     rows = table.to_pylist()
     assert rows[0]["latitude"] == 47.5 and rows[1]["latitude"] is None
     assert rows[0]["wind_direction"] == 360.0  # the pipeline stores it as 0
     assert rows[2]["turbine_id"] is None  # the pipeline quarantines it: missing:turbine_id
-    assert {r["batch_id"] for r in rows} == {"abc-000000"}
+    assert convert.landing_metadata(CHUNK) == {
+        "batch_id": "abc-000000",
+        "ingestion_timestamp": "2026-01-01T00:00:00.000Z",
+    }
 
 
 def test_json_lines_round_trip():
@@ -148,3 +149,5 @@ def test_json_lines_round_trip():
         },
     ]
     assert bytes(jsonl.encode(table.slice(1, 1))).count(b"\n") == 1
+    tail = json.loads(bytes(jsonl.encode(table.slice(0, 1), {"batch_id": "b-1"})))
+    assert list(tail)[-1] == "batch_id" and tail["batch_id"] == "b-1"

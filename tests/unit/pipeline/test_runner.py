@@ -7,7 +7,8 @@ import pytest
 from workloads import storage
 from workloads.config import LOCAL_DATABASE, PIPELINE_DATABASE, Paths
 from workloads.engine import runner
-from workloads.pipeline.settings import DATASET_FILES
+from workloads.names import PIPELINE_TABLES
+from workloads.pipeline.settings import DATASET_FILES, transformations_dir
 
 pytestmark = pytest.mark.unit
 
@@ -51,12 +52,9 @@ def test_spec_puts_storage_under_home_and_lists_every_dataset(tmp_path):
     assert spec.configuration["windmill.landing_path"].endswith("landing/raw_sensor_data")
     assert spec.configuration["windmill.dedup_window_hours"] == "6"
     assert len(spec.libraries) == len(DATASET_FILES)
-    assert [lib.include.removesuffix(".py") for lib in spec.libraries] == [
-        "bronze_sensor_data",
-        "silver_sensor_data",
-        "silver_quarantine",
-        "gold_turbine_status",
-        "gold_maintenance_alerts",
-        "gold_fleet_hourly",
-        "gold_fault_summary",
-    ]
+    listed = [lib.include.removesuffix(".py") for lib in spec.libraries]
+    # Every dataset file, the pipeline's tables first in medallion order, then any others.
+    assert set(listed) == {path.stem for path in transformations_dir().glob("[!_]*.py")}
+    known = [name for name in listed if name in PIPELINE_TABLES]
+    assert listed[: len(known)] == known == [t for t in PIPELINE_TABLES if t in listed]
+    assert listed[:3] == ["bronze_sensor_data", "silver_sensor_data", "silver_quarantine"]
