@@ -14,7 +14,7 @@ curve. What the strategy's crews do changes what happens next:
   trained model's alarms, replayed from its evaluation (`replay.py`), each visited by a
   crew (a false alarm costs an inspection).
 
-Every day at 06:00 and 12:00 site time the site's crews are planned by the scheduler
+Every day at 06:00, 09:00, 12:00 and 15:00 site time the site's crews are (re-)planned by the scheduler
 (`planner.solve`, or the greedy baseline) for that day's shifts, with the weather outlook
 from the site's past winds only (`forecast.py`); the crews then work the plan, except that
 nobody climbs when the *actual* wind over the work exceeds `max_work_wind` (the job waits
@@ -51,10 +51,10 @@ LEVEL_OF_FAULT = {
     "HIGH_VIBRATION": "WARNING",
     "LOW_OIL_PRESSURE": "WARNING",
 }
-# Local times of the plans: at 06:00 for the day, at 12:00 for the rest of it (visits not
-# started by then are re-planned with what is known at noon; a crew starts its afternoon
-# from base once its last morning job is done and it has driven back).
-PLAN_TIMES = (time(6, 0), time(12, 0))
+# Local times of the plans: at 06:00 for the day, then every three hours for the rest of it
+# (visits not started by the next plan are re-planned with what is known then; a crew
+# starts again from base once its last job is done and it has driven back).
+PLAN_TIMES = (time(6, 0), time(9, 0), time(12, 0), time(15, 0))
 SIM_START = datetime(2026, 1, 5, tzinfo=UTC)  # a Monday
 SLA_EUR_PER_HOUR = 50.0  # assumed: a tripped turbine's hourly penalty beyond its lost energy
 PREDICTIVE_DEADLINE_HOURS = 12.0  # an alarm is to be acted on within this (planner's target)
