@@ -127,12 +127,11 @@ def solve_routing(
     return plan
 
 
-def split(instance: Instance) -> list[Instance]:
-    """Independent sub-instances: connected parts of the crew–task "could do it" graph.
-
-    Tasks no crew could do are left out (they stay unassigned in the final plan).
-    """
-    crews = instance.crews
+def connected_parts(crews, tasks, can_do) -> list[tuple[list, list]]:
+    """(crews, tasks) groups: connected parts of the crew–task "could do it" graph
+    (`can_do(crew, task)`); crews sharing a task share a part; tasks no crew could do are
+    left out. The dispatcher and the multi-day scheduler both split their problems with it."""
+    crews = list(crews)
     parent = list(range(len(crews)))
 
     def root(k: int) -> int:
@@ -142,21 +141,26 @@ def split(instance: Instance) -> list[Instance]:
         return k
 
     able: list[list[int]] = []
-    for task in instance.tasks:
-        ks = [k for k, c in enumerate(crews) if fits_alone(c, task)]
+    for task in tasks:
+        ks = [k for k, c in enumerate(crews) if can_do(c, task)]
         able.append(ks)
         for k in ks[1:]:
             parent[root(k)] = root(ks[0])
     groups: dict[int, tuple[list, list]] = {}
     for k, crew in enumerate(crews):
         groups.setdefault(root(k), ([], []))[0].append(crew)
-    for task, ks in zip(instance.tasks, able, strict=True):
+    for task, ks in zip(tasks, able, strict=True):
         if ks:
             groups[root(ks[0])][1].append(task)
+    return [(cs, ts) for cs, ts in groups.values() if ts]
+
+
+def split(instance: Instance) -> list[Instance]:
+    """Independent sub-instances (see `connected_parts`); tasks no crew could do stay
+    unassigned in the final plan."""
     return [
         Instance(now=instance.now, crews=tuple(cs), tasks=tuple(ts))
-        for cs, ts in groups.values()
-        if ts
+        for cs, ts in connected_parts(instance.crews, instance.tasks, fits_alone)
     ]
 
 

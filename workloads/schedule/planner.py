@@ -52,27 +52,9 @@ DEFAULT_TIME_LIMIT_S = 20.0
 
 def split(problem: Problem) -> list[Problem]:
     """Independent parts: crews sharing a job they could both do share a part."""
-    crews = list(problem.crews)
-    parent = list(range(len(crews)))
+    from workloads.dispatch.solver import connected_parts
 
-    def root(k: int) -> int:
-        while parent[k] != k:
-            parent[k] = parent[parent[k]]
-            k = parent[k]
-        return k
-
-    able = []
-    for job in problem.jobs:
-        ks = [k for k, c in enumerate(crews) if _reachable(problem, c, job)]
-        able.append(ks)
-        for k in ks[1:]:
-            parent[root(k)] = root(ks[0])
-    groups: dict[int, tuple[list, list]] = {}
-    for k, crew in enumerate(crews):
-        groups.setdefault(root(k), ([], []))[0].append(crew)
-    for job, ks in zip(problem.jobs, able, strict=True):
-        if ks:
-            groups[root(ks[0])][1].append(job)
+    parts = connected_parts(problem.crews, problem.jobs, lambda c, j: _reachable(problem, c, j))
     return [
         Problem(
             problem.now,
@@ -83,8 +65,7 @@ def split(problem: Problem) -> list[Problem]:
             problem.max_work_wind,
             problem.available_from,
         )
-        for cs, js in groups.values()
-        if js
+        for cs, js in parts
     ]
 
 

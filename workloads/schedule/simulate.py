@@ -42,6 +42,7 @@ from workloads.schedule.model import (
     hours_between,
     route,
 )
+from workloads.schedule.tally import Totals, hash_index
 
 STRATEGIES = ("corrective", "scheduled", "predictive")
 LEVEL_OF_FAULT = {
@@ -111,28 +112,6 @@ class _EpisodeState:
     resolved_at: datetime | None = None  # repaired (before or after the trip)
     before_trip: bool = False
     skipped: bool = False  # began while the turbine was still down from an earlier fault
-
-
-@dataclass
-class Totals:
-    downtime_hours: float = 0.0
-    lost_kwh: float = 0.0
-    potential_kwh: float = 0.0
-    action_eur: float = 0.0
-    crew_eur: float = 0.0
-    tasks_done: int = 0
-    late: int = 0
-    unsafe: int = 0
-    weather_waits: int = 0
-    crew_hours: float = 0.0
-    shift_hours: float = 0.0
-    repaired_before_trip: int = 0
-    repaired_after_trip: int = 0
-    trips: int = 0
-    false_alarm_visits: int = 0
-    inspections: int = 0
-    episodes: int = 0
-    done_log: list = field(default_factory=list)
 
 
 class Simulation:
@@ -503,9 +482,3 @@ class Simulation:
             self.actual_max_wind(site, a, b) > self.st.max_work_wind
             for site, a, b, _ in self.totals.done_log
         )
-
-
-def hash_index(seed: int, turbine_id: str, moment: datetime) -> int:
-    from workloads.schedule.replay import stable_index
-
-    return stable_index(seed, turbine_id, moment.isoformat(), size=len(table.FAULT_COSTS))
