@@ -56,6 +56,10 @@ BASE_CONF: dict[str, str] = {
     "spark.sql.streaming.stateStore.rocksdb.changelogCheckpointing.enabled": "true",
 }
 
+# A process may ask for another heap size (`windmill up` gives its streaming generator, which
+# writes ten readings a batch, a smaller one than a backfill or the engine need).
+DRIVER_MEMORY_ENV = "WINDMILL_DRIVER_MEMORY"
+
 # JVM flags for every local driver. The serial collector: one small heap on two cores, where
 # G1's remembered sets and extra threads cost resident memory and buy no shorter pauses
 # that matter here.
@@ -107,6 +111,12 @@ def _jvm_environment() -> None:
     os.environ.setdefault("MALLOC_ARENA_MAX", MALLOC_ARENAS)
 
 
+def _base_conf() -> dict[str, str]:
+    """BASE_CONF with this process's heap size (`WINDMILL_DRIVER_MEMORY`, e.g. "512m")."""
+    memory = os.environ.get(DRIVER_MEMORY_ENV, "").strip()
+    return {**BASE_CONF, "spark.driver.memory": memory} if memory else dict(BASE_CONF)
+
+
 # Set by a Spark Connect process for itself; a child process inherits them but is not one.
 _CONNECT_ENV = ("SPARK_CONNECT_MODE_ENABLED", "SPARK_LOCAL_REMOTE", "SPARK_REMOTE")
 
@@ -137,7 +147,7 @@ def classic_session(app_name: str = "windmill", conf: dict[str, str] | None = No
     from pyspark.sql import SparkSession
 
     builder = SparkSession.builder.master("local[2]").appName(app_name)
-    merged = {**BASE_CONF, "spark.driver.extraJavaOptions": _java_options(), **(conf or {})}
+    merged = {**_base_conf(), "spark.driver.extraJavaOptions": _java_options(), **(conf or {})}
     for key, value in merged.items():
         builder = builder.config(key, value)
     spark = builder.getOrCreate()
@@ -160,7 +170,7 @@ def engine_session(paths: Paths, app_name: str = "windmill-engine", port: int | 
     from pyspark.sql import SparkSession
 
     conf = {
-        **BASE_CONF,
+        **_base_conf(),
         **hive_conf(paths),
         "spark.plugins": "org.apache.spark.sql.connect.SparkConnectPlugin",
         "spark.connect.grpc.binding.address": "127.0.0.1",

@@ -41,7 +41,12 @@ from workloads.engine.attach import running_engine
 from workloads.errors import WindmillError
 from workloads.generator.config import default as generator_default
 from workloads.ledger import Ledger
+from workloads.spark import DRIVER_MEMORY_ENV
 from workloads.supervisor.process import ALWAYS, ON_FAILURE, Component
+
+# The streaming generator's JVM heap: it writes a few readings a batch; the default heap
+# (workloads.spark, sized for a backfill or the engine) would only make it bigger.
+STREAMING_GENERATOR_HEAP = "384m"
 
 # Below this much free space the generator is not (re)started: a clear error instead of
 # half-written batches and a crash loop; it starts again once space returns.
@@ -312,7 +317,7 @@ def generator(ctx: StackContext) -> Component:
         after=ctx.after,
         trigger=FirstUpdate(ctx.ledger, names.PIPELINE_NAME) if ctx.after else None,
         precheck=landing_precheck(ctx.paths, options.min_free_bytes),
-        env=ctx.env,
+        env={**ctx.env, DRIVER_MEMORY_ENV: STREAMING_GENERATOR_HEAP},
     )
 
 
