@@ -90,8 +90,6 @@ def replan(spark, paths: Paths, roster_path=None, **options):
                 **options,
             )
         except WindmillError as exc:
-            if "forecast" in str(exc):
-                raise
             raise WindmillError(f"{KEPT}: {exc}") from None
         except (OSError, ValueError) as exc:
             raise WindmillError(
