@@ -23,8 +23,8 @@ class _Desk(AsyncHTTPTestCase):
         import tempfile
         from pathlib import Path
 
-        folder = Path(tempfile.mkdtemp(prefix="h2-api-"))
-        self.store = AlertStore(folder / "alerting.sqlite")
+        self.folder = Path(tempfile.mkdtemp(prefix="windmill-alerts-api-"))
+        self.store = AlertStore(self.folder / "alerting.sqlite")
         rows = frame(episode("TURBINE_00001"), episode("TURBINE_00002", "TOWER_LEAN"))
         # One notification to a channel whose URL holds secrets.
         Notifier(
@@ -36,6 +36,12 @@ class _Desk(AsyncHTTPTestCase):
         ).step(T0)
         desk = AlertDesk(self.store, lambda: rows, clock=lambda: T0)
         return Application(alert_patterns(AlertDeskApi(desk, databricks=self.databricks)))
+
+    def tearDown(self) -> None:
+        import shutil
+
+        super().tearDown()
+        shutil.rmtree(self.folder, ignore_errors=True)
 
     def post(self, action, body, content_type="application/json", **headers):
         data = body if isinstance(body, str) else json.dumps(body)
