@@ -23,17 +23,28 @@ GOLD_HOURLY = "gold_fleet_hourly"
 GOLD_FAULTS = "gold_fault_summary"
 GOLD_RISK = "gold_turbine_risk"
 GOLD_DISPATCH = "gold_dispatch_plan"
+GOLD_SEGMENTS = "gold_fault_segments"  # silver per turbine, fault and 10 min (episodes' input)
 GOLD_EPISODES = "gold_fault_episodes"  # one row per fault episode (pipeline)
 GOLD_SLA = "gold_sla_daily"  # per day and level: acknowledge/close times (notifier)
 GOLD_SCHEDULE = "gold_maintenance_schedule"  # multi-day crew plan (scheduler)
 TURBINES = "turbines"  # the turbine registry (generator fleet and ingested assets)
-PIPELINE_TABLES = (BRONZE, SILVER, QUARANTINE, GOLD_STATUS, GOLD_ALERTS, GOLD_HOURLY, GOLD_FAULTS)
+PIPELINE_TABLES = (
+    BRONZE,
+    SILVER,
+    QUARANTINE,
+    GOLD_SEGMENTS,
+    GOLD_EPISODES,
+    GOLD_STATUS,
+    GOLD_ALERTS,
+    GOLD_HOURLY,
+    GOLD_FAULTS,
+)
 # The pipeline's streaming tables (appended to, with a commit log) and its materialized views
 # (rewritten whole on every update; published as versions locally, see workloads.storage).
-STREAMING_TABLES = (BRONZE, SILVER, QUARANTINE)
+STREAMING_TABLES = (BRONZE, SILVER, QUARANTINE, GOLD_SEGMENTS)
 MATERIALIZED_VIEWS = tuple(t for t in PIPELINE_TABLES if t not in STREAMING_TABLES)
 # Which table each streaming table reads from (rows read = rows its source gained).
-UPSTREAM = {SILVER: BRONZE, QUARANTINE: BRONZE}
+UPSTREAM = {SILVER: BRONZE, QUARANTINE: BRONZE, GOLD_SEGMENTS: SILVER}
 
 # Tables the dashboard reads: the gold tables on every refresh (the dispatch plan may not
 # exist yet) and silver for a turbine's trend. The Databricks App is granted SELECT on

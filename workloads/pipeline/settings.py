@@ -34,7 +34,9 @@ ALERT_WINDOW_HOURS = "alert_window_hours"  # an alert episode is open if seen th
 STATUS_WINDOW_HOURS = "status_window_hours"  # turbines that reported this recently
 HOURLY_WINDOW_HOURS = "hourly_window_hours"  # hours shown by gold_fleet_hourly
 FAULT_WINDOW_HOURS = "fault_window_hours"  # history summarised by gold_fault_summary
-AS_OF = "as_of"  # ISO timestamp the gold windows end at; empty = now (tests pin it)
+AS_OF = "as_of"  # ISO timestamp the gold windows end at; empty = now; "latest" = the data's end
+EPISODE_GAP_MINUTES = "episode_gap_minutes"  # a fault episode ends after this long without it
+EPISODE_LATENESS_HOURS = "episode_lateness_hours"  # how late (data time) a reading may arrive
 THRESHOLD_PREFIX = "threshold."  # windmill.threshold.<FAULT_CODE>
 
 LANDING_FORMATS = ("jsonl",)
@@ -54,6 +56,8 @@ DEFAULTS: dict[str, str] = {
     HOURLY_WINDOW_HOURS: "48",
     FAULT_WINDOW_HOURS: "24",
     AS_OF: "",
+    EPISODE_GAP_MINUTES: "30",
+    EPISODE_LATENESS_HOURS: "24",
     **{f"{THRESHOLD_PREFIX}{code}": repr(float(v)) for code, v in DEFAULT_THRESHOLDS.items()},
 }
 
@@ -114,7 +118,23 @@ class Settings:
     hourly_window_hours: float = 48.0
     fault_window_hours: float = 24.0
     as_of: str = ""
+    episode_gap_minutes: float = 30.0
+    episode_lateness_hours: float = 24.0
     thresholds: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_THRESHOLDS))
+
+
+# Fault segments are kept per turbine and this many minutes of data time (gold.py); an
+# episode gap shorter than a segment could hide inside one, so it is refused.
+SEGMENT_MINUTES = 10
+
+
+def _episode_gap(raw: str) -> float:
+    gap = float(raw)
+    if gap < SEGMENT_MINUTES:
+        raise ValueError(
+            f"windmill.{EPISODE_GAP_MINUTES} must be at least {SEGMENT_MINUTES} minutes, not {raw}"
+        )
+    return gap
 
 
 def settings_from(get) -> Settings:
@@ -140,6 +160,8 @@ def settings_from(get) -> Settings:
         hourly_window_hours=float(value(HOURLY_WINDOW_HOURS)),
         fault_window_hours=float(value(FAULT_WINDOW_HOURS)),
         as_of=value(AS_OF),
+        episode_gap_minutes=_episode_gap(value(EPISODE_GAP_MINUTES)),
+        episode_lateness_hours=float(value(EPISODE_LATENESS_HOURS)),
         thresholds={code: float(value(THRESHOLD_PREFIX + code)) for code in FAULT_CODES},
     )
 

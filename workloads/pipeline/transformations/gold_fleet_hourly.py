@@ -15,5 +15,5 @@ from workloads.pipeline.settings import read_settings
 def gold_fleet_hourly():
     settings = read_settings(spark)  # noqa: F821 (set by the engine)
     silver = spark.read.table(SILVER)  # noqa: F821
-    as_of = gold.as_of_column(settings.as_of)
+    as_of = gold.as_of_column(settings.as_of, SILVER)
     return gold.fleet_hourly(silver, as_of, settings.hourly_window_hours)

@@ -14,5 +14,5 @@ from workloads.pipeline.settings import read_settings
 def gold_turbine_status():
     settings = read_settings(spark)  # noqa: F821 (set by the engine)
     silver = spark.read.table(SILVER)  # noqa: F821
-    as_of = gold.as_of_column(settings.as_of)
+    as_of = gold.as_of_column(settings.as_of, SILVER)
     return gold.turbine_status(silver, as_of, settings.status_window_hours)
