@@ -25,7 +25,6 @@ log = logging.getLogger("windmill.model")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    from workloads.dispatch.command import identifier
 
     train = subparsers.add_parser(
         "train",
@@ -50,12 +49,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     train.add_argument(
         "--seed", type=non_negative_int, default=0, help="split and LightGBM seed (default 0)"
     )
-    train.add_argument(
-        "--catalog",
-        type=identifier,
-        help="on Databricks: train on CATALOG.SCHEMA's silver and register the model in Unity Catalog (needs --schema)",
+    _workspace_flags(
+        train, "train on CATALOG.SCHEMA's silver and register the model in Unity Catalog"
     )
-    train.add_argument("--schema", type=identifier, help="on Databricks: see --catalog")
     train.set_defaults(func=run_train)
 
     score = subparsers.add_parser(
@@ -75,13 +71,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="URI",
         help="a model folder, runs:/RUN_ID or models:/NAME@ALIAS (default: $WINDMILL_HOME/models/latest; on Databricks the champion)",
     )
-    score.add_argument(
-        "--catalog",
-        type=identifier,
-        help="on Databricks: score CATALOG.SCHEMA's silver into CATALOG.SCHEMA.gold_turbine_risk (needs --schema)",
-    )
-    score.add_argument("--schema", type=identifier, help="on Databricks: see --catalog")
+    _workspace_flags(score, "score CATALOG.SCHEMA's silver into CATALOG.SCHEMA.gold_turbine_risk")
     score.set_defaults(func=run_score)
+
+
+def _workspace_flags(parser: argparse.ArgumentParser, what: str) -> None:
+    from workloads.dispatch.command import identifier
+
+    parser.add_argument(
+        "--catalog", type=identifier, help=f"on Databricks: {what} (needs --schema)"
+    )
+    parser.add_argument("--schema", type=identifier, help="on Databricks: see --catalog")
 
 
 def _workspace(args) -> str | None:
@@ -118,9 +118,9 @@ def run_train(args: argparse.Namespace) -> int:
             result.meta,
             result.evaluation,
         )
-        sample = None  # UC needs a signature: a few evaluation-shaped rows
         import pandas as pd
 
+        # Unity Catalog needs a signature: one row of the feature columns.
         sample = pd.DataFrame(
             [[0.0] * len(result.meta["features"])], columns=result.meta["features"]
         )

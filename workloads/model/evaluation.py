@@ -158,13 +158,21 @@ def false_alarm_runs(runs: pd.DataFrame, episodes: pd.DataFrame, horizon_hours) 
     """The runs no episode of their turbine follows: none starts in [start, end + horizon]."""
     from workloads.model.labels import alarm_episodes
 
+    if runs.empty:
+        return runs
     horizon = pd.Timedelta(hours=float(horizon_hours))
-    starts = alarm_episodes(episodes).groupby("turbine_id")["started_at"].apply(list).to_dict()
-    false = [
-        not any(run.start <= s <= run.end + horizon for s in starts.get(run.turbine_id, []))
-        for run in runs.itertuples(index=False)
-    ]
-    return runs[np.asarray(false, dtype=bool)] if len(runs) else runs
+    starts = alarm_episodes(episodes)[["turbine_id", "started_at"]].sort_values("started_at")
+    ordered = runs.sort_values("start").reset_index(drop=True)
+    # The first episode starting at or after each run's first alarm.
+    following = pd.merge_asof(
+        ordered,
+        starts.rename(columns={"started_at": "start"}).assign(_next=lambda f: f["start"]),
+        on="start",
+        by="turbine_id",
+        direction="forward",
+    )
+    false = following["_next"].isna() | (following["_next"] > following["end"] + horizon)
+    return ordered[false.to_numpy()].sort_values(["turbine_id", "start"]).reset_index(drop=True)
 
 
 def event_metrics(rows, alarm, episodes, evaluated, horizon_hours) -> dict:
