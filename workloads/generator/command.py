@@ -140,7 +140,7 @@ def register_fleet(turbines: int, registry_table: str | None) -> None:
     `registry_table` (Databricks) that Unity Catalog table, through the job's session.
     """
     from workloads import registry
-    from workloads.config import paths
+    from workloads.config import ensure_writable, paths
 
     fleet = registry.generated_fleet(turbines)
     if registry_table:
@@ -148,7 +148,9 @@ def register_fleet(turbines: int, registry_table: str | None) -> None:
 
         registry.write_table(spark_session()[0], fleet, registry_table)
     elif not os.environ.get("DATABRICKS_RUNTIME_VERSION"):
-        registry.write_local(paths(), fleet)
+        home = paths()
+        ensure_writable(home.home)  # an unwritable home is one sentence, as for the generator
+        registry.write_local(home, fleet)
 
 
 def run(args: argparse.Namespace) -> int:
