@@ -75,7 +75,7 @@ def plain_rows(spark, rows: int, partitions: int):
     columns = []
     for index, (name, kind) in enumerate(COLUMNS):
         if kind == "double":  # about as many digits as a reading's values
-            column = F.round(F.rand(index) * 1000.0 - 100.0, 3)
+            column = F.round(F.rand(index) * 100.0 - 10.0, 2)
         elif kind == "timestamp":
             column = F.timestamp_millis(F.lit(1_767_571_200_000) + F.col("id") * 1000)
         elif kind == "boolean":
@@ -114,8 +114,26 @@ def line_bytes(folder: Path, rows: int) -> float:
     return total / max(rows, 1)
 
 
+def cpu_seconds() -> float:
+    """CPU time of this process and its children so far (the JVM and Python workers)."""
+    import psutil
+
+    total = 0.0
+    for process in [psutil.Process(), *psutil.Process().children(recursive=True)]:
+        try:
+            times = process.cpu_times()
+        except psutil.Error:
+            continue
+        total += times.user + times.system
+    return total
+
+
 def in_process(args, work: Path, rows: int):
-    """(plain times, generator times, (bytes/line of each)), in one warm session."""
+    """(plain times, generator times, (bytes/line of each)), in one warm session.
+
+    Also prints the CPU seconds each side used: under load, wall times follow the
+    scheduler, while CPU time still says how much work each side does.
+    """
     sys.path.insert(0, str(REPO))
     from workloads.generator import generate as gen
     from workloads.signals import StopOnSignal
@@ -144,10 +162,17 @@ def in_process(args, work: Path, rows: int):
         with StopOnSignal() as stop:
             gen.backfill(spark, warm, landing, stop, lambda _: None)
         write_plain(spark, 10_000, args.partitions, work / "warm-plain")
-        plain, generated = [], []
+        plain, generated, cpu = [], [], {"plain": [], "generator": []}
         for _ in range(args.repeat):
+            before = cpu_seconds()
             plain.append(write_plain(spark, rows, args.partitions, work / "plain"))
+            middle = cpu_seconds()
             generated.append(generator())
+            cpu["plain"].append(middle - before)
+            cpu["generator"].append(cpu_seconds() - middle)
+        print("in-process CPU seconds: " + "; ".join(
+            f"{side} {', '.join(f'{c:.1f}' for c in values)}" for side, values in cpu.items()
+        ))  # fmt: skip
         widths = line_bytes(work / "plain", rows), line_bytes(work / "landing", rows)
     finally:
         spark.stop()
