@@ -112,7 +112,7 @@ def _jvm_environment() -> None:
 
 
 def _base_conf() -> dict[str, str]:
-    """BASE_CONF with this process's heap size (`WINDMILL_DRIVER_MEMORY`, e.g. "512m")."""
+    """BASE_CONF with this process's heap size (`WINDMILL_DRIVER_MEMORY`, e.g. "512m"; Spark needs at least 450 MiB)."""
     memory = os.environ.get(DRIVER_MEMORY_ENV, "").strip()
     return {**BASE_CONF, "spark.driver.memory": memory} if memory else dict(BASE_CONF)
 

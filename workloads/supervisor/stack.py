@@ -45,8 +45,9 @@ from workloads.spark import DRIVER_MEMORY_ENV
 from workloads.supervisor.process import ALWAYS, ON_FAILURE, Component
 
 # The streaming generator's JVM heap: it writes a few readings a batch; the default heap
-# (workloads.spark, sized for a backfill or the engine) would only make it bigger.
-STREAMING_GENERATOR_HEAP = "384m"
+# (workloads.spark, sized for a backfill or the engine) would only make it bigger. Spark
+# refuses to start below 450 MiB of usable heap (INVALID_DRIVER_MEMORY), hence 512 MB.
+STREAMING_GENERATOR_HEAP = "512m"
 
 # Below this much free space the generator is not (re)started: a clear error instead of
 # half-written batches and a crash loop; it starts again once space returns.

@@ -16,9 +16,9 @@ pytestmark = pytest.mark.unit
 def test_a_process_can_ask_for_its_own_heap(monkeypatch):
     monkeypatch.delenv(spark.DRIVER_MEMORY_ENV, raising=False)
     assert spark._base_conf()["spark.driver.memory"] == spark.BASE_CONF["spark.driver.memory"]
-    monkeypatch.setenv(spark.DRIVER_MEMORY_ENV, "384m")
-    assert spark._base_conf()["spark.driver.memory"] == "384m"
-    assert spark.BASE_CONF["spark.driver.memory"] != "384m"  # the default is left alone
+    monkeypatch.setenv(spark.DRIVER_MEMORY_ENV, "512m")
+    assert spark._base_conf()["spark.driver.memory"] == "512m"
+    assert spark.BASE_CONF["spark.driver.memory"] != "512m"  # the default is left alone
 
 
 def test_only_the_streaming_generator_asks_for_a_small_heap(tmp_path):
