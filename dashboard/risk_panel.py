@@ -107,14 +107,18 @@ def model_card_html(meta: dict | None, problem: str | None = None) -> str:
         f"{history.get('history_start', '?')} to {history.get('history_end', '?')}, "
         f"{history.get('eval_episodes', '?')} evaluation episodes on unseen turbines and later days."
     )
+    if meta.get("bootstrap"):
+        facts += " " + str(meta["bootstrap"])
     return f'<div class="wm-caption">{html.escape(facts)}</div>' + html_table(
         evaluation_frame(meta)
     )
 
 
 def load_model_card(home: Path) -> tuple[dict | None, str | None]:
-    """(model.json of models/latest, None) or (None, why it is unavailable)."""
-    path = Path(home) / "models" / "latest" / "model.json"
+    """(model.json of the model `windmill score` uses, None) or (None, why it is unavailable)."""
+    from workloads.model.bundle import META_FILE, default_folder
+
+    path = default_folder(Path(home)) / META_FILE
     if not path.is_file():
         return None, "no model trained yet (`windmill train`)."
     try:
@@ -149,7 +153,7 @@ def panel(risk: pd.DataFrame | None, meta: dict | None, risk_problem=None, model
 
 
 def panel_for_home(paths):
-    """The card from a local home: the risk table and models/latest (never raises)."""
+    """The card from a local home: the risk table and the model scoring uses (never raises)."""
     risk, risk_problem = load_risk(paths)
     meta, model_problem = load_model_card(paths.home)
     return panel(risk, meta, risk_problem, model_problem)

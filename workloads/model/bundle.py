@@ -5,6 +5,11 @@ threshold, horizon, feature names, metrics) and `evaluation.json` (the replay fi
 same folder is logged to MLflow as the run's `windmill_model` artifacts, so a model read
 back from MLflow (`runs:/<id>`, `models:/<name>@champion`) loads exactly like a local one.
 `latest` is a symlink swapped in one rename: a reader sees the old model or the new one.
+
+`bootstrap/` (shipped in the package) is a model `windmill train` trained on the generator's
+own fleet (its model.json says on what). A home without a model of its own scores with it,
+so a first `windmill up` shows risk within minutes, long before it has the week of history
+its own training needs; its rows say `model_version` "bootstrap-…".
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ MODEL_FILE = "model.txt"
 META_FILE = "model.json"
 EVALUATION_FILE = "evaluation.json"
 LATEST = "latest"
+BOOTSTRAP = Path(__file__).resolve().parent / "bootstrap"
 
 
 @dataclass(frozen=True)
@@ -47,6 +53,14 @@ class Bundle:
 
 def models_dir(home: Path) -> Path:
     return Path(home) / "models"
+
+
+def default_folder(home: Path) -> Path:
+    """This home's newest model, else the shipped bootstrap model (if the package has it)."""
+    latest = models_dir(home) / LATEST
+    if (latest / META_FILE).is_file() or not (BOOTSTRAP / META_FILE).is_file():
+        return latest
+    return BOOTSTRAP
 
 
 def save(models: Path, booster, meta: dict, evaluation: dict) -> Path:

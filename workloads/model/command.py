@@ -69,7 +69,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     score.add_argument(
         "--model",
         metavar="URI",
-        help="a model folder, runs:/RUN_ID or models:/NAME@ALIAS (default: $WINDMILL_HOME/models/latest; on Databricks the champion)",
+        help="a model folder, runs:/RUN_ID or models:/NAME@ALIAS (default: $WINDMILL_HOME/models/latest, else the shipped bootstrap model; on Databricks the champion)",
     )
     _workspace_flags(score, "score CATALOG.SCHEMA's silver into CATALOG.SCHEMA.gold_turbine_risk")
     score.set_defaults(func=run_score)
@@ -208,7 +208,7 @@ def run_score(args: argparse.Namespace) -> int:
         from workloads.engine.attach import open_engine
 
         paths = home_paths()
-        uri = args.model or str(bundle.models_dir(paths.home) / bundle.LATEST)
+        uri = args.model or str(bundle.default_folder(paths.home))
         model = bundle.load(_local_or_download(uri, tracking.local_uri(paths.home)))
         with open_engine(paths, app_name="windmill-score") as spark:
             silver = _silver(spark, LOCAL_DATABASE)

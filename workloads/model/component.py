@@ -1,7 +1,8 @@
 """The model's parts of `windmill up`: scoring after pipeline updates, training on a schedule.
 
 - `scoring(...)`: `windmill score` after a completed pipeline update, at most every
-  `every` seconds, once a model exists (before that it waits, no failed runs).
+  `every` seconds, once a model exists (the shipped bootstrap model counts, so the first
+  start scores right after its first update; without any model it waits, no failed runs).
 - `training(...)`: `windmill train` once silver spans `min_history_hours` (enough history for
   the split to hold positive rows on both sides), then again every `every` seconds.
 
@@ -16,7 +17,7 @@ from collections.abc import Callable
 
 from workloads.config import Paths
 from workloads.model import SCORE_JOB, TRAIN_JOB
-from workloads.model.bundle import LATEST, META_FILE, models_dir
+from workloads.model.bundle import META_FILE, default_folder
 from workloads.supervisor.process import ALWAYS, Component
 
 SCORE_EVERY_S = 180.0
@@ -25,7 +26,8 @@ MIN_HISTORY_HOURS = 168.0  # a week: ~0.8 episodes per turbine, enough for both 
 
 
 def model_exists(paths: Paths) -> bool:
-    return (models_dir(paths.home) / LATEST / META_FILE).is_file()
+    """This home's model, or the shipped bootstrap model, is there to score with."""
+    return (default_folder(paths.home) / META_FILE).is_file()
 
 
 def history_hours(paths: Paths) -> float:

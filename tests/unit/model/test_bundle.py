@@ -60,3 +60,13 @@ def test_corrupt_model_is_one_sentence(tmp_path, damage):
     message = str(caught.value)
     assert message.startswith(f"The model at {folder} is damaged (")
     assert message.endswith("run `windmill train` again.") and "\n" not in message
+
+
+def test_the_shipped_bootstrap_model_loads_and_a_home_model_takes_over(tmp_path):
+    shipped = bundle.load(bundle.default_folder(tmp_path))
+    assert shipped.version.startswith("bootstrap-") and shipped.threshold > 0
+    from workloads.model import features
+
+    assert shipped.feature_names == list(features.FEATURE_NAMES)
+    bundle.save(bundle.models_dir(tmp_path), tiny_model(), meta("mine"), {})
+    assert bundle.load(bundle.default_folder(tmp_path)).version == "mine"

@@ -70,8 +70,9 @@ def test_model_card_lists_every_metric_against_both_baselines():
 
 def test_risk_unavailable_is_shown_never_raised(tmp_path):
     paths = Paths(tmp_path)
-    meta, problem = risk_panel.load_model_card(tmp_path)
-    assert meta is None and "no model trained yet" in problem
+    meta, problem = risk_panel.load_model_card(tmp_path)  # no model of its own: the shipped one
+    assert problem is None and meta["model_version"].startswith("bootstrap-")
+    assert "Shipped with windmill" in risk_panel.model_card_html(meta)
     (tmp_path / "models" / "latest").mkdir(parents=True)
     (tmp_path / "models" / "latest" / "model.json").write_text("{broken")
     meta, problem = risk_panel.load_model_card(tmp_path)
