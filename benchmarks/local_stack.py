@@ -32,17 +32,30 @@ sys.path.insert(0, str(REPO))
 from benchmarks.stack import launch_up  # noqa: E402
 
 
-def tree_rss(root: psutil.Process) -> int:
-    """Resident bytes of `root` and all its descendants."""
-    total = 0
+def tree_rss(root: psutil.Process) -> tuple[int, list[tuple[int, str]]]:
+    """Resident bytes of `root` and all its descendants, and (bytes, what) per process."""
     try:
         processes = [root, *root.children(recursive=True)]
     except psutil.NoSuchProcess:
-        return 0
+        return 0, []
+    each: list[tuple[int, str]] = []
     for process in processes:
-        with contextlib.suppress(psutil.NoSuchProcess):
-            total += process.memory_info().rss
-    return total
+        with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
+            what = describe(process.cmdline())
+            if what in ("JVM", "pyspark.daemon", "-m pyspark.daemon"):  # whose helper
+                what = f"{what} of {describe(process.parent().cmdline())}"
+            each.append((process.memory_info().rss, what))
+    return sum(rss for rss, _ in each), each
+
+
+def describe(argv: list[str]) -> str:
+    """A short name for a process of the stack: its windmill command, or what it runs."""
+    if "workloads.cli" in argv:
+        rest = argv[argv.index("workloads.cli") + 1 :]
+        return "windmill " + " ".join(rest[:2])
+    if argv and argv[0].endswith("java"):
+        return "JVM"
+    return " ".join(argv[1:3])[:40] or "?"
 
 
 def api_status(port: int) -> dict | None:
@@ -70,6 +83,7 @@ def main() -> int:
     started = time.monotonic()
     root = psutil.Process(up.pid)
     peak = 0
+    peak_processes: list[tuple[int, str]] = []
     first_insight: float | None = None
     last_poll = 0.0
     try:
@@ -79,7 +93,9 @@ def main() -> int:
                 raise SystemExit(f"windmill up exited early with {up.returncode}; see {log.name}")
             if now - started > args.timeout:
                 raise SystemExit(f"no gold data on the dashboard after {args.timeout:.0f} s")
-            peak = max(peak, tree_rss(root))
+            total, each = tree_rss(root)
+            if total > peak:
+                peak, peak_processes = total, each
             if first_insight is None and now - last_poll >= 0.5:
                 last_poll = now
                 status = api_status(port)
@@ -115,6 +131,11 @@ def main() -> int:
         f"(until {args.steady_seconds:.0f} s after first insight)"
     )
     print(f"SIGTERM to everything stopped: {stopped_in:.1f} s")
+    print(
+        "at the peak: "
+        + ", ".join(f"{what} {rss / 2**20:.0f}" for rss, what in sorted(peak_processes)[::-1])
+        + " MiB"
+    )
     return 0
 
 
