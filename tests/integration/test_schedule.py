@@ -76,3 +76,53 @@ def test_replan_writes_the_schedule_table_and_records_the_run(spark, tmp_path):
         "latest_runs"
     ][0]
     assert run["result_state"] == "SUCCESS" and run["metrics"]["jobs"] == 5
+
+
+def test_the_dispatch_job_writes_the_plan_and_the_schedule_in_the_catalog(spark, capsys):
+    """The Databricks dispatch job (`windmill dispatch --catalog C --schema S
+    --schedule-days 3`) on the local catalog: both tables, silver winds through Spark."""
+    import argparse
+
+    from workloads.dispatch import command
+
+    spark.sql("CREATE DATABASE IF NOT EXISTS schedule_workspace")
+    spark.createDataFrame(alerts_frame()).write.mode("overwrite").saveAsTable(
+        "spark_catalog.schedule_workspace.gold_maintenance_alerts"
+    )
+    stamps = pd.date_range("2026-01-04T08:00:00Z", "2026-01-05T08:00:00Z", freq="10min")
+    silver = pd.DataFrame(
+        [
+            {"turbine_id": t, "timestamp": s, "wind_speed": 6.0}
+            for t in ("TURBINE_00001", "TURBINE_00002")
+            for s in stamps
+        ]
+    )
+    spark.createDataFrame(silver).write.mode("overwrite").saveAsTable(
+        "spark_catalog.schedule_workspace.silver_sensor_data"
+    )
+    root = argparse.ArgumentParser()
+    command.register(root.add_subparsers())
+    args = root.parse_args(
+        [
+            "dispatch",
+            "--catalog",
+            "spark_catalog",
+            "--schema",
+            "schedule_workspace",
+            "--schedule-days",
+            "3",
+        ]
+    )
+    assert args.func(args) == 0
+    assert "gold_maintenance_schedule" in capsys.readouterr().out
+    plan = spark.table("spark_catalog.schedule_workspace.gold_dispatch_plan").toPandas()
+    schedule = spark.table("spark_catalog.schedule_workspace.gold_maintenance_schedule").toPandas()
+    assert len(plan) == 4 and set(schedule["task"]) == set(plan["task_id"])
+    assert schedule["crew_id"].notna().sum() >= 3  # calm Whitelee and Roscoe winds: planned
+    for table in (
+        "gold_maintenance_alerts",
+        "silver_sensor_data",
+        "gold_dispatch_plan",
+        "gold_maintenance_schedule",
+    ):
+        spark.sql(f"DROP TABLE spark_catalog.schedule_workspace.{table}")

@@ -64,6 +64,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "session and write CATALOG.SCHEMA.gold_dispatch_plan (needs --schema)",
     )
     parser.add_argument("--schema", type=identifier, help="on Databricks: see --catalog")
+    parser.add_argument(
+        "--schedule-days",
+        type=non_negative_int,
+        default=0,
+        metavar="N",
+        help="also re-plan the multi-day schedule over N days (gold_maintenance_schedule, "
+        "as `windmill schedule --days N`; the Databricks dispatch job writes both); default 0: off",
+    )
     parser.set_defaults(func=run)
 
 
@@ -92,6 +100,22 @@ def run(args: argparse.Namespace) -> int:
             f"Planned {plan.routed} tasks (cost {plan.cost:.2f}); wrote "
             f"{args.catalog}.{args.schema}.gold_dispatch_plan."
         )
+        if args.schedule_days:
+            from workloads.schedule import service as schedule_service
+
+            schedule = schedule_service.run_in_workspace(
+                args.catalog,
+                args.schema,
+                args.roster,
+                days=args.schedule_days,
+                now=args.now,
+                seed=args.seed,
+            )
+            facts = schedule_service.summary(schedule)
+            print(
+                f"Scheduled {facts['planned']} of {facts['jobs']} jobs over {args.schedule_days}"
+                f" days; wrote {args.catalog}.{args.schema}.gold_maintenance_schedule."
+            )
         return 0
     if args.instance is not None:
         from workloads.dispatch import parse_instance, solve
@@ -113,4 +137,15 @@ def run(args: argparse.Namespace) -> int:
         f"Planned {plan.routed} of {tasks} tasks for {busy} of {len(plan.routes)} crews"
         f" (cost {plan.cost:.2f}, {plan.km:.1f} km); wrote windmill.gold_dispatch_plan."
     )
+    if args.schedule_days:
+        from workloads.schedule import service as schedule_service
+
+        schedule = schedule_service.run_schedule(
+            home_paths(), args.roster, days=args.schedule_days, now=args.now, seed=args.seed
+        )
+        facts = schedule_service.summary(schedule)
+        print(
+            f"Scheduled {facts['planned']} of {facts['jobs']} jobs over {args.schedule_days}"
+            f" days; wrote windmill.gold_maintenance_schedule."
+        )
     return 0
