@@ -88,8 +88,11 @@ def spark_session():
 
 
 def cores(spark) -> int:
-    """Tasks the session runs at once (local: its cores)."""
-    return max(1, int(spark.sparkContext.defaultParallelism))
+    """Tasks the session runs at once (local: its cores; this machine's where it cannot say)."""
+    try:
+        return max(1, int(spark.sparkContext.defaultParallelism))
+    except Exception:  # a session without a SparkContext (e.g. a shared Databricks cluster)
+        return os.cpu_count() or 1
 
 
 def batches_per_job(spark, config: GeneratorConfig) -> int:

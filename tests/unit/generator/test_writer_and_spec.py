@@ -152,3 +152,15 @@ def test_a_java_error_on_a_writable_folder_is_not_disguised(tmp_path):
     with pytest.raises(RuntimeError, match="o123"):
         writer.write_batch(_FakeLines(['{"a":1}\n'], error=java_error), tmp_path, "batch-k.jsonl")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_backfill_jobs_put_one_equal_batch_per_partition():
+    from workloads.generator.generate import backfill_jobs
+
+    # 180 steps, 50 a batch, 2 a job: two full batches, one full alone, the short one alone.
+    assert backfill_jobs(180, 50, 2) == [(0, 2, 50), (2, 1, 50), (3, 1, 30)]
+    assert backfill_jobs(100, 50, 4) == [(0, 2, 50)]
+    assert backfill_jobs(7, 10, 2) == [(0, 1, 7)]
+    jobs = backfill_jobs(10_020, 500, 2)
+    assert sum(count * steps for _, count, steps in jobs) == 10_020
+    assert [first for first, _, _ in jobs] == list(range(0, 21, 2))
