@@ -43,7 +43,8 @@ RULE_CASES = [
     (line(reading(1, 0, wind_speed="fast")), ["wrong_type:wind_speed"]),
     (line(reading(1, 0, timestamp="yesterday")), ["wrong_type:timestamp"]),
     (line(reading(1, 0, turbine_id="WT-1")), [rules.INVALID_TURBINE_ID]),
-    (line(reading(1, 0, wind_direction=360.0)), ["out_of_range:wind_direction"]),
+    (line(reading(1, 0, wind_direction=360.0)), []),  # north, stored as 0 (issue 21)
+    (line(reading(1, 0, wind_direction=360.5)), ["out_of_range:wind_direction"]),
     (line(reading(1, 0, latitude=91.0)), ["out_of_range:latitude"]),
     (
         line(reading(1, 0, fault_code="ALIENS")),
@@ -116,10 +117,11 @@ def test_good_values_are_unchanged_by_strict_parsing(spark):
     assert parsed.fault_code is None
 
 
-def test_missing_column_from_a_changed_schema(spark):
+def test_a_sensor_the_line_lacks_is_not_measured_not_a_rejection(spark):
+    """Issue 21: only turbine_id and timestamp are required; an absent sensor is null."""
     row = reading(1, 0)
     row["windspeed_ms"] = row.pop("wind_speed")
-    assert reasons_of(spark, [json.dumps(row)]) == [["missing:wind_speed"]]
+    assert reasons_of(spark, [json.dumps(row)]) == [[]]
 
 
 def test_future_timestamp_beyond_tolerance(spark):
@@ -164,16 +166,18 @@ def test_turbine_status_is_latest_reading_per_turbine_in_window(spark):
     assert got == {"TURBINE_00001": (5, "LOW_OIL_PRESSURE"), "TURBINE_00002": (1, None)}
 
 
-def test_maintenance_alerts_open_episodes_only(spark):
+def test_maintenance_alerts_are_the_open_warning_and_critical_episodes(spark):
+    """Episodes end after 30 minutes of data without the fault (tests/integration/
+    test_episodes.py has the boundaries); a healthy reading a minute later does not."""
     rows = [
         reading(1, 0),
-        faulty(1, 1, "HIGH_VIBRATION"),  # closed: healthy again at minute 2
-        reading(1, 2),
-        faulty(1, 3, "HIGH_VIBRATION"),  # current episode from minute 3
+        faulty(1, 1, "HIGH_VIBRATION"),
+        reading(1, 2),  # a minute without it: the same episode
+        faulty(1, 3, "HIGH_VIBRATION"),
         faulty(1, 4, "GEARBOX_OVERHEAT"),
         faulty(1, 5, "HIGH_VIBRATION"),
         faulty(2, 0, "LOW_OIL_PRESSURE"),
-        reading(2, 1),  # recovered
+        reading(2, 31),  # 31 minutes without it: ended
         faulty(3, 0, "LOW_POWER_OUTPUT"),  # INFO: not maintenance work
     ]
     alerts = gold.maintenance_alerts(silver_of(spark, rows), gold.as_of_column(AS_OF), 24)
@@ -194,9 +198,9 @@ def test_maintenance_alerts_open_episodes_only(spark):
                 "TURBINE_00001",
                 "HIGH_VIBRATION",
                 "WARNING",
-                datetime(2026, 1, 5, 0, 3),
+                datetime(2026, 1, 5, 0, 1),
                 datetime(2026, 1, 5, 0, 5),
-                2,
+                3,
                 55.001,
                 8.001,
                 True,
@@ -221,10 +225,41 @@ def test_fleet_hourly_energy_availability_and_levels(spark):
     first, second = hourly.orderBy("hour").collect()
     assert (first.turbines_reporting, first.readings) == (2, 3)
     assert first.mean_power_kw == pytest.approx(1200.0)
-    assert first.energy_mwh == pytest.approx((1500.0 + 600.0) / 1000)
+    # Readings 30 and 60 minutes apart stand for at most 15 minutes each.
+    assert first.energy_mwh == pytest.approx((1000.0 + 2000.0 + 600.0) * 0.25 / 1000)
     assert first.availability == pytest.approx(2 / 3)  # the CRITICAL reading is unavailable
     assert (first.normal_readings, first.critical_readings) == (2, 1)
     assert (second.readings, second.availability, second.energy_mwh) == (1, 0.0, 0.0)
+
+
+def test_fleet_hourly_energy_is_readings_times_their_interval(spark):
+    """Energy equals a pandas computation of the same rule on irregular readings: each
+    reading's time to its turbine's next one, capped at twice the turbine's median
+    interval and 15 minutes; the latest reading stands for the median."""
+    import pandas as pd
+
+    minutes = {1: [0, 1, 2, 3, 5, 6, 20, 21, 59, 61, 62], 2: [0, 10, 20, 30, 40, 50, 60, 70]}
+    rows = [
+        reading(t, m, power_output=100.0 + 37.0 * m + 500.0 * t)
+        for t, ms in minutes.items()
+        for m in ms
+    ]
+    frame = pd.DataFrame(
+        [(r["turbine_id"], pd.Timestamp(r["timestamp"]), r["power_output"]) for r in rows],
+        columns=["turbine", "ts", "kw"],
+    ).sort_values(["turbine", "ts"])
+    parts = []
+    for _, group in frame.groupby("turbine"):
+        to_next = (group["ts"].shift(-1) - group["ts"]).dt.total_seconds()
+        median = to_next.median()
+        cap = min(2 * median, 900.0)
+        interval = to_next.clip(upper=cap).fillna(min(median, cap))
+        parts.append(group.assign(kwh=group["kw"] * interval / 3600.0))
+    expected = pd.concat(parts).groupby(pd.concat(parts)["ts"].dt.floor("h"))["kwh"].sum()
+
+    hourly = gold.fleet_hourly(silver_of(spark, rows), gold.as_of_column(AS_OF), 24)
+    got = {r.hour.hour: r.energy_mwh for r in hourly.collect()}
+    assert got == pytest.approx({ts.hour: kwh / 1000.0 for ts, kwh in expected.items()})
 
 
 def test_fault_summary_counts_by_code_and_level(spark):

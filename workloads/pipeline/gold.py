@@ -168,10 +168,36 @@ def maintenance_alerts(silver, as_of, window_hours: float, episodes=None, gap_mi
     )
 
 
+def reading_intervals(silver):
+    """Silver plus `interval_s`: the time each reading stands for.
+
+    That is the time to the turbine's next reading, capped at twice the turbine's median
+    interval and at MAX_READING_INTERVAL_S (a gap in the data is not production); the
+    turbine's latest reading, whose next one is not there yet, stands for the median.
+    """
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    by_time = Window.partitionBy("turbine_id").orderBy("timestamp")
+    to_next = _seconds(F.lead("timestamp").over(by_time), F.col("timestamp"))
+    spaced = silver.select("*", to_next.alias("_to_next"))
+    median = F.median("_to_next").over(Window.partitionBy("turbine_id"))
+    cap = F.least(
+        F.coalesce(2 * median, F.lit(MAX_READING_INTERVAL_S)), F.lit(MAX_READING_INTERVAL_S)
+    )
+    # (least() skips nulls, so the latest reading needs its own branch.)
+    interval = F.when(F.col("_to_next").isNotNull(), F.least(F.col("_to_next"), cap)).otherwise(
+        F.coalesce(F.least(median, cap), F.lit(0.0))
+    )
+    return spaced.select("*", interval.alias("interval_s"))
+
+
 def fleet_hourly(silver, as_of, window_hours: float):
     """Per hour of the window: readings, turbines, power, energy, availability, faults by level.
 
-    Energy sums each turbine's mean power over the hour (kW x 1 h), in MWh.
+    Energy is each reading's power times its interval (`reading_intervals`), in MWh, in
+    the hour of the reading: right for 1-minute and 10-minute data alike, and a turbine
+    that stops reporting stops adding energy.
     """
     from pyspark.sql import functions as F
 
@@ -180,13 +206,13 @@ def fleet_hourly(silver, as_of, window_hours: float):
 
     available = (F.col("power_output") > 0) & (F.col("alert_level") != "CRITICAL")
     per_turbine = (
-        recent(silver, as_of, window_hours)
+        reading_intervals(recent(silver, as_of, window_hours))
         .select("*", F.date_trunc("hour", F.col("timestamp")).alias("hour"))
         .groupBy("hour", "turbine_id")
         .agg(
             F.count(F.lit(1)).alias("readings"),
             F.sum("power_output").alias("power_sum"),
-            F.avg("power_output").alias("mean_power"),
+            F.sum(F.col("power_output") * F.col("interval_s") / 3600.0).alias("energy_kwh"),
             F.sum(F.when(available, 1).otherwise(0)).alias("available"),
             level_count("NORMAL").alias("normal_readings"),
             level_count("INFO").alias("info_readings"),
@@ -198,7 +224,7 @@ def fleet_hourly(silver, as_of, window_hours: float):
         F.count(F.lit(1)).alias("turbines_reporting"),
         F.sum("readings").cast("long").alias("readings"),
         (F.sum("power_sum") / F.sum("readings")).alias("mean_power_kw"),
-        (F.sum("mean_power") / 1000.0).alias("energy_mwh"),
+        (F.sum("energy_kwh") / 1000.0).alias("energy_mwh"),
         (F.sum("available") / F.sum("readings")).alias("availability"),
         F.sum("normal_readings").cast("long").alias("normal_readings"),
         F.sum("info_readings").cast("long").alias("info_readings"),
