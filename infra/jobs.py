@@ -29,7 +29,13 @@ from infra.cdk import (
 from infra.code import CodeArtifacts
 from infra.compute import Compute
 from infra.config import EnvironmentConfig
-from workloads.names import DISPATCH_JOB, DROP_TABLES_JOB, GENERATOR_JOB, PIPELINE_REFRESH_JOB
+from workloads.names import (
+    DISPATCH_JOB,
+    DROP_TABLES_JOB,
+    GENERATOR_JOB,
+    PIPELINE_REFRESH_JOB,
+    TURBINES,
+)
 
 _job = _provider("job")  # the alerting bindings (same names in cdktf 15.16 and cdktn 18.x)
 JobSchedule = _job.JobSchedule
@@ -54,9 +60,13 @@ def _flag_value(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else str(value)
 
 
-def generator_parameters(config: EnvironmentConfig, landing_path: str) -> list[str]:
-    """`windmill generate` arguments from the environment's generator settings."""
+def generator_parameters(
+    config: EnvironmentConfig, landing_path: str, registry_table: str | None = None
+) -> list[str]:
+    """`windmill generate` arguments from the environment's generator settings; with
+    `registry_table` the generated fleet is also written to that turbine registry."""
     g = config.generator
+    registry = ["--registry-table", registry_table] if registry_table else []
     return [
         "generate",
         "--records-per-batch",
@@ -67,6 +77,7 @@ def generator_parameters(config: EnvironmentConfig, landing_path: str) -> list[s
         _flag_value(g.max_iterations),
         "--landing",
         landing_path,
+        *registry,
     ]
 
 
@@ -122,7 +133,11 @@ class WindmillJobs(Construct):
             "generator",
             GENERATOR_JOB,
             "Writes synthetic turbine readings to the landing volume (dbldatagen).",
-            generator_parameters(config, catalog.landing_path),
+            generator_parameters(
+                config,
+                catalog.landing_path,
+                f"{catalog.catalog_name}.{catalog.schema_name}.{TURBINES}",
+            ),
             # dbldatagen needs a classic Spark session; serverless jobs run Spark Connect.
             classic=True,
         )
@@ -145,8 +160,17 @@ class WindmillJobs(Construct):
         self.dispatch = self._wheel_job(
             "dispatch",
             DISPATCH_JOB,
-            "Plans repair-crew routes over the open maintenance alerts (OR-Tools).",
-            ["dispatch", "--catalog", catalog.catalog_name, "--schema", catalog.schema_name],
+            "Plans repair-crew routes over the open maintenance alerts (OR-Tools) and the "
+            "3-day maintenance schedule (repairs, predictive and opportunistic work).",
+            [
+                "dispatch",
+                "--catalog",
+                catalog.catalog_name,
+                "--schema",
+                catalog.schema_name,
+                "--schedule-days",
+                "3",
+            ],
         )
         self.notifier = None
         if alerting is not None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from constructs import Construct
 
+from infra.alerting import Alerting
 from infra.catalog import UnityCatalog
 from infra.code import CodeArtifacts
 from infra.compute import Compute
@@ -40,8 +41,11 @@ class ModelJobs(Construct):
         catalog: UnityCatalog,
         code: CodeArtifacts,
         compute: Compute,
+        alerting: Alerting | None = None,
     ) -> None:
         super().__init__(scope, id_)
+        # Failures notify the stack's destinations, as every job of infra/jobs.py does.
+        self._destinations = list(alerting.destination_ids) if alerting else []
         self._config = config
         self._code = code
         self._compute = compute

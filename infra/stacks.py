@@ -20,6 +20,7 @@ from infra.compute import Compute
 from infra.config import EnvironmentConfig
 from infra.dashboard_app import DashboardApp
 from infra.jobs import WindmillJobs
+from infra.model_jobs import ModelJobs
 from infra.pipeline import MedallionPipeline
 from infra.warehouse import Warehouse
 from workloads.names import APP_NAME
@@ -35,7 +36,7 @@ class WorkspaceStack(TerraformStack):
     """Schema, volumes, uploads, cluster, pipeline, jobs, warehouse, alerting and App.
 
     Attributes: `config`, `compute`, `catalog`, `code`, `warehouse`, `pipeline`,
-    `alerting`, `jobs`, `dashboard` (the constructs) and `schema_name`. `webhook`
+    `alerting`, `jobs`, `model_jobs`, `dashboard` (the constructs) and `schema_name`. `webhook`
     declares the webhook notification destination (default: WINDMILL_NOTIFY_WEBHOOK_DESTINATION).
     """
 
@@ -91,6 +92,15 @@ class WorkspaceStack(TerraformStack):
             warehouse=self.warehouse.warehouse,
             alerting=self.alerting,
         )
+        self.model_jobs = ModelJobs(
+            self,
+            "model-jobs",
+            config=config,
+            catalog=self.catalog,
+            code=self.code,
+            compute=self.compute,
+            alerting=self.alerting,
+        )
         self.dashboard = DashboardApp(
             self,
             "dashboard",
@@ -102,6 +112,8 @@ class WorkspaceStack(TerraformStack):
                 "drop-tables-job": self.jobs.drop_tables,
                 "dispatch-job": self.jobs.dispatch,
                 "notifier-job": self.jobs.notifier,
+                "model-train-job": self.model_jobs.train,
+                "model-score-job": self.model_jobs.score,
             },
             pipeline=self.pipeline.pipeline,
         )
@@ -123,6 +135,8 @@ class WorkspaceStack(TerraformStack):
             "drop_tables_job_id": self.jobs.drop_tables.id,
             "dispatch_job_id": self.jobs.dispatch.id,
             "notifier_job_id": self.jobs.notifier.id,
+            "model_train_job_id": self.model_jobs.train.id,
+            "model_score_job_id": self.model_jobs.score.id,
             "critical_alert_id": self.alerting.critical_alert.id,
             "notify_secret": self.alerting.notify_secret,
             "warehouse_id": self.warehouse.warehouse.id,

@@ -256,7 +256,7 @@ def test_drop_tables_sql_drops_exactly_the_tables_written_outside_the_pipeline()
 def test_every_job_name_contains_windmill_and_notifications_come_from_config():
     dev = synth()
     jobs = resources(dev, "databricks_job")
-    assert len(jobs) == 5  # generator, refresh, drop tables, dispatch, notifier
+    assert len(jobs) == 7  # generator, refresh, drop tables, dispatch, notifier, train, score
     assert all("windmill" in j["name"].lower() for j in jobs)
     assert all("email_notifications" not in j for j in jobs)
     notified = synth(notification_emails=("ops@example.org",))
@@ -288,7 +288,7 @@ def test_app_resources_and_permissions():
     assert warehouse["permission"] == "CAN_USE"
     assert warehouse["id"].startswith("${databricks_sql_endpoint.")
     jobs = [r["job"] for r in app["resources"] if "job" in r]
-    assert len(jobs) == 5  # the notifier job too: the dashboard lists its runs
+    assert len(jobs) == 7  # the notifier and model jobs too: the dashboard lists their runs
     assert all(j["permission"] == "CAN_VIEW" for j in jobs)
     permissions = resources(dev, "databricks_permissions")
     pipeline_view = next(p for p in permissions if "pipeline_id" in p)
