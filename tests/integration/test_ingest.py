@@ -175,11 +175,6 @@ def test_silver_derives_faults_at_the_registry_rated_power(ingested):
     assert silver.wind_direction.max() < 360.0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="gold_fleet_hourly still takes a reading for a fixed interval; H1's change to "
-    "readings x their interval (issue 21) makes this pass: then remove this mark",
-)
 def test_hourly_energy_is_each_reading_over_its_interval(ingested):
     silver, hourly = ingested[SILVER], ingested[GOLD_HOURLY].set_index("hour").sort_index()
     readings = silver.assign(hour=silver.timestamp.dt.floor("h"))
