@@ -3,6 +3,7 @@ tables' output schemas.
 
 The gold dataset files under `transformations/` are thin decorators around these; unit
 tests call them directly on hand-made rows. Windows end at `as_of` (see `as_of_column`).
+Fault episodes (kept incrementally, and their batch form) are in the last section.
 """
 
 from __future__ import annotations
