@@ -41,7 +41,9 @@ def tree_memory(root: psutil.Process) -> tuple[int, int, list[tuple[int, str]]]:
     and JVM process, and a JVM's whole heap twice while it forks a helper (Hadoop's local
     file system runs `chmod` and `stat` that way), so a sum of RSS can jump by a gigabyte
     for a moment. PSS (proportional set size) splits each shared page among its sharers:
-    its sum is the memory the stack really holds, the figure the target is about.
+    its sum is the memory the stack really holds, the figure the target is about. A child
+    spawned with vfork shares its parent's address space until it execs (even PSS shows
+    it whole): such a child (still running its parent's command line) is left out.
     """
     try:
         processes = [root, *root.children(recursive=True)]
@@ -51,8 +53,11 @@ def tree_memory(root: psutil.Process) -> tuple[int, int, list[tuple[int, str]]]:
     each: list[tuple[int, str]] = []
     for process in processes:
         with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
+            argv = process.cmdline()
+            if process is not root and argv == process.parent().cmdline():
+                continue  # spawned and not yet exec'd: it shares its parent's memory (vfork)
             memory = process.memory_full_info()
-            what = describe(process.cmdline())
+            what = describe(argv)
             if what in ("JVM", "-m pyspark.daemon"):  # whose helper
                 what = f"{what} of {describe(process.parent().cmdline())}"
             rss += memory.rss
