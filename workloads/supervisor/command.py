@@ -27,7 +27,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description=(
             "Run the whole system locally under one supervisor: on a first start, backfill "
             "history; then the generator (streaming), the continuous pipeline, the dispatcher "
-            "(re-plans after each pipeline update) and the dashboard. Crashed components are "
+            "and the maintenance schedule (re-planned after pipeline updates), risk scoring, "
+            "the notifier (with --notify) and the dashboard. Crashed components are "
             "restarted with backoff; Ctrl-C stops everything. Logs: $WINDMILL_HOME/logs."
         ),
     )
@@ -64,6 +65,23 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         type=positive_float,
         default=d.refresh_seconds,
         help=f"dashboard refresh period (default {d.refresh_seconds:g})",
+    )
+    up.add_argument(
+        "--notify",
+        action="append",
+        metavar="URL",
+        default=None,
+        help=(
+            "send fault and failure notifications to URL (repeatable; default: "
+            "$WINDMILL_NOTIFY, comma-separated, which keeps secrets out of `ps`): http(s):// "
+            "gets Alertmanager's webhook JSON, other URLs are apprise URLs (slack://, mailto://)"
+        ),
+    )
+    up.add_argument(
+        "--notify-level",
+        choices=("CRITICAL", "WARNING"),
+        default=d.notify_level,
+        help=f"lowest alert level that notifies; INFO never does (default {d.notify_level})",
     )
     # Tuning for tests and benchmarks, not part of the documented interface.
     hidden = argparse.SUPPRESS
@@ -157,6 +175,8 @@ def run_up(args: argparse.Namespace) -> int:
         max_iterations=args.max_iterations,
         reading_interval=args.reading_interval,
         dispatch=not args.no_dispatch,
+        notify=tuple(args.notify or ()),
+        notify_level=args.notify_level,
         dispatch_every=args.dispatch_every,
     )
     with SupervisorLock(home):

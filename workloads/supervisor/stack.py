@@ -6,6 +6,10 @@
                 engine comes up during the backfill and its first update waits for the marker
     generator ─ streaming batches; on a first start after the backfill and the first update
     dispatch  ─ after each completed pipeline update: `windmill dispatch` (re-plan)
+    notifier  ─ with channels (`--notify URL` or $WINDMILL_NOTIFY): `windmill notify`
+    score     ─ after updates, at most every 3 min, once a model exists: `windmill score`
+    train     ─ once a week of history exists, then every 6 h: `windmill train`
+    schedule  ─ after updates, at most every 2 min: `windmill schedule` (the multi-day plan)
 
 The first start is ordered for the time until the page shows data: the engine's start
 (tens of seconds of JVM and metastore) overlaps the backfill, the history goes through
@@ -74,7 +78,12 @@ class StackOptions:
     # Hidden/test options.
     max_iterations: int | None = None
     reading_interval: float | None = None
+    # The planners after each update (dispatch, schedule, risk scoring and training);
+    # tests that only exercise the data path turn them off.
     dispatch: bool = True
+    # Notification channels (`--notify URL`, or $WINDMILL_NOTIFY); none: no notifier.
+    notify: tuple[str, ...] = ()
+    notify_level: str = "CRITICAL"
     # Re-plan after each completed update, but not more often than this: updates that
     # complete meanwhile are covered by the next plan (one re-plan costs a process).
     dispatch_every: float = 30.0
@@ -347,17 +356,58 @@ def dispatch(ctx: StackContext) -> Component | None:
         records_own_runs=True,
         after=ctx.after,
         every=options.dispatch_every,
-        trigger=AfterEachUpdate(
-            ctx.ledger, names.PIPELINE_NAME, lambda: running_engine(ctx.paths) is not None
-        ),
+        trigger=_after_each_update(ctx),
         env=ctx.env,
     )
 
 
-# The components after the backfill, in start order. A new component (the notifier, risk
-# scoring, the schedule) is one more builder here: a function of the StackContext that
-# returns its Component, or None when its options turn it off.
-BUILDERS: list[ComponentBuilder] = [generator, pipeline, dispatch]
+def _after_each_update(ctx: StackContext) -> AfterEachUpdate:
+    """A fresh "new completed update" trigger (each component keeps its own state)."""
+    return AfterEachUpdate(
+        ctx.ledger, names.PIPELINE_NAME, lambda: running_engine(ctx.paths) is not None
+    )
+
+
+def notifier(ctx: StackContext) -> Component | None:
+    """`windmill notify` when `windmill up` got channels (workloads/alerting/component.py)."""
+    from workloads.alerting.component import notifier as build
+
+    return build(ctx)
+
+
+def score(ctx: StackContext) -> Component | None:
+    """Risk scores after updates, once a model exists (the shipped one counts)."""
+    if not ctx.options.dispatch:
+        return None
+    from workloads.model.component import scoring
+
+    argv = windmill_cli("score")
+    return scoring(ctx.paths, argv, _after_each_update(ctx), env=ctx.env, after=ctx.after)
+
+
+def train(ctx: StackContext) -> Component | None:
+    """Training once a week of history exists, then on a schedule."""
+    if not ctx.options.dispatch:
+        return None
+    from workloads.model.component import training
+
+    return training(ctx.paths, windmill_cli("train"), env=ctx.env, after=ctx.after)
+
+
+def schedule(ctx: StackContext) -> Component | None:
+    """The multi-day maintenance schedule, re-planned after updates."""
+    if not ctx.options.dispatch:
+        return None
+    from workloads.schedule.component import scheduling
+
+    argv = windmill_cli("schedule")
+    return scheduling(argv, _after_each_update(ctx), env=ctx.env, after=ctx.after)
+
+
+# The components after the backfill, in start order. A new component is one more builder
+# here: a function of the StackContext that returns its Component, or None when its
+# options turn it off.
+BUILDERS: list[ComponentBuilder] = [generator, pipeline, dispatch, notifier, score, train, schedule]
 
 
 def backfill(ctx: StackContext, plan: dict[str, Any]) -> Component:

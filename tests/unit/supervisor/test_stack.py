@@ -101,7 +101,17 @@ def test_components_pass_the_flags_through(tmp_path):
         turbines=5, records_per_batch=3, batch_interval=0.5, backfill_hours=1, seed=9, port=5123
     )
     stack = {c.name: c for c in components(paths, options, ledger)}
-    assert list(stack) == ["dashboard", "backfill", "generator", "pipeline", "dispatch"]
+    assert list(stack) == [
+        "dashboard",
+        "backfill",
+        "generator",
+        "pipeline",
+        "dispatch",
+        "score",
+        "train",
+        "schedule",
+    ]  # no notifier without channels
+    assert all(stack[name].after == ("backfill",) for name in ("score", "train", "schedule"))
     generator = stack["generator"].argv[3:]
     assert generator == [
         "generate",
@@ -164,17 +174,32 @@ def test_builders_extend_the_stack_in_order(tmp_path):
     paths = Paths(tmp_path / "home")
     ledger = Ledger(paths.ledger)
 
-    def notifier(ctx: StackContext) -> Component:
-        return Component("notifier", ["true"], after=ctx.after, env=ctx.env)
+    def extra(ctx: StackContext) -> Component:
+        return Component("extra", ["true"], after=ctx.after, env=ctx.env)
 
     stack = components(
         paths,
-        StackOptions(backfill_hours=1),
+        StackOptions(backfill_hours=1, dispatch=False),
         ledger,
-        builders=[*BUILDERS, notifier, lambda _: None],
+        builders=[*BUILDERS, extra, lambda _: None],
     )
     assert [c.name for c in stack] == [
-        "dashboard", "backfill", "generator", "pipeline", "dispatch", "notifier"
+        "dashboard", "backfill", "generator", "pipeline", "extra"
     ]  # fmt: skip
     assert stack[-1].after == ("backfill",)
     assert stack[-1].env == {"WINDMILL_HOME": str(paths.home)}
+
+
+def test_notify_channels_add_the_notifier_with_the_urls_out_of_its_command_line(
+    tmp_path, monkeypatch
+):
+    monkeypatch.delenv("WINDMILL_NOTIFY", raising=False)
+    paths = Paths(tmp_path / "home")
+    secret = "https://user:s3cret@hooks.example.org/T000/B000"
+    options = StackOptions(notify=(secret,), notify_level="WARNING", dispatch=False)
+    stack = {c.name: c for c in components(paths, options, Ledger(paths.ledger))}
+    assert "notifier" in stack and "score" not in stack and "schedule" not in stack
+    notifier = stack["notifier"]
+    assert notifier.argv[-3:] == ["notify", "--notify-level", "WARNING"]
+    assert not any("s3cret" in part for part in notifier.argv)
+    assert notifier.env["WINDMILL_NOTIFY"] == secret
