@@ -29,6 +29,7 @@ log = logger("poller")
 STATUS = "status"  # the part of a snapshot read from the status source
 # Tables whose empty version is a normal state (no open alerts, nothing to dispatch). Any
 # other table that had rows and then reads as empty or missing is a failed read.
+FIRST_DATA_POLL_S = 1.0  # refresh period until the first gold data exists (see next_delay)
 MAY_BE_EMPTY = frozenset({names.GOLD_ALERTS, names.GOLD_DISPATCH})
 
 
@@ -312,8 +313,14 @@ class Poller:
         return gold
 
     def next_delay(self) -> float:
-        """Seconds until the next refresh: the period, or a shorter backoff after failures."""
+        """Seconds until the next refresh: the period, or a shorter backoff after failures.
+
+        Until the first gold data exists (a first start's backfill and first update) it looks
+        again every FIRST_DATA_POLL_S: the page shows data as soon as the engine publishes
+        it, not up to a whole period later."""
         if self.failures == 0:
+            if self.snapshot.table(names.GOLD_STATUS) is None:
+                return min(self.refresh_seconds, FIRST_DATA_POLL_S)
             return self.refresh_seconds
         return min(self.refresh_seconds, self.backoff_base * 2 ** (self.failures - 1))
 

@@ -120,8 +120,17 @@ def test_failure_before_any_data_is_stale_from_that_moment(setup):
     assert poller.snapshot.counts("pipelines") == {"total": 0, "active": 0, "idle": 0}
 
 
+def test_until_the_first_gold_data_it_looks_again_every_second(setup):
+    poller, _status, _gold, _clock = setup
+    assert poller.next_delay() == 1.0  # nothing read yet: a first start's data shows at once
+    poller.refresh()
+    assert poller.snapshot.table("gold_turbine_status") is not None
+    assert poller.next_delay() == 60
+
+
 def test_backoff_doubles_up_to_the_refresh_period_and_resets(setup):
     poller, status, _gold, _clock = setup
+    poller.refresh()
     assert poller.next_delay() == 60
     status.error = ConnectionError("HTTP 500")
     delays = []
