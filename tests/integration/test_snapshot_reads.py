@@ -25,7 +25,9 @@ from workloads.ledger import Ledger
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
-UPDATES = 20
+# Each update publishes every view once; 12 of them give each reader dozens of reads across
+# a dozen versions, at about half the cost of the 20 this ran before.
+UPDATES = 12
 AS_OF = "2026-01-05T12:00:00Z"  # gold windows end here, so the fixed readings are recent
 READERS = ("dashboard", "dispatcher", "sql")
 
@@ -140,7 +142,7 @@ def test_readers_never_see_a_half_written_gold_table(windmill_home, tmp_path):
                 if run["result_state"] == "SUCCESS":
                     published[names.GOLD_DISPATCH].add(run["metrics"]["rows"])
     assert len(completed_updates(ledger)) >= UPDATES
-    assert len(published[names.GOLD_STATUS]) >= 10  # the table really changed meanwhile
+    assert len(published[names.GOLD_STATUS]) >= 8  # the table really changed meanwhile
     assert any(d.returncode == 0 for d in dispatches), [d.stderr[-2000:] for d in dispatches]
     assert published[names.GOLD_DISPATCH]
 
