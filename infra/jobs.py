@@ -33,6 +33,7 @@ from workloads.names import (
     DISPATCH_JOB,
     DROP_TABLES_JOB,
     GENERATOR_JOB,
+    NOTIFIER_JOB,
     PIPELINE_REFRESH_JOB,
     TURBINES,
 )
@@ -42,7 +43,6 @@ JobSchedule = _job.JobSchedule
 JobWebhookNotifications = _job.JobWebhookNotifications
 JobWebhookNotificationsOnFailure = _job.JobWebhookNotificationsOnFailure
 
-NOTIFIER_JOB = "windmill-notifier"
 # The notifier job runs every 10 minutes for 9.5 of them (one run at a time): a run that
 # dies is replaced by the next; its state is a file on the artifacts volume.
 NOTIFIER_CRON = "0 0/10 * * * ?"

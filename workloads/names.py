@@ -9,6 +9,10 @@ PIPELINE_REFRESH_JOB = "windmill-pipeline-refresh"
 DROP_TABLES_JOB = "windmill-drop-tables"
 DISPATCH_JOB = "windmill-dispatch"
 DASHBOARD_JOB = "windmill-dashboard"
+NOTIFIER_JOB = "windmill-notifier"
+SCHEDULE_JOB = "windmill-schedule"
+MODEL_TRAIN_JOB = "windmill-model-train"
+MODEL_SCORE_JOB = "windmill-model-score"
 APP_NAME = "windmill-iot-streaming"
 GENIE_SPACE_TITLE = "Windmill maintenance alerts"  # `windmill deploy` creates it, `ask` finds it
 
@@ -49,9 +53,20 @@ UPSTREAM = {SILVER: BRONZE, QUARANTINE: BRONZE, GOLD_SEGMENTS: SILVER}
 # Tables the dashboard reads: the gold tables on every refresh (the dispatch plan may not
 # exist yet) and silver for a turbine's trend. The Databricks App is granted SELECT on
 # exactly these (infra/access.py), so the two lists cannot drift apart.
-DASHBOARD_GOLD_TABLES = (GOLD_STATUS, GOLD_ALERTS, GOLD_HOURLY, GOLD_FAULTS, GOLD_DISPATCH)
+# The risk scores and the turbine registry may not exist yet either (the map reads both).
+DASHBOARD_GOLD_TABLES = (
+    GOLD_STATUS,
+    GOLD_ALERTS,
+    GOLD_HOURLY,
+    GOLD_FAULTS,
+    GOLD_DISPATCH,
+    GOLD_RISK,
+    TURBINES,
+)
 DASHBOARD_TABLES = (*DASHBOARD_GOLD_TABLES, SILVER)
 # Tables written outside the pipeline (by later steps). The pipeline cannot reset these, and
 # SQL cannot drop the pipeline's own: "Drop Tables" and `windmill clean` reset the pipeline's
 # tables through the pipeline and drop exactly these with SQL.
-OUTSIDE_PIPELINE_TABLES = (GOLD_DISPATCH, GOLD_RISK)
+# The turbine registry is not among them: like the landing files it is input (an operator's
+# ingested assets), which `windmill clean --landing` does not touch either.
+OUTSIDE_PIPELINE_TABLES = (GOLD_DISPATCH, GOLD_RISK, GOLD_SLA, GOLD_SCHEDULE)

@@ -6,3 +6,5 @@
 -- refresh of the pipeline.
 DROP TABLE IF EXISTS IDENTIFIER(:catalog || '.' || :schema || '.gold_dispatch_plan');
 DROP TABLE IF EXISTS IDENTIFIER(:catalog || '.' || :schema || '.gold_turbine_risk');
+DROP TABLE IF EXISTS IDENTIFIER(:catalog || '.' || :schema || '.gold_sla_daily');
+DROP TABLE IF EXISTS IDENTIFIER(:catalog || '.' || :schema || '.gold_maintenance_schedule');

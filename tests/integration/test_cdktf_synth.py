@@ -60,9 +60,9 @@ def test_npx_cdktf_synth_produces_all_stacks(tmp_path):
         names.PIPELINE_REFRESH_JOB,
         names.DROP_TABLES_JOB,
         names.DISPATCH_JOB,
-        "windmill-notifier",
-        "windmill-model-train",
-        "windmill-model-score",
+        names.NOTIFIER_JOB,
+        names.MODEL_TRAIN_JOB,
+        names.MODEL_SCORE_JOB,
     }
     assert set(dev["output"]) >= {"app_url", "pipeline_id", "warehouse_id", "generator_job_id"}
     prod = json.loads((out / "stacks" / "windmill-prod" / "cdk.tf.json").read_text())

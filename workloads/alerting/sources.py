@@ -21,12 +21,7 @@ import pandas as pd
 from workloads import names
 from workloads.alerting.model import JOB_FAILED, PIPELINE_FAILED, Alert, level_notifies
 from workloads.config import Paths
-
-try:  # the contract's columns, at home in the pipeline's gold.py
-    from workloads.pipeline.gold import EPISODE_COLUMNS
-except ImportError:  # until that gold.py is committed (contracts.md); then delete this branch
-    EPISODE_COLUMNS = ("turbine_id", "fault_code", "alert_level", "started_at", "last_seen_at",
-                       "ended_at", "readings", "peak_value", "energy_lost_kwh")  # fmt: skip
+from workloads.pipeline.gold import EPISODE_COLUMNS
 
 PLATFORM_SITE = "platform"
 _NUMBER = re.compile(r"(\d+)$")

@@ -1,7 +1,6 @@
-"""The failure-risk model: which turbines will fault within the horizon (issue 18).
+"""The failure-risk model: which turbines will fault within the horizon, hours ahead."""
 
-Job names live here until names.py (H1's) takes them: every name contains "windmill".
-"""
+from workloads.names import MODEL_SCORE_JOB as SCORE_JOB
+from workloads.names import MODEL_TRAIN_JOB as TRAIN_JOB
 
-TRAIN_JOB = "windmill-model-train"
-SCORE_JOB = "windmill-model-score"
+__all__ = ["SCORE_JOB", "TRAIN_JOB"]

@@ -24,7 +24,7 @@ from workloads.schedule.model import Problem
 
 log = logging.getLogger(__name__)
 
-SCHEDULE_JOB = getattr(names, "SCHEDULE_JOB", "windmill-schedule")
+SCHEDULE_JOB = names.SCHEDULE_JOB
 KEPT = "kept the previous schedule"
 DEFAULT_DAYS = 3
 DEFAULT_MAX_WORK_WIND = 12.0

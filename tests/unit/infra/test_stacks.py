@@ -312,7 +312,7 @@ def test_gold_grants_give_the_app_read_access_and_nothing_more():
     assert privileges == ["USE_SCHEMA"]
     tables = {t.rsplit(".", 1)[1]: p for (k, t), p in by_target.items() if k == "table"}
     # exactly the tables the dashboard reads: the pipeline's four gold tables, the
-    # dispatch plan and silver (a turbine's trend)
+    # dispatch plan, the risk scores and turbine registry (the map) and silver (a trend)
     assert tables == {t: ["SELECT"] for t in names.DASHBOARD_TABLES}
     assert {
         names.GOLD_STATUS,
@@ -320,6 +320,8 @@ def test_gold_grants_give_the_app_read_access_and_nothing_more():
         names.GOLD_HOURLY,
         names.GOLD_FAULTS,
         names.GOLD_DISPATCH,
+        names.GOLD_RISK,
+        names.TURBINES,
         names.SILVER,
     } == set(tables)
     assert resources(access, "databricks_grants") == []  # never the authoritative kind
