@@ -148,12 +148,13 @@ def deploy(env: str, profile: str) -> int:
     say(f"landing folder {outputs['landing_path']} is ready")
     run_id = workspace.start_generator(client, int(outputs["generator_job_id"]))
     say("generator job started" if run_id else "generator job already running")
-    say("running the pipeline's first update (creates the gold tables)")
-    workspace.run_first_update(client, str(outputs["pipeline_id"]))
-    # The access stack grants SELECT on it; the dispatch job fills it later.
-    workspace.create_dispatch_plan_table(
+    # The pipeline reads the registry and the access stack grants SELECT on these; the
+    # generator, dispatch and scoring jobs fill them.
+    workspace.create_read_tables(
         client, str(outputs["warehouse_id"]), str(outputs["catalog"]), str(outputs["schema"])
     )
+    say("running the pipeline's first update (creates the gold tables)")
+    workspace.run_first_update(client, str(outputs["pipeline_id"]))
     say(f"applying {config.access_stack_name} (App read access to the dashboard's tables)")
     Terraform(binary, stacks / config.access_stack_name).apply()
     say("deploying the dashboard to the App")

@@ -1,5 +1,5 @@
 """The deploy steps Terraform cannot do, through the Databricks SDK: sign-in check,
-landing folder, first pipeline update, the empty dispatch plan table, App source
+landing folder, first pipeline update, the empty tables the App reads (plan, risk, registry), App source
 deployment and the Genie space (loaded with the `windmill ask` question set)."""
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from workloads.names import (
     GOLD_RISK,
     GOLD_STATUS,
     SILVER,
+    TURBINES,
 )
 
 if TYPE_CHECKING:
@@ -153,18 +154,26 @@ def run_statement(
         response = client.statement_execution.get_statement(statement_id)
 
 
-def create_dispatch_plan_table(
+def create_read_tables(
     client: WorkspaceClient, warehouse_id: str, catalog: str, schema: str
 ) -> None:
-    """Create gold_dispatch_plan empty unless the dispatch job has written it already.
+    """Create, empty, the tables the App reads that steps outside the pipeline write (the
+    dispatch plan, the risk scores, the turbine registry), unless they exist already.
 
-    The access stack grants the App SELECT on it, and a grant on a missing table fails;
-    the dispatch job later overwrites it with a plan of the same schema.
+    The access stack grants the App SELECT on them, and a grant on a missing table fails;
+    the pipeline reads the registry. The jobs later write them with the same schemas.
     """
+    from workloads import registry
     from workloads.dispatch.builder import PLAN_SCHEMA
+    from workloads.model.score import RISK_DDL
 
-    table = _quoted(catalog, schema, GOLD_DISPATCH)
-    run_statement(client, warehouse_id, f"CREATE TABLE IF NOT EXISTS {table} ({PLAN_SCHEMA})")
+    for table, ddl in (
+        (GOLD_DISPATCH, PLAN_SCHEMA),
+        (GOLD_RISK, RISK_DDL),
+        (TURBINES, registry.schema_ddl()),
+    ):
+        name = _quoted(catalog, schema, table)
+        run_statement(client, warehouse_id, f"CREATE TABLE IF NOT EXISTS {name} ({ddl})")
 
 
 def run_first_update(client: WorkspaceClient, pipeline_id: str, timeout_s: float = 3600) -> str:

@@ -194,16 +194,21 @@ def test_deploy_end_to_end_with_terraform_and_control_plane_simulated(tmp_path):
         ("GET", "/fake-terraform/windmill-dev/output"),
         ("PUT", f"/api/2.0/fs/directories{LANDING}"),  # before the generator and the update
         ("POST", "/api/2.2/jobs/run-now"),
+        # the tables the App reads, before the pipeline (it reads the registry) and the grants
+        ("POST", "/api/2.0/sql/statements"),
+        ("POST", "/api/2.0/sql/statements"),
+        ("POST", "/api/2.0/sql/statements"),
         ("POST", "/api/2.0/pipelines/p-1/updates"),
-        ("POST", "/api/2.0/sql/statements"),  # before the grant on it
         ("GET", "/fake-terraform/windmill-dev-access/init"),
         ("GET", "/fake-terraform/windmill-dev-access/apply"),
     ]
-    (create_plan,) = plane.statements
-    assert create_plan["warehouse_id"] == "w-1"
-    assert create_plan["statement"].startswith(
-        "CREATE TABLE IF NOT EXISTS `users`.`alice_example_org`.`gold_dispatch_plan` ("
-    )
+    created = [s["statement"] for s in plane.statements]
+    assert all(s["warehouse_id"] == "w-1" for s in plane.statements)
+    assert [sql.split("(")[0].rsplit(".", 1)[1].strip() for sql in created] == [
+        "`gold_dispatch_plan`",
+        "`gold_turbine_risk`",
+        "`turbines`",
+    ]
     uploaded = {path.removeprefix(SOURCE + "/") for path in plane.files}
     assert {
         "app.yaml",

@@ -213,12 +213,13 @@ def test_a_failed_statement_is_one_sentence(plane):
         workspace.run_statement(_client(plane), "w-1", "SELECT 1", poll_s=0.01)
 
 
-def test_the_landing_folder_and_the_plan_table(plane):
+def test_the_landing_folder_and_the_tables_the_app_reads(plane):
     client = _client(plane)
     workspace.create_landing_folder(client, "/Volumes/c/s/landing/raw_sensor_data")
     assert plane.folders == {"/Volumes/c/s/landing/raw_sensor_data"}
-    workspace.create_dispatch_plan_table(client, "w-1", "users", "al`ice")
-    (statement,) = plane.statements
-    sql = statement["statement"]
-    assert sql.startswith("CREATE TABLE IF NOT EXISTS `users`.`al``ice`.`gold_dispatch_plan` (")
-    assert "turbine_id" in sql
+    workspace.create_read_tables(client, "w-1", "users", "al`ice")
+    plan, risk, turbines = (s["statement"] for s in plane.statements)
+    assert plan.startswith("CREATE TABLE IF NOT EXISTS `users`.`al``ice`.`gold_dispatch_plan` (")
+    assert risk.startswith("CREATE TABLE IF NOT EXISTS `users`.`al``ice`.`gold_turbine_risk` (")
+    assert turbines.startswith("CREATE TABLE IF NOT EXISTS `users`.`al``ice`.`turbines` (")
+    assert all("turbine_id" in sql for sql in (plan, risk, turbines))
