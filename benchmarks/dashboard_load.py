@@ -122,6 +122,9 @@ def workspace_calls(sessions: int, cycles: int, refresh: float) -> float:
     # The client side of a session must know every model class Panel may send.
     for module in pkgutil.iter_modules(panel.models.__path__):
         importlib.import_module(f"panel.models.{module.name}")
+    # ...and the page's own components (the chart card and sortable table models).
+    for module in ("dashboard.charts", "dashboard.tables"):
+        importlib.import_module(module)
 
     ws = FakeWorkspace(page_size=25)
     populate(ws)
