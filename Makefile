@@ -15,6 +15,10 @@ PIP := $(PY) -m pip install --quiet --disable-pip-version-check --prefer-binary 
 PY_STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 NODE_STAMP := node_modules/.installed
+# The suite spends most of its time waiting (JVM starts, servers, subprocesses, pipeline
+# triggers), so two worker processes, each with its own local engine, take about half the
+# time on two cores; a test file stays on one worker (its module fixtures are shared).
+PYTEST_WORKERS ?= -n 2 --dist loadfile
 PYTEST_ARGS ?=
 
 .PHONY: setup setup-dev run test lint format bench browser
@@ -53,7 +57,7 @@ run: setup
 	$(VENV)/bin/windmill up
 
 test: setup-dev browser
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 lint: $(DEV_STAMP)
 	$(VENV)/bin/ruff format --check .
