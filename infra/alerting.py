@@ -27,27 +27,25 @@ from collections.abc import Mapping
 from constructs import Construct
 
 from infra.catalog import UnityCatalog
-from infra.cdk import SqlEndpoint, _provider, core
+from infra.cdk import (
+    AlertV2,
+    AlertV2Evaluation,
+    AlertV2EvaluationNotification,
+    AlertV2EvaluationNotificationSubscriptions,
+    AlertV2EvaluationSource,
+    AlertV2EvaluationThreshold,
+    AlertV2EvaluationThresholdValue,
+    AlertV2Schedule,
+    NotificationDestination,
+    NotificationDestinationConfigA,
+    NotificationDestinationConfigEmail,
+    NotificationDestinationConfigGenericWebhook,
+    SecretScope,
+    SqlEndpoint,
+    core,
+)
 from infra.config import EnvironmentConfig
 from workloads import names
-
-_alert = _provider("alert_v2")
-AlertV2 = _alert.AlertV2
-AlertV2Evaluation = _alert.AlertV2Evaluation
-AlertV2EvaluationNotification = _alert.AlertV2EvaluationNotification
-AlertV2EvaluationNotificationSubscriptions = _alert.AlertV2EvaluationNotificationSubscriptions
-AlertV2EvaluationSource = _alert.AlertV2EvaluationSource
-AlertV2EvaluationThreshold = _alert.AlertV2EvaluationThreshold
-AlertV2EvaluationThresholdValue = _alert.AlertV2EvaluationThresholdValue
-AlertV2Schedule = _alert.AlertV2Schedule
-_destination = _provider("notification_destination")
-NotificationDestination = _destination.NotificationDestination
-NotificationDestinationConfigA = _destination.NotificationDestinationConfigA
-NotificationDestinationConfigEmail = _destination.NotificationDestinationConfigEmail
-NotificationDestinationConfigGenericWebhook = (
-    _destination.NotificationDestinationConfigGenericWebhook
-)
-SecretScope = _provider("secret_scope").SecretScope
 
 WEBHOOK_ENV = "WINDMILL_NOTIFY_WEBHOOK_DESTINATION"
 WEBHOOK_VARIABLE = "notify_webhook_url"

@@ -13,6 +13,7 @@ from infra.cdk import (
     JobEnvironment,
     JobEnvironmentSpec,
     JobParameter,
+    JobSchedule,
     JobTask,
     JobTaskConditionTask,
     JobTaskDependsOn,
@@ -22,9 +23,10 @@ from infra.cdk import (
     JobTaskSparkPythonTask,
     JobTaskSqlTask,
     JobTaskSqlTaskFile,
+    JobWebhookNotifications,
+    JobWebhookNotificationsOnFailure,
     Pipeline,
     SqlEndpoint,
-    _provider,
 )
 from infra.code import CodeArtifacts
 from infra.compute import Compute
@@ -37,11 +39,6 @@ from workloads.names import (
     PIPELINE_REFRESH_JOB,
     TURBINES,
 )
-
-_job = _provider("job")  # the alerting bindings (same names in cdktf 15.16 and cdktn 18.x)
-JobSchedule = _job.JobSchedule
-JobWebhookNotifications = _job.JobWebhookNotifications
-JobWebhookNotificationsOnFailure = _job.JobWebhookNotificationsOnFailure
 
 # The notifier job runs every 10 minutes for 9.5 of them (one run at a time): a run that
 # dies is replaced by the next; its state is a file on the artifacts volume.
