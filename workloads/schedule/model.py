@@ -26,7 +26,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
-from workloads.dispatch.model import haversine_km
+from workloads.dispatch.model import Stop, haversine_km
 from workloads.schedule.costs import CREW_HOUR_EUR, KM_EUR
 from workloads.schedule.forecast import WindForecast
 
@@ -179,13 +179,8 @@ def earliest_safe_start(
     return start
 
 
-@dataclass(frozen=True)
-class Visit:
-    task_id: str
-    arrival: datetime
-    start: datetime
-    finish: datetime
-    lateness_hours: float
+# One visit of a shift's route: the same record as a stop of the one-shift dispatcher.
+Visit = Stop
 
 
 @dataclass(frozen=True)
