@@ -125,6 +125,9 @@ def panel(schedule: pd.DataFrame | None, problem: str | None = None):
     parts = [pn.pane.HTML("<h3>Maintenance schedule</h3>" + summary_html(schedule))]
     segments = timeline_frame(schedule)
     if not segments.empty:
-        parts.append(pn.pane.HoloViews(timeline_plot(segments), sizing_mode="stretch_width"))
+        # Bokeh: crews are categories on the y axis, which the page's default (matplotlib)
+        # backend cannot draw.
+        plot = timeline_plot(segments)
+        parts.append(pn.pane.HoloViews(plot, backend="bokeh", sizing_mode="stretch_width"))
     parts.append(pn.pane.HTML("<h4>Waiting</h4>" + waiting_html(schedule)))
     return pn.Column(*parts, sizing_mode="stretch_width")

@@ -50,3 +50,23 @@ def test_summary_and_waiting_jobs_are_escaped():
     waiting = schedule_panel.waiting_html(schedule())
     assert "T4:&lt;b&gt;" in waiting and "no weather window" in waiting
     assert "Schedule unavailable" in schedule_panel.summary_html(None)
+
+
+def test_the_card_renders_while_the_chart_cache_draws_pictures_with_matplotlib():
+    """The chart cache switches HoloViews' current backend to matplotlib while it draws the
+    page's pictures (dashboard/rendering.py); a page built meanwhile must still render the
+    timeline, which matplotlib cannot draw (crews are categories on its axis)."""
+    import holoviews as hv
+    import hvplot.pandas  # noqa: F401  (as the page loads it)
+    from bokeh.document import Document
+
+    from dashboard.rendering import _load_matplotlib
+
+    _load_matplotlib()
+    previous = hv.Store.current_backend
+    hv.Store.set_current_backend("matplotlib")
+    try:
+        root = schedule_panel.panel(schedule()).get_root(Document())
+    finally:
+        hv.Store.set_current_backend(previous)
+    assert type(root).__name__ == "Column"
