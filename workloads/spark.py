@@ -166,6 +166,7 @@ def engine_session(paths: Paths, app_name: str = "windmill-engine", port: int | 
     _jvm_environment()
     paths.metastore.mkdir(parents=True, exist_ok=True)
     paths.warehouse.mkdir(parents=True, exist_ok=True)
+    ours = port is None  # a port we picked may be taken by another process before we bind
     port = port or free_port()
     from pyspark.sql import SparkSession
 
@@ -192,10 +193,19 @@ def engine_session(paths: Paths, app_name: str = "windmill-engine", port: int | 
         # the table's current location (a metastore lookup it makes anyway).
         "spark.sql.filesourceTableRelationCacheSize": "0",
     }
-    builder = SparkSession.builder.master("local[2]").appName(app_name).enableHiveSupport()
-    for key, value in conf.items():
-        builder = builder.config(key, value)
-    classic = builder.getOrCreate()
+    for attempt in range(3):
+        builder = SparkSession.builder.master("local[2]").appName(app_name).enableHiveSupport()
+        for key, value in {**conf, "spark.connect.grpc.binding.port": str(port)}.items():
+            builder = builder.config(key, value)
+        try:
+            classic = builder.getOrCreate()
+            break
+        except Exception as exc:
+            # A port found free can be taken by another process before the JVM binds it
+            # (engines started side by side): pick another, unless the caller chose it.
+            if not ours or attempt == 2 or "Failed to bind" not in str(exc):
+                raise
+            port = free_port()
     _quiet_logging(classic.sparkContext)
     # From here on this process speaks Spark Connect (see the module docstring).
     os.environ["SPARK_CONNECT_MODE_ENABLED"] = "1"
