@@ -130,3 +130,13 @@ def test_score_as_of_is_reproducible_and_reads_nothing_later(
     spark_catalog.write_outside_table(spark, first, GOLD_RISK, RISK_DDL, paths=engine_paths)
     back = storage.read_table(engine_paths, GOLD_RISK)
     assert sorted(back["turbine_id"]) == sorted(first["turbine_id"])
+
+
+def test_an_as_of_with_milliseconds_still_scores_every_turbine(spark, trained, tmp_path):
+    """The default as-of is the latest reading's own time, often with milliseconds."""
+    saved = bundle.load(
+        bundle.save(tmp_path / "models", trained.booster, trained.meta, trained.evaluation)
+    )
+    as_of = START + pd.Timedelta(days=9, minutes=7, milliseconds=227)
+    rows = risk_rows(to_spark(spark, silver_frame(turbines=3, days=9.5)), saved, as_of)
+    assert len(rows) == 3 and rows["risk"].notna().all()

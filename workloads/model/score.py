@@ -73,6 +73,9 @@ def risk_rows(
 
     from workloads.model import episodes as episodes_mod
 
+    # Feature rows stand at whole seconds (the bucket anchor): a sub-second as-of (a reading's
+    # own time, the default) would match none of them and leave every risk null.
+    as_of = pd.Timestamp(as_of).floor("s")
     iso = as_of.isoformat()
     anchor = int(as_of.timestamp())
     seen = silver.filter(F.col("timestamp") <= F.lit(iso).cast("timestamp"))
