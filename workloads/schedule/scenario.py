@@ -188,6 +188,7 @@ def run(
     solver: str = "ortools",
     evaluation: str | Path | None = None,
     scenario: Scenario | None = None,
+    replan_on_alarm: bool = True,
 ) -> dict:
     """One strategy over the simulated year; the result's figures as a dict."""
     from workloads.schedule.costs import ENERGY_PRICE_EUR_PER_MWH
@@ -215,6 +216,7 @@ def run(
         seed=seed,
         alarms=alarms,
         false_alarms=false,
+        replan_on_alarm=replan_on_alarm,
     )
     result = Simulation(scenario, settings).run()
     result.update(extra, seed=seed, solver=solver)
