@@ -152,7 +152,10 @@ def run_train(args: argparse.Namespace) -> int:
             _flat(result.meta),
             tracking.local_uri(paths.home),
         )
+    from workloads.model.confidence import format_confidence
+
     print(format_table(result.meta["metrics"], result.meta["baselines"]))
+    print(format_confidence(result.meta["confidence"]))
     history = result.meta["history"]
     print(
         f"Model {result.meta['model_version']}: threshold {result.meta['threshold']:.4f}, "

@@ -23,8 +23,8 @@ import numpy as np
 import pandas as pd
 
 from workloads.errors import WindmillError
+from workloads.model import confidence, features, labels, split
 from workloads.model import evaluation as ev
-from workloads.model import features, labels, split
 
 log = logging.getLogger(__name__)
 
@@ -156,24 +156,25 @@ def train(silver, config: TrainConfig) -> TrainResult:
     metrics = ev.score_metrics(
         eval_rows, scores, threshold, episodes, evaluated, config.horizon_hours
     )
-    baselines = {
-        "rules": ev.score_metrics(
-            eval_rows,
-            ev.rules_score(eval_rows),
-            ev.BASELINE_THRESHOLD,
-            episodes,
-            evaluated,
-            config.horizon_hours,
-        ),
-        "proximity": ev.score_metrics(
-            eval_rows,
-            ev.proximity_score(eval_rows),
-            ev.BASELINE_THRESHOLD,
-            episodes,
-            evaluated,
-            config.horizon_hours,
-        ),
+    baseline_scores = {
+        "rules": ev.rules_score(eval_rows),
+        "proximity": ev.proximity_score(eval_rows),
     }
+    baselines = {
+        name: ev.score_metrics(
+            eval_rows, s, ev.BASELINE_THRESHOLD, episodes, evaluated, config.horizon_hours
+        )
+        for name, s in baseline_scores.items()
+    }
+    sureness = confidence.bootstrap(
+        eval_rows,
+        {"model": scores, **baseline_scores},
+        {"model": threshold, **dict.fromkeys(baseline_scores, ev.BASELINE_THRESHOLD)},
+        episodes,
+        evaluated,
+        config.horizon_hours,
+        seed=config.seed,
+    )
     trained_at = datetime.now(UTC).replace(microsecond=0)
     digest = hashlib.sha256(booster.model_to_string().encode()).hexdigest()[:8]
     version = f"{trained_at:%Y%m%dT%H%M%SZ}-{digest}"
@@ -203,6 +204,7 @@ def train(silver, config: TrainConfig) -> TrainResult:
         "history": history,
         "metrics": metrics,
         "baselines": baselines,
+        "confidence": sureness,
         "targets": ev.meets_targets(metrics, baselines),
     }
     evaluation = {
