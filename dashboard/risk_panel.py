@@ -81,14 +81,22 @@ def _cell(value) -> str:
     return "—" if value is None else f"{value:.3f}"
 
 
+def _interval(meta: dict, name: str) -> str:
+    """The model's 95 % bootstrap interval over evaluation turbines ('' when not computed)."""
+    bounds = meta.get("confidence", {}).get("intervals", {}).get("model", {}).get(name)
+    return f"{bounds[0]:.3f}–{bounds[1]:.3f}" if bounds else ""
+
+
 def evaluation_frame(meta: dict) -> pd.DataFrame:
-    """One row per metric: the model, the rules, the threshold-proximity heuristic."""
+    """One row per metric: the model (and its 95 % interval), the rules, the proximity
+    heuristic."""
     metrics, baselines = meta.get("metrics", {}), meta.get("baselines", {})
     return pd.DataFrame(
         [
             {
                 "metric": label,
                 "model": _cell(metrics.get(name)),
+                "model 95 % interval": _interval(meta, name),
                 "rules": _cell(baselines.get("rules", {}).get(name)),
                 "proximity": _cell(baselines.get("proximity", {}).get(name)),
             }

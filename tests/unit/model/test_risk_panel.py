@@ -56,11 +56,13 @@ def test_model_card_lists_every_metric_against_both_baselines():
         "threshold": 0.41,
         "metrics": {"roc_auc": 0.93},
         "baselines": {"rules": {"roc_auc": 0.5}, "proximity": {"roc_auc": 0.7}},
+        "confidence": {"intervals": {"model": {"roc_auc": [0.91, 0.95]}}},
     }
     table = risk_panel.evaluation_frame(meta)
     assert table.iloc[0].to_dict() == {
         "metric": "ROC AUC",
         "model": "0.930",
+        "model 95 % interval": "0.910–0.950",
         "rules": "0.500",
         "proximity": "0.700",
     }
