@@ -73,6 +73,8 @@ def start_notifier(home, episodes, url) -> subprocess.Popen:
             str(episodes),
             "--group-wait",
             "0.2",
+            "--group-interval",
+            "0.5",
             "--poll",
             "0.1",
             "--no-health",
@@ -156,7 +158,11 @@ def test_a_receiver_that_fails_hangs_and_recovers_gets_everything(tmp_path):
         [channel],
         lambda: read_episode_file(episodes),
         lambda _t: "Whitelee",
-        NotifierConfig(group_wait_s=0, policy=DeliveryPolicy(backoff_base_s=1, max_tries=6)),
+        NotifierConfig(
+            group_wait_s=0,
+            group_interval_s=0,
+            policy=DeliveryPolicy(backoff_base_s=1, max_tries=6),
+        ),
     )
     clock = T0
     try:
@@ -188,7 +194,7 @@ def test_an_apprise_url_is_sent_with_apprise(tmp_path, url):
             [channel],
             lambda: read_episode_file(episodes),
             lambda _t: "Whitelee",
-            NotifierConfig(group_wait_s=0),
+            NotifierConfig(group_wait_s=0, group_interval_s=0),
         )
         notifier.step(T0)
     finally:

@@ -14,7 +14,12 @@ from datetime import datetime
 from pathlib import Path
 
 from workloads import cli_args, names
-from workloads.alerting.model import GROUP_WAIT_S, NOTIFY_LEVELS, REPEAT_INTERVAL_S
+from workloads.alerting.model import (
+    GROUP_INTERVAL_S,
+    GROUP_WAIT_S,
+    NOTIFY_LEVELS,
+    REPEAT_INTERVAL_S,
+)
 from workloads.errors import WindmillError
 
 NOTIFY_ENV = "WINDMILL_NOTIFY"
@@ -40,7 +45,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Watch gold_fault_episodes and the ledger; notify when a CRITICAL episode "
         "opens (WARNING too with --notify-level WARNING) and when it ends, and when a pipeline "
         "update or job run fails. Alerts of one site and level within --group-wait go out as one "
-        "message; an open unacknowledged CRITICAL repeats every --repeat-interval. Every "
+        "message; once a group's message went out, alerts joining it wait --group-interval for "
+        "the next; an open unacknowledged CRITICAL repeats every --repeat-interval. Every "
         "notification waits in an outbox under $WINDMILL_HOME until a channel took it.",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
@@ -83,7 +89,19 @@ def add_notify_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--notify-level", choices=NOTIFY_LEVELS, default="CRITICAL")
     parser.add_argument(
-        "--group-wait", type=cli_args.non_negative_float, default=GROUP_WAIT_S, metavar="S"
+        "--group-wait",
+        type=cli_args.non_negative_float,
+        default=GROUP_WAIT_S,
+        metavar="S",
+        help="a new group's first message waits this long to gather its alerts",
+    )
+    parser.add_argument(
+        "--group-interval",
+        type=_duration_s,
+        default=GROUP_INTERVAL_S,
+        metavar="DURATION",
+        help="after a group's message, alerts joining it wait this long after it "
+        "(seconds, or 30s/5m/1h)",
     )
     parser.add_argument(
         "--repeat-interval",
@@ -202,6 +220,7 @@ def run_notify(args: argparse.Namespace) -> int:
     config = NotifierConfig(
         notify_level=args.notify_level,
         group_wait_s=args.group_wait,
+        group_interval_s=args.group_interval,
         repeat_interval_s=args.repeat_interval,
         poll_s=args.poll,
         health=not args.no_health,

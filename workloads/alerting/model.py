@@ -15,6 +15,7 @@ STATUSES = (FIRING, RESOLVED)
 
 # Alertmanager's defaults where the issue does not set its own.
 GROUP_WAIT_S = 5.0
+GROUP_INTERVAL_S = 5 * 60.0  # after a group's message, its next one waits this long
 REPEAT_INTERVAL_S = 4 * 3600.0
 DEFAULT_LEVEL = "CRITICAL"
 NOTIFY_LEVELS = ("CRITICAL", "WARNING")  # INFO never notifies

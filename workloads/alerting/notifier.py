@@ -1,8 +1,9 @@
 """`windmill notify`'s loop: watch → decide (rules) → record (outbox) → deliver.
 
 Each round reads the episodes and the ledger, decides what to notify with the rules,
-records it in the outbox (with its group's send time: the first alert of a site and
-level starts a `group_wait`, later ones join it), then sends what is due. The clock is
+records it in the outbox (with its group's send time, as Alertmanager: the first alert
+of a site and level starts a `group_wait`, later ones join it; once a group's message
+went out, its next one waits `group_interval` after it), then sends what is due. The clock is
 injected (`now`), so a test drives `step` without sleeping. Every SLA interval the
 round also rewrites `gold_sla_daily` (when an engine runs to write it with).
 """
@@ -23,6 +24,7 @@ from workloads.alerting.delivery import DeliveryPolicy, deliver
 from workloads.alerting.model import (
     DEFAULT_LEVEL,
     FIRING,
+    GROUP_INTERVAL_S,
     GROUP_WAIT_S,
     REPEAT_INTERVAL_S,
     RESOLVED,
@@ -41,6 +43,7 @@ log = logging.getLogger("windmill.notifier")
 class NotifierConfig:
     notify_level: str = DEFAULT_LEVEL
     group_wait_s: float = GROUP_WAIT_S
+    group_interval_s: float = GROUP_INTERVAL_S
     repeat_interval_s: float = REPEAT_INTERVAL_S
     poll_s: float = 1.0
     health: bool = True
@@ -143,9 +146,7 @@ class Notifier:
         channels = [(c.id, c.name) for c in self.channels]
         new = 0
         for group, members in by_group.items():
-            send_at = self.store.pending_not_before(group, now) or now + timedelta(
-                seconds=self.config.group_wait_s
-            )
+            send_at = self.send_time(group, now)
             items = [
                 (
                     d.key,
@@ -160,6 +161,22 @@ class Notifier:
         if new:
             log.info("notify: %d new notification(s) decided", new)
         return new
+
+    def send_time(self, group: str, now: datetime) -> datetime:
+        """When a decision of `group` made at `now` goes out (Alertmanager's timers).
+
+        Joins the group's message still waiting; else, within `group_interval` of the
+        group's last message, waits until that interval is over; else starts a new wait
+        of `group_wait` (a group quiet for `group_interval` is a new group).
+        """
+        waiting = self.store.pending_not_before(group, now)
+        if waiting is not None:
+            return waiting
+        last = self.store.last_flush(group, now)
+        interval = timedelta(seconds=self.config.group_interval_s)
+        if last is not None and now < last + interval:
+            return last + interval
+        return now + timedelta(seconds=self.config.group_wait_s)
 
     def run(
         self,

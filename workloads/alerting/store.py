@@ -170,11 +170,22 @@ class AlertStore:
         return new
 
     def pending_not_before(self, group_key: str, now: datetime) -> datetime | None:
-        """The send time of a group still waiting (group_wait), to join it; else None."""
+        """The send time of a group still waiting (group_wait or group_interval), to join
+        it; else None. A message due now and not yet tried is joined too: it goes out in
+        this same round."""
         rows = self._rows(
             "SELECT MIN(not_before) AS t FROM outbox WHERE group_key = ? AND state = ?"
-            " AND attempts = 0 AND not_before > ?",
+            " AND attempts = 0 AND not_before >= ?",
             (group_key, PENDING, iso(now)),
+        )
+        return parse(rows[0]["t"]) if rows and rows[0]["t"] else None
+
+    def last_flush(self, group_key: str, now: datetime) -> datetime | None:
+        """When the group's latest message was due (its send time, not its delivery), or
+        None if it never had one: group_interval counts from there."""
+        rows = self._rows(
+            "SELECT MAX(not_before) AS t FROM outbox WHERE group_key = ? AND not_before < ?",
+            (group_key, iso(now)),
         )
         return parse(rows[0]["t"]) if rows and rows[0]["t"] else None
 

@@ -106,7 +106,11 @@ def test_a_burst_beyond_the_rate_limit_is_folded_into_one_summary(tmp_path):
         [channel],
         lambda: frame(*rows),
         sites.__getitem__,
-        NotifierConfig(group_wait_s=0, policy=DeliveryPolicy(rate_limit=3, rate_window_s=60)),
+        NotifierConfig(
+            group_wait_s=0,
+            group_interval_s=0,  # the rate limit alone holds the second burst back
+            policy=DeliveryPolicy(rate_limit=3, rate_window_s=60),
+        ),
     )
     n.step(later(0))
     assert [len(m["alerts"]) for m in channel.messages] == [1, 1, 6]

@@ -66,12 +66,63 @@ def test_alerts_of_one_site_and_level_within_group_wait_are_one_message(s):
     assert s.channel.messages[0]["groupLabels"] == {"severity": "critical", "site": "Whitelee"}
     s.at(8)
     assert [len(m["alerts"]) for m in s.channel.messages] == [2, 1]
-    s.rows.append(episode("T3", start=later(20)))  # after the group went out: a new wait
+    s.rows.append(episode("T3", start=later(20)))  # after the group went out: group_interval
     s.at(20)
-    s.at(24)
+    s.at(304)
     assert len(s.channel.messages) == 2
-    s.at(25)
-    assert len(s.channel.messages) == 3
+    s.at(305)  # 300 s after the group's message (at 5 s)
+    assert [len(m["alerts"]) for m in s.channel.messages] == [2, 1, 1]
+
+
+def test_a_second_alert_inside_group_interval_waits_for_it_then_a_quiet_group_starts_over(
+    tmp_path,
+):
+    s = Scenario(tmp_path, group_wait_s=5, group_interval_s=60)
+    s.rows = [episode("T1")]
+    s.at(0)
+    s.at(5)  # the group's first message
+    s.rows.append(episode("T2", start=later(10)))
+    s.at(10)
+    s.rows.append(episode("T3", start=later(30)))  # joins the message waiting for 65 s
+    s.at(30)
+    s.at(64)
+    assert s.statuses() == [("T1", "firing")]
+    s.at(65)
+    assert [len(m["alerts"]) for m in s.channel.messages] == [1, 2]
+    # After the interval, a quiet group is a new group: group_wait again, not at once.
+    s.rows.append(episode("T4", start=later(200)))
+    s.at(200)
+    s.at(204)
+    assert len(s.channel.messages) == 2
+    s.at(205)
+    assert s.statuses()[-1] == ("T4", "firing")
+    # A resolved within the interval of the group's last message waits for it too.
+    s.rows[0] = episode("T1", ended=later(220))
+    s.at(220)
+    s.at(264)
+    assert s.statuses()[-1] == ("T4", "firing")
+    s.at(265)
+    assert s.statuses()[-1] == ("T1", "resolved")
+    # Another site's group has its own timers.
+    s.rows.append(episode("T7", start=later(230)))
+    s.at(230)
+    s.at(235)
+    assert ("T7", "firing") in s.statuses()
+
+
+def test_group_interval_survives_a_restart(tmp_path):
+    """The interval counts from the outbox, so a new notifier on the same store waits too."""
+    s = Scenario(tmp_path, group_wait_s=5, group_interval_s=60)
+    s.rows = [episode("T1")]
+    s.at(0)
+    s.at(5)
+    again = Scenario(tmp_path, group_wait_s=5, group_interval_s=60)
+    again.rows = [episode("T1"), episode("T2", start=later(20))]
+    again.at(20)
+    again.at(64)
+    assert again.channel.messages == []
+    again.at(65)
+    assert again.statuses() == [("T2", "firing")]
 
 
 def test_open_unacknowledged_critical_repeats_every_4h_and_ack_stops_it(s):
@@ -98,7 +149,7 @@ def test_open_unacknowledged_critical_repeats_every_4h_and_ack_stops_it(s):
 
 
 def test_warning_is_inhibited_by_an_open_critical_of_the_same_turbine(tmp_path):
-    s = Scenario(tmp_path, level="WARNING")
+    s = Scenario(tmp_path, level="WARNING", group_interval_s=0)  # its own test above
     s.rows = [
         episode("T1"),
         episode("T1", "YAW_MISALIGNMENT", "WARNING"),
@@ -201,7 +252,7 @@ def test_a_failed_pipeline_update_notifies_once_and_resolves_on_the_next_success
     from workloads.ledger import Ledger
 
     ledger = Ledger(tmp_path / "ledger.sqlite")
-    s = Scenario(tmp_path)
+    s = Scenario(tmp_path, group_interval_s=0)  # group_interval has its own test above
     s.notifier.ledger = ledger
     pipeline = ledger.ensure_pipeline("Windmill IoT Lakeflow Pipeline")
     ok = ledger.start_update(pipeline, cause="API_CALL")
