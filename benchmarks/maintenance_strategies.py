@@ -10,6 +10,7 @@ file (`windmill train` writes it); without that file the benchmark says so and s
 
 Run: .venv/bin/python benchmarks/maintenance_strategies.py [--evaluation PATH] [--days 365]
      [--turbines 100] [--crews 8] [--seed 42] [--solver greedy|ortools] [--energy-price 60]
+     [--on-call] [--no-replan]
 """
 
 from __future__ import annotations
@@ -35,6 +36,16 @@ def main(argv=None) -> int:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--solver", choices=("greedy", "ortools"), default="greedy")
     parser.add_argument("--energy-price", type=float, default=costs.ENERGY_PRICE_EUR_PER_MWH)
+    parser.add_argument(
+        "--on-call",
+        action="store_true",
+        help="every strategy also has on-call crews for evenings and nights (oncall.py costs)",
+    )
+    parser.add_argument(
+        "--no-replan",
+        action="store_true",
+        help="plan only at 06/09/12/15 h, not when an alarm or a trip arrives",
+    )
     args = parser.parse_args(argv)
     evaluation = args.evaluation or default_evaluation()
     if not Path(evaluation).exists():
@@ -50,7 +61,9 @@ def main(argv=None) -> int:
     print(
         f"{args.days} days, {args.turbines} turbines, {args.crews} crews, seed {args.seed}, "
         f"{len(world.episodes)} fault episodes in the generator's model, solver {args.solver}, "
-        f"energy {args.energy_price:g} EUR/MWh, evaluation {evaluation}"
+        f"energy {args.energy_price:g} EUR/MWh, evaluation {evaluation}, "
+        f"on-call {'yes' if args.on_call else 'no'}, "
+        f"re-plan on alarm/trip {'no' if args.no_replan else 'yes'}"
     )
     results = []
     for strategy in STRATEGIES:
@@ -66,6 +79,8 @@ def main(argv=None) -> int:
                 solver=args.solver,
                 evaluation=evaluation,
                 scenario=world,
+                on_call=args.on_call,
+                replan_on_event=not args.no_replan,
             )
         )
         print(f"  {strategy}: simulated in {time.perf_counter() - began:.1f} s")
@@ -93,6 +108,11 @@ def main(argv=None) -> int:
         f"\nmodel {predictive.get('model_version')}: {predictive.get('alarms_replayed')} true alarms and "
         f"{predictive.get('false_alarms_replayed')} false alarms replayed onto the fleet "
         f"({predictive.get('leads_cut_to_onset')} leads cut to the drift's onset)"
+    )
+    why = predictive.get("missed_because", {})
+    print(
+        "predictive's tripped episodes, by what stopped a repair before the trip: "
+        + ", ".join(f"{k} {v}" for k, v in why.items())
     )
     saving = 1 - predictive["total_cost_eur"] / corrective["total_cost_eur"]
     gain = (predictive["energy_availability"] - corrective["energy_availability"]) * 100

@@ -6,8 +6,8 @@ order, each against the *world* (actual wind, the roster's shifts, the job's wor
 not against the plan, so they say what the policy could have done, not what it did:
 
 - `no_alarm`: the model missed the episode (its replayed evaluation outcome was a miss);
-- `off_shift`: no crew with the skill is on shift at any moment between alarm and trip
-  (night, days off); `skill_off` when another crew of the site is on shift but lacks it;
+- `off_shift`: no crew with the skill (on-call crews included when on) is on shift at any
+  moment between alarm and trip (night, days off); `skill_off` when another crew of the site is on shift but lacks it;
 - `too_short`: crews with the skill are on shift, but no stretch is long enough for the
   drive there, the work before the trip, and the drive back within the shift;
 - `weather`: such stretches exist, but the actual wind exceeds the work limit in each;
@@ -77,6 +77,8 @@ def reason(sim, state, alarm: datetime | None) -> str:
     spec = state.spec
     turbine = sim.turbines[spec.turbine_id]
     site_crews = [c for c in sim.sc.crews if c.site == turbine.site]
+    if sim.st.on_call:
+        site_crews += sim.on_call.get(turbine.site, ())
     skill = SKILL_BY_FAULT[spec.fault_code]
     crews = [c for c in site_crews if skill in c.skills]
     hours = table.costs_of(spec.fault_code).repair_hours

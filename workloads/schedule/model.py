@@ -12,8 +12,8 @@ are recomputed here from its crew-shift sequences.
   forecast wind at or below `max_work_wind` over the whole job (else the crew waits for
   the window, or the job goes to another shift). Work starts as early as it can: cost
   never falls by waiting.
-- Cost (EUR, `costs.py`): MOBILISATION_EUR per shift used + KM_EUR per km + CREW_HOUR_EUR
-  per hour driven or worked + the job's `late_eur_per_hour` × hours its start is after its
+- Cost (EUR, `costs.py`): the crew's mobilisation (MOBILISATION_EUR) per shift used +
+  KM_EUR per km + the crew's hour rate (CREW_HOUR_EUR) per hour driven or worked + the job's `late_eur_per_hour` × hours its start is after its
   deadline + for every job left out its `skip_eur` (what leaving it costs: the repair's
   downtime, the predicted failure's expected extra cost, or a later dedicated trip).
 """
@@ -51,6 +51,10 @@ class CrewShifts:
     shift_start: time = time(7, 0)
     shift_end: time = time(17, 0)
     days_off: frozenset[int] = frozenset()  # weekday numbers, Monday 0
+    # What an hour and a day out of this crew cost: the defaults for a day crew; the
+    # simulation's on-call crews (`oncall.py`) are paid overtime and a call-out instead.
+    hour_eur: float = CREW_HOUR_EUR
+    mobilisation_eur: float = MOBILISATION_EUR
 
 
 @dataclass(frozen=True)
@@ -225,10 +229,10 @@ def route(problem: Problem, shift: Shift, task_ids: Sequence[str]) -> ShiftRoute
         raise InfeasibleSchedule(
             f"shift {shift.key} would end at {back.isoformat()}, after {shift.end.isoformat()}"
         )
-    work = sum(problem.jobs_by_id[t].work_eur for t in task_ids)
+    work = crew.hour_eur * sum(problem.jobs_by_id[t].duration_hours for t in task_ids)
     cost = 0.0
     if visits:
-        cost = MOBILISATION_EUR + KM_EUR * km + CREW_HOUR_EUR * drive + work + late_cost
+        cost = crew.mobilisation_eur + KM_EUR * km + crew.hour_eur * drive + work + late_cost
     return ShiftRoute(shift, tuple(visits), km, drive, back if visits else shift.start, cost)
 
 

@@ -3,7 +3,8 @@ baseline and the exhaustive search that proves tiny optima.
 
 OR-Tools model (`solve`), one per independent part (a site's crews and jobs, in practice):
 - one vehicle per shift (crew-day), from and to the crew's base, with a fixed cost of
-  MOBILISATION_EUR; arc cost = driving (KM_EUR per km + CREW_HOUR_EUR per hour);
+  the crew's mobilisation; arc cost = driving (KM_EUR per km + the crew's hour rate), and
+  for a crew paid above CREW_HOUR_EUR (on call) the extra on its work hours;
 - a time dimension in whole minutes from the planning time: each arc rounded *up*; the
   vehicle's start and end bounded by its shift; slack (waiting) allowed for the weather;
 - each job's start: at or after its release, and *not* in any minute at which its work
@@ -29,7 +30,6 @@ import numpy as np
 
 from workloads.schedule.costs import CREW_HOUR_EUR, KM_EUR
 from workloads.schedule.model import (
-    MOBILISATION_EUR,
     InfeasibleSchedule,
     Problem,
     Schedule,
@@ -161,19 +161,21 @@ def _routing(
         [crew_index[s.crew_id] for s in shifts],
     )
     routing = pywrapcp.RoutingModel(manager)
-    speeds = sorted({c.speed_kmh for c in crews})
     arc_eval, time_eval = {}, {}
-    for speed in speeds:
+    for speed, rate in sorted({(c.speed_kmh, c.hour_eur) for c in crews}):
         drive_h = km / speed
-        arc = np.rint((KM_EUR * km + CREW_HOUR_EUR * drive_h) * SCALE).astype(np.int64)
-        arc_eval[speed] = routing.RegisterTransitMatrix(arc.tolist())
-        minutes = np.ceil(work_min[:, None] + drive_h * 60.0 - 1e-9).astype(np.int64)
-        time_eval[speed] = routing.RegisterTransitMatrix(minutes.tolist())
+        # Work is paid at the crew's rate; the penalty below already nets the day rate.
+        extra = (rate - CREW_HOUR_EUR) * work_min[:, None] / 60.0
+        arc = np.rint((KM_EUR * km + rate * drive_h + extra) * SCALE).astype(np.int64)
+        arc_eval[(speed, rate)] = routing.RegisterTransitMatrix(arc.tolist())
+        if speed not in time_eval:
+            minutes = np.ceil(work_min[:, None] + drive_h * 60.0 - 1e-9).astype(np.int64)
+            time_eval[speed] = routing.RegisterTransitMatrix(minutes.tolist())
     horizon = int(math.ceil(max(_minutes(problem, s.end) for s in shifts))) + 1
     for v, shift in enumerate(shifts):
-        speed = problem.crews_by_id[shift.crew_id].speed_kmh
-        routing.SetArcCostEvaluatorOfVehicle(arc_eval[speed], v)
-        routing.SetFixedCostOfVehicle(int(MOBILISATION_EUR * SCALE), v)
+        crew = problem.crews_by_id[shift.crew_id]
+        routing.SetArcCostEvaluatorOfVehicle(arc_eval[(crew.speed_kmh, crew.hour_eur)], v)
+        routing.SetFixedCostOfVehicle(int(round(crew.mobilisation_eur * SCALE)), v)
     routing.AddDimensionWithVehicleTransits(
         [time_eval[problem.crews_by_id[s.crew_id].speed_kmh] for s in shifts],
         horizon,

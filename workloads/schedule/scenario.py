@@ -188,7 +188,8 @@ def run(
     solver: str = "ortools",
     evaluation: str | Path | None = None,
     scenario: Scenario | None = None,
-    replan_on_alarm: bool = True,
+    replan_on_event: bool = True,
+    on_call: bool = False,
 ) -> dict:
     """One strategy over the simulated year; the result's figures as a dict."""
     from workloads.schedule.costs import ENERGY_PRICE_EUR_PER_MWH
@@ -216,7 +217,8 @@ def run(
         seed=seed,
         alarms=alarms,
         false_alarms=false,
-        replan_on_alarm=replan_on_alarm,
+        replan_on_event=replan_on_event,
+        on_call=on_call,
     )
     result = Simulation(scenario, settings).run()
     result.update(extra, seed=seed, solver=solver)

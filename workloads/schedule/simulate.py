@@ -14,8 +14,10 @@ curve. What the strategy's crews do changes what happens next:
   trained model's alarms, replayed from its evaluation (`replay.py`), each visited by a
   crew (a false alarm costs an inspection).
 
-Every day at 06:00, 09:00, 12:00 and 15:00 site time the site's crews are (re-)planned by the scheduler
-(`planner.solve`, or the greedy baseline) for that day's shifts, with the weather outlook
+Every day at 06:00, 09:00, 12:00 and 15:00 site time, and when an alarm or a trip arrives
+(`events.py`), the site's crews are (re-)planned by the scheduler (`planner.solve`, or
+the greedy baseline) for that day's shifts (with `on_call`, also an evening and a night
+on-call crew per site, `oncall.py`), with the weather outlook
 from the site's past winds only (`forecast.py`); the crews then work the plan, except that
 nobody climbs when the *actual* wind over the work exceeds `max_work_wind` (the job waits
 for the next plan). Deterministic for a seed: no clock, no unseeded randomness.
@@ -26,17 +28,15 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
 from workloads.dispatch.model import DEADLINE_HOURS, SKILL_BY_FAULT
 from workloads.schedule import costs as table
-from workloads.schedule import misses
+from workloads.schedule import events, misses, oncall
 from workloads.schedule.forecast import HISTORY_HOURS, persistence_forecast
 from workloads.schedule.model import (
-    MOBILISATION_EUR,
     CrewShifts,
     Job,
     Problem,
@@ -53,10 +53,6 @@ LEVEL_OF_FAULT = {
     "HIGH_VIBRATION": "WARNING",
     "LOW_OIL_PRESSURE": "WARNING",
 }
-# Local times of the plans: at 06:00 for the day, then every three hours for the rest of it
-# (visits not started by the next plan are re-planned with what is known then; a crew
-# starts again from base once its last job is done and it has driven back).
-PLAN_TIMES = (time(6, 0), time(9, 0), time(12, 0), time(15, 0))
 SIM_START = datetime(2026, 1, 5, tzinfo=UTC)  # a Monday
 SLA_EUR_PER_HOUR = 50.0  # assumed: a tripped turbine's hourly penalty beyond its lost energy
 INSPECTION_DEADLINE_DAYS = 14.0
@@ -104,11 +100,13 @@ class Settings:
     # predictive: alarm times per turbine (true alarms per episode key, false ones per turbine)
     alarms: Mapping[tuple[str, int], datetime] = field(default_factory=dict)
     false_alarms: Mapping[str, Sequence[datetime]] = field(default_factory=dict)
-    # The predictive policy (issue 19's diagnosis): plan an alarm when it arrives, not
-    # only at the next PLAN_TIMES moment; act on it within this many hours (the model's
-    # measured lead: `scenario.run` passes a low quantile of the evaluation's leads).
-    replan_on_alarm: bool = True
+    # The policy (issue 19's diagnosis): plan when an alarm or a trip arrives, not only at
+    # the next PLAN_TIMES moment (`events.py`); act on an alarm within this many hours (the
+    # model's measured lead: `scenario.run` passes a low quantile of the evaluation's
+    # leads); on-call crews for evenings and nights at overtime cost (`oncall.py`).
+    replan_on_event: bool = True
     predictive_deadline_hours: float = 12.0
+    on_call: bool = False
 
 
 @dataclass
@@ -145,12 +143,11 @@ class Simulation:
             for k, t in enumerate(scenario.turbines)
         }
         self.totals = Totals()
-        site_of = {t.turbine_id: t.site for t in scenario.turbines}
-        self.alarms_by_site: dict[str, list[datetime]] = {}
-        for (tid, _), at in settings.alarms.items():
-            self.alarms_by_site.setdefault(site_of[tid], []).append(at)
-        for tid, times in settings.false_alarms.items():
-            self.alarms_by_site.setdefault(site_of[tid], []).extend(times)
+        self.events_by_site = events.by_site(scenario, settings)
+        self.on_call = {
+            site: tuple(c for c in oncall.on_call_crews(scenario.crews) if c.site == site)
+            for site in {c.site for c in scenario.crews}
+        }
         self.mobilised: set[str] = set()
 
     # Energy ---------------------------------------------------------------------------
@@ -319,7 +316,11 @@ class Simulation:
                 crews = tuple(c for c in self.sc.crews if c.site == site)
                 if not crews:
                     continue
-                moments = self._day_moments(site, crews, day)
+                moments = events.day_moments(self, site, crews, day)
+                self.totals.shift_hours += events.day_shift_hours(self, crews, day)
+                if self.st.on_call:
+                    crews += self.on_call[site]
+                    self.totals.crew_eur += oncall.STANDBY_EUR
                 busy: dict[str, datetime] = {}
                 for k, now in enumerate(moments):
                     if now < self.sc.start or now >= self.end:
@@ -335,10 +336,6 @@ class Simulation:
                         self.st.max_work_wind,
                         dict(busy),
                     )
-                    if k == 0:
-                        self.totals.shift_hours += sum(
-                            hours_between(s.start, s.end) for s in problem.shifts
-                        )
                     if not jobs:
                         continue
                     if self.st.solver == "greedy":
@@ -348,32 +345,9 @@ class Simulation:
                     busy.update(self._work(schedule, meaning, until))
         return self._finish()
 
-    def _day_moments(self, site: str, crews, day: int) -> list[datetime]:
-        """The planning moments of one site's local day: PLAN_TIMES, and with
-        `replan_on_alarm` every alarm (true or false) raised at the site between the day's
-        first plan and its last shift's end, so an alarm is planned when it arrives."""
-        zone = ZoneInfo(crews[0].timezone)
-        local_day = self.sc.start.astimezone(zone).date() + timedelta(days=day)
-        moments = {datetime.combine(local_day, at, zone).astimezone(UTC) for at in PLAN_TIMES}
-        if self.st.replan_on_alarm and self.st.strategy == "predictive":
-            first = min(moments)
-            last = max(
-                datetime.combine(local_day, c.shift_end, zone).astimezone(UTC) for c in crews
-            )
-            moments |= {a for a in self.alarms_by_site.get(site, ()) if first < a < last}
-        return sorted(moments)
-
     def plan_moments(self, site: str, a: datetime, b: datetime) -> list[datetime]:
         """Every planning moment of `site` in [a, b) (the miss diagnosis asks)."""
-        crews = tuple(c for c in self.sc.crews if c.site == site)
-        if not crews:
-            return []
-        zone = ZoneInfo(crews[0].timezone)
-        first = (a.astimezone(zone).date() - self.sc.start.astimezone(zone).date()).days
-        out = []
-        for day in range(max(0, first - 1), first + (b - a).days + 2):
-            out.extend(m for m in self._day_moments(site, crews, day) if a <= m < b)
-        return sorted(set(out))
+        return events.plan_moments(self, site, a, b)
 
     def _forecast(self, site: str, now: datetime):
         import pandas as pd
@@ -400,13 +374,15 @@ class Simulation:
                 continue
             worked = route(problem, r.shift, [v.task_id for v in done])
             work = sum(problem.jobs_by_id[v.task_id].duration_hours for v in done)
-            t.crew_hours += worked.drive_hours + work
-            t.crew_eur += table.KM_EUR * worked.km + table.CREW_HOUR_EUR * (
-                worked.drive_hours + work
-            )
+            crew = problem.crews_by_id[r.shift.crew_id]
+            if oncall.is_on_call(crew.crew_id):
+                t.on_call_hours += worked.drive_hours + work
+            else:
+                t.crew_hours += worked.drive_hours + work
+            t.crew_eur += table.KM_EUR * worked.km + crew.hour_eur * (worked.drive_hours + work)
             if r.shift.key not in self.mobilised:
                 self.mobilised.add(r.shift.key)
-                t.crew_eur += MOBILISATION_EUR
+                t.crew_eur += crew.mobilisation_eur
             back[r.shift.crew_id] = worked.return_at
             visits.extend((v.start, r, v) for v in done)
         visits.sort(key=lambda x: (x[0], x[2].task_id))
@@ -508,6 +484,7 @@ class Simulation:
             "repaired_after_trip": t.repaired_after_trip,
             "false_alarm_visits": t.false_alarm_visits,
             "inspections": t.inspections,
+            "on_call_hours": t.on_call_hours,
             **({"missed_because": misses.tally(self)} if self.st.strategy == "predictive" else {}),
         }
 

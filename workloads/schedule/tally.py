@@ -21,6 +21,7 @@ class Totals:
     weather_waits: int = 0
     crew_hours: float = 0.0
     shift_hours: float = 0.0
+    on_call_hours: float = 0.0  # worked by on-call crews (not in the utilisation)
     repaired_before_trip: int = 0
     repaired_after_trip: int = 0
     trips: int = 0
