@@ -222,7 +222,13 @@ def run_up(args: argparse.Namespace) -> int:
             say(f"home {home.home}")
             say(f"dashboard http://{host}:{args.port}/  (JSON: /api/status)")
             say(f"logs in {home.logs}/<component>.log; Ctrl-C stops everything")
-            if any(c.name == "backfill" for c in stack):
+            first = {c.name for c in stack} & {"backfill", "history"}
+            if first == {"backfill", "history"}:
+                say(
+                    f"first start: {options.backfill_hours:g} h of history, the last hour "
+                    "first (the page shows it after the first update), the rest after it"
+                )
+            elif first:
                 say(f"first start: backfilling {options.backfill_hours:g} h of history first")
             ledger.record_event("supervisor", "INFO", f"windmill up started (pid {os.getpid()})")
             code = supervisor.run()

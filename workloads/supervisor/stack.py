@@ -1,10 +1,11 @@
 """The local windmill system as supervised components, each a `windmill` command line.
 
     dashboard ─ starts at once (its URL works while history is generated)
-    backfill  ─ first start only: `windmill generate --backfill-hours H`, then a marker
+    backfill  ─ first start only: `windmill generate` of the history's last hour, then a marker
     pipeline  ─ starts at once: `windmill pipeline run --continuous`; on a first start its
                 engine comes up during the backfill and its first update waits for the marker
-    generator ─ streaming batches; on a first start after the backfill and the first update
+    history   ─ first start only, after that first update: the rest of the history, older
+    generator ─ streaming batches; on a first start after the history
     dispatch  ─ after each completed pipeline update: `windmill dispatch` (re-plan)
     notifier  ─ with channels (`--notify URL` or $WINDMILL_NOTIFY): `windmill notify`
     score     ─ after updates, at most every 3 min, once a model exists: `windmill score`
@@ -12,18 +13,27 @@
     schedule  ─ after updates, at most every 2 min: `windmill schedule` (the multi-day plan)
 
 The first start is ordered for the time until the page shows data: the engine's start
-(tens of seconds of JVM and metastore) overlaps the backfill, the history goes through
-in one update, and nothing else starts a JVM on the two cores while that update runs.
+(tens of seconds of JVM and metastore) overlaps the backfill of the history's last hour,
+that hour goes through in one small update (the page then shows every turbine, the fleet's
+power and the open alerts), and nothing else starts a JVM on the two cores while it runs.
+Only then is the older history written, and the next update takes it in one go; the
+components that read history (dispatch, notifier, scoring, training, schedule, and the
+streaming generator) wait for it. Older readings arriving after newer ones are what the
+pipeline is built for: silver deduplicates on its own ingestion clock, and the episodes'
+watermark accepts readings `episode_lateness_hours` (24 h) older than the newest, so the
+split is made only for histories that short (see `backfill_slices`); a longer history is
+written in one piece, as before.
 
 Components are processes of the CLI (`python -m workloads.cli ...`), never imports of
 their code: each can crash, be killed or be restarted on its own.
 
 Backfill and restarts: the backfill's parameters (start, hours, seed, fleet) are fixed
-in `run/backfill.json` before it first runs, and `run/backfill.done` is written only
-after it succeeded. A backfill killed half-way is rerun with the same parameters, so
-the generator rewrites the same batches (same names, same rows: it is deterministic
-for a seed and start) instead of adding a second copy of the history; a completed
-backfill is never run again.
+in `run/backfill.json` before it first runs; `run/backfill.recent.done` is written once
+the last hour succeeded and `run/backfill.done` once all of it did. A slice killed
+half-way is rerun with the same parameters, so the generator rewrites the same batches
+(same names, same rows: it is a pure function of seed, turbine and time, so a slice holds
+exactly the rows of that time range of the whole history) instead of adding a second copy;
+a completed slice is never run again.
 """
 
 from __future__ import annotations
@@ -150,8 +160,46 @@ def backfill_plan(paths: Paths, options: StackOptions, now: datetime | None = No
     return plan
 
 
+def recent_done_file(paths: Paths) -> Path:
+    return paths.run / "backfill.recent.done"
+
+
 def mark_backfill_done(paths: Paths) -> None:
     done_file(paths).write_text(datetime.now(UTC).isoformat() + "\n")
+
+
+def mark_recent_done(paths: Paths) -> None:
+    recent_done_file(paths).write_text(datetime.now(UTC).isoformat() + "\n")
+
+
+# The slice of history written first on a first start: enough for the page's first insight
+# (every turbine's latest reading, the fleet's power, the faults open now), small enough
+# that the first update over it is mostly the engine's fixed cost.
+RECENT_HOURS = 1.0
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def backfill_slices(plan: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The plan cut into what is written before the first update and what after it.
+
+    {"recent": plan-of-the-last-RECENT_HOURS, "history": plan-of-the-rest}, or
+    {"recent": plan} when the plan is not split: a short plan, or one longer than the
+    episodes' lateness window (its oldest readings would arrive later than the pipeline
+    accepts for episodes, see the module docstring).
+    """
+    from workloads.pipeline import settings
+
+    hours = float(plan["hours"])
+    lateness = float(settings.DEFAULTS[settings.EPISODE_LATENESS_HOURS])
+    if hours <= 2 * RECENT_HOURS or hours > lateness:
+        return {"recent": plan}
+    start = datetime.fromisoformat(plan["start"].replace("Z", "+00:00"))
+    older = hours - RECENT_HOURS
+    recent = {**plan, "hours": RECENT_HOURS, "start": _iso(start + timedelta(hours=older))}
+    return {"recent": recent, "history": {**plan, "hours": older}}
 
 
 def backfill_argv(plan: dict[str, Any]) -> list[str]:
@@ -339,7 +387,7 @@ def pipeline(ctx: StackContext) -> Component:
         "pipeline", "run", "--continuous", "--interval", _num(ctx.options.pipeline_interval)
     )
     if ctx.after:
-        argv += ["--start-after", str(done_file(ctx.paths))]
+        argv += ["--start-after", str(recent_done_file(ctx.paths))]
     return Component("pipeline", argv, restart=ALWAYS, pipeline=names.PIPELINE_NAME, env=ctx.env)
 
 
@@ -410,17 +458,41 @@ def schedule(ctx: StackContext) -> Component | None:
 BUILDERS: list[ComponentBuilder] = [generator, pipeline, dispatch, notifier, score, train, schedule]
 
 
-def backfill(ctx: StackContext, plan: dict[str, Any]) -> Component:
-    """The first start's history (see the module docstring for restarts)."""
+def backfill(ctx: StackContext, plan: dict[str, Any], *, whole: bool) -> Component:
+    """The first start's last hour of history, or all of it when `whole` (see the module
+    docstring for restarts)."""
+    paths = ctx.paths
+
+    def done() -> None:
+        mark_recent_done(paths)
+        if whole:
+            mark_backfill_done(paths)
+
     return Component(
         "backfill",
         backfill_argv(plan),
         restart=ON_FAILURE,
         job=names.GENERATOR_JOB,
         records_own_runs=True,
+        precheck=landing_precheck(paths, ctx.options.min_free_bytes),
+        on_success=done,
+        echo=True,
+        env=ctx.env,
+    )
+
+
+def history(ctx: StackContext, plan: dict[str, Any], after: tuple[str, ...]) -> Component:
+    """The older history, once the first update over the last hour has completed."""
+    return Component(
+        "history",
+        backfill_argv(plan),
+        restart=ON_FAILURE,
+        job=names.GENERATOR_JOB,
+        records_own_runs=True,
+        after=after,
+        trigger=FirstUpdate(ctx.ledger, names.PIPELINE_NAME),
         precheck=landing_precheck(ctx.paths, ctx.options.min_free_bytes),
         on_success=lambda: mark_backfill_done(ctx.paths),
-        echo=True,
         env=ctx.env,
     )
 
@@ -432,12 +504,18 @@ def components(
     builders: list[ComponentBuilder] | None = None,
 ) -> list[Component]:
     """The supervised components for this home, in start order: the dashboard, the
-    backfill on a first start, then each of `builders` (default `BUILDERS`)."""
+    backfill's slices on a first start, then each of `builders` (default `BUILDERS`)."""
     plan = backfill_plan(paths, options)
-    ctx = StackContext(paths, options, ledger, after=("backfill",) if plan is not None else ())
-    stack = [dashboard(ctx)]
-    if plan is not None:
-        stack.append(backfill(ctx, plan))
+    slices = backfill_slices(plan) if plan is not None else {}
+    first: list[Component] = []
+    ctx = StackContext(paths, options, ledger, after=())
+    if slices and not recent_done_file(paths).exists():
+        first.append(backfill(ctx, slices["recent"], whole="history" not in slices))
+    if "history" in slices:
+        first.append(history(ctx, slices["history"], after=tuple(c.name for c in first)))
+    # What reads history waits for all of it: the last slice written.
+    ctx = replace(ctx, after=(first[-1].name,) if first else ())
+    stack = [dashboard(ctx), *first]
     for build in BUILDERS if builders is None else builders:
         component = build(ctx)
         if component is not None:
@@ -450,7 +528,7 @@ def only(stack: list[Component], wanted: set[str]) -> list[Component]:
     waiting only for components that are still in the stack."""
     wanted = set(wanted)
     if wanted & {"generator", "pipeline"}:
-        wanted.add("backfill")  # their history comes first
+        wanted |= {"backfill", "history"}  # their history comes first
     kept = [c for c in stack if c.name in wanted]
     names_kept = {c.name for c in kept}
     result = []

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -19,9 +19,11 @@ from workloads.supervisor.stack import (
     StackContext,
     StackOptions,
     backfill_plan,
+    backfill_slices,
     components,
     landing_precheck,
     mark_backfill_done,
+    mark_recent_done,
     only,
 )
 
@@ -134,7 +136,10 @@ def test_components_pass_the_flags_through(tmp_path):
     assert stack["pipeline"].after == stack["dashboard"].after == ()
     assert "--port" in stack["dashboard"].argv and "5123" in stack["dashboard"].argv
     assert stack["pipeline"].argv[3:6] == ["pipeline", "run", "--continuous"]
-    assert stack["pipeline"].argv[-2:] == ["--start-after", str(paths.run / "backfill.done")]
+    assert stack["pipeline"].argv[-2:] == [
+        "--start-after",
+        str(paths.run / "backfill.recent.done"),
+    ]
     assert stack["generator"].job == stack["backfill"].job == names.GENERATOR_JOB
     assert stack["pipeline"].pipeline == names.PIPELINE_NAME
     # Once backfilled, a restart has no backfill step and nothing waits for one.
@@ -203,3 +208,53 @@ def test_notify_channels_add_the_notifier_with_the_urls_out_of_its_command_line(
     assert notifier.argv[-3:] == ["notify", "--notify-level", "WARNING"]
     assert not any("s3cret" in part for part in notifier.argv)
     assert notifier.env["WINDMILL_NOTIFY"] == secret
+
+
+def test_a_day_of_history_is_written_last_hour_first_and_the_rest_after_the_first_update(
+    tmp_path,
+):
+    paths = Paths(tmp_path / "home")
+    ledger = Ledger(paths.ledger)
+    stack = {c.name: c for c in components(paths, StackOptions(backfill_hours=24), ledger)}
+    plan = json.loads((paths.run / "backfill.json").read_text())
+    recent, older = stack["backfill"].argv[3:], stack["history"].argv[3:]
+
+    def window(argv):
+        hours = float(argv[argv.index("--backfill-hours") + 1])
+        start = datetime.fromisoformat(argv[argv.index("--start") + 1].replace("Z", "+00:00"))
+        return start, start + timedelta(hours=hours)
+
+    # The two slices tile the planned day exactly: the older one ends where the last hour
+    # starts, and together they start and end where the plan does.
+    plan_start = datetime.fromisoformat(plan["start"].replace("Z", "+00:00"))
+    (recent_start, recent_end), (older_start, older_end) = window(recent), window(older)
+    assert older_start == plan_start and older_end == recent_start
+    assert recent_end - recent_start == timedelta(hours=1)
+    assert recent_end == plan_start + timedelta(hours=24)
+    # The pipeline's first update waits only for the last hour; the older history waits
+    # for that update; everything that reads history waits for all of it.
+    assert stack["pipeline"].argv[-1] == str(paths.run / "backfill.recent.done")
+    assert stack["history"].after == ("backfill",)
+    assert isinstance(stack["history"].trigger, FirstUpdate)
+    for name in ("generator", "dispatch", "score", "train", "schedule"):
+        assert stack[name].after == ("history",), name
+
+    # The last hour done, then a crash: a restart writes only the older history.
+    mark_recent_done(paths)
+    again = {c.name: c for c in components(paths, StackOptions(backfill_hours=24), ledger)}
+    assert "backfill" not in again and again["history"].after == ()
+    assert again["history"].argv == stack["history"].argv
+    assert again["generator"].after == ("history",)
+    mark_backfill_done(paths)
+    done = {c.name: c for c in components(paths, StackOptions(backfill_hours=24), ledger)}
+    assert "history" not in done and "backfill" not in done
+
+
+def test_short_histories_and_those_beyond_the_episodes_lateness_are_written_in_one_piece():
+    start = "2026-01-05T12:00:00Z"
+    for hours in (1, 2, 48, 336):
+        plan = {"hours": hours, "start": start, "turbines": 5, "seed": 1}
+        assert backfill_slices(plan) == {"recent": plan}, hours
+    split = backfill_slices({"hours": 24, "start": start, "turbines": 5, "seed": 1})
+    assert split["history"] == {"hours": 23.0, "start": start, "turbines": 5, "seed": 1}
+    assert split["recent"]["start"] == "2026-01-06T11:00:00Z"
