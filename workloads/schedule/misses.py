@@ -13,10 +13,13 @@ not against the plan, so they say what the policy could have done, not what it d
 - `weather`: such stretches exist, but the actual wind exceeds the work limit in each;
 - `plan_latency`: a feasible stretch exists only before the first plan that knows the
   alarm (alarms are acted on at the next planning moment);
-- `busy_or_choice`: a feasible stretch existed after that plan: the crews were busy with
-  other work, the forecast misled the plan, or the planner chose otherwise.
+- after that plan a feasible stretch existed, and: `forecast_gale` the crew was sent but
+  the actual wind was above the limit (the forecast said calm); `crews_busy` every such
+  stretch overlaps the skilled crews' trips out on other work (planned before the alarm,
+  a crew out is not recalled); `forecast_or_choice` a skilled crew was free: the forecast
+  said gale where it was calm, or the planner chose other work.
 
-The last reason is the policy's own; the others are limits of the model, the roster or
+The last three are the policy's own (with the forecast's); the others are limits of the model, the roster or
 the weather. Hour resolution (the wind is hourly): a stretch starts on a whole minute grid
 of STEP_MINUTES.
 """
@@ -37,7 +40,9 @@ REASONS = (
     "too_short",
     "weather",
     "plan_latency",
-    "busy_or_choice",
+    "forecast_gale",
+    "crews_busy",
+    "forecast_or_choice",
 )
 STEP_MINUTES = 15
 
@@ -48,9 +53,14 @@ def _first_plan(sim, site: str, alarm: datetime) -> datetime:
     return next((m for m in moments if m >= alarm), alarm + timedelta(days=3))
 
 
-def _stretches(sim, crews, site, turbine, alarm, trip, hours, after=None):
+def _busy(sim, crew, a: datetime, b: datetime) -> bool:
+    return any(x < b and a < y for x, y in sim.crew_busy.get(crew.crew_id, ()))
+
+
+def _stretches(sim, crews, site, turbine, alarm, trip, hours, after=None, free=False):
     """(any shift time in [alarm, trip), a slot fits by time alone, a slot fits with the
-    actual wind too); slots start no earlier than `after` when given."""
+    actual wind too); slots start no earlier than `after` when given, and with `free`
+    only where the crew was not out on other work from leaving base to coming back."""
     on_shift = fits = calm = False
     begin = alarm if after is None else max(alarm, after)
     for crew in crews:
@@ -64,7 +74,9 @@ def _stretches(sim, crews, site, turbine, alarm, trip, hours, after=None):
             while start + timedelta(hours=hours) <= min(trip, shift.end - drive):
                 fits = True
                 end = start + timedelta(hours=hours)
-                if sim.actual_max_wind(site, start, end) <= sim.st.max_work_wind:
+                if sim.actual_max_wind(site, start, end) <= sim.st.max_work_wind and not (
+                    free and _busy(sim, crew, start - drive, end + drive)
+                ):
                     return True, True, True
                 start += step
     return on_shift, fits, calm
@@ -92,8 +104,12 @@ def reason(sim, state, alarm: datetime | None) -> str:
     if not calm:
         return "weather"
     first = _first_plan(sim, turbine.site, alarm)
-    _, _, later = _stretches(sim, crews, turbine.site, turbine, alarm, spec.trip, hours, first)
-    return "busy_or_choice" if later else "plan_latency"
+    args = (sim, crews, turbine.site, turbine, alarm, spec.trip, hours, first)
+    if not _stretches(*args)[2]:
+        return "plan_latency"
+    if f"{spec.turbine_id}:{spec.index}:alarm" in sim.weather_waited:
+        return "forecast_gale"
+    return "forecast_or_choice" if _stretches(*args, free=True)[2] else "crews_busy"
 
 
 def tally(sim) -> dict[str, int]:

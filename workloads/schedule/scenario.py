@@ -175,6 +175,17 @@ def replayed_alarms(evaluation: replay.Evaluation, scenario: Scenario, seed: int
     return alarms, false, clipped
 
 
+DEADLINE_QUANTILE = 0.25
+
+
+def alarm_deadline_hours(evaluation: replay.Evaluation) -> float:
+    """How soon after an alarm its repair is due: the lead (alarm to trip) that a quarter of
+    the model's measured alarms fall short of, so most trips come after the deadline. The
+    planner's soft target, from the evaluation, not assumed; 12 h when it has no alarm."""
+    leads = [e.lead_hours for e in evaluation.episodes if e.lead_hours is not None]
+    return float(np.quantile(leads, DEADLINE_QUANTILE)) if leads else 12.0
+
+
 def run(
     strategy: str,
     *,
@@ -195,18 +206,20 @@ def run(
     from workloads.schedule.costs import ENERGY_PRICE_EUR_PER_MWH
 
     scenario = scenario or generator_scenario(seed, turbines, days, crews)
-    alarms, false, extra = {}, {}, {}
+    alarms, false, extra, deadline_hours = {}, {}, {}, 12.0
     if strategy == "predictive":
         if evaluation is None:
             raise ValueError("the predictive strategy needs the model evaluation file")
         model = evaluation if isinstance(evaluation, replay.Evaluation) else replay.load(evaluation)
         alarms, false, clipped = replayed_alarms(model, scenario, seed)
+        deadline_hours = alarm_deadline_hours(model)
         extra = {
             "model_version": model.model_version,
             "alarms_replayed": len(alarms),
             "false_alarms_replayed": sum(len(v) for v in false.values()),
             "leads_cut_to_onset": clipped,
             "evaluation": model.path,
+            "alarm_deadline_hours": deadline_hours,
         }
     settings = Settings(
         strategy=strategy,
@@ -218,6 +231,7 @@ def run(
         alarms=alarms,
         false_alarms=false,
         replan_on_event=replan_on_event,
+        predictive_deadline_hours=deadline_hours,
         on_call=on_call,
     )
     result = Simulation(scenario, settings).run()

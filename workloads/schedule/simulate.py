@@ -41,6 +41,7 @@ from workloads.schedule.model import (
     Job,
     Problem,
     hours_between,
+    km_between,
     route,
 )
 from workloads.schedule.tally import Totals, hash_index
@@ -144,6 +145,8 @@ class Simulation:
         }
         self.totals = Totals()
         self.events_by_site = events.by_site(scenario, settings)
+        self.crew_busy: dict[str, list[tuple[datetime, datetime]]] = {}  # out of base
+        self.weather_waited: set[str] = set()  # task ids a crew was sent to but did not climb
         self.on_call = {
             site: tuple(c for c in oncall.on_call_crews(scenario.crews) if c.site == site)
             for site in {c.site for c in scenario.crews}
@@ -320,7 +323,7 @@ class Simulation:
                 self.totals.shift_hours += events.day_shift_hours(self, crews, day)
                 if self.st.on_call:
                     crews += self.on_call[site]
-                    self.totals.crew_eur += oncall.STANDBY_EUR
+                    self.totals.crew_eur += oncall.STANDBY_EUR * (day < self.sc.days)
                 busy: dict[str, datetime] = {}
                 for k, now in enumerate(moments):
                     if now < self.sc.start or now >= self.end:
@@ -384,6 +387,9 @@ class Simulation:
                 self.mobilised.add(r.shift.key)
                 t.crew_eur += crew.mobilisation_eur
             back[r.shift.crew_id] = worked.return_at
+            first = problem.jobs_by_id[done[0].task_id]
+            leave = done[0].arrival - timedelta(hours=km_between(crew, first) / crew.speed_kmh)
+            self.crew_busy.setdefault(crew.crew_id, []).append((leave, worked.return_at))
             visits.extend((v.start, r, v) for v in done)
         visits.sort(key=lambda x: (x[0], x[2].task_id))
         for _start, _route, visit in visits:
@@ -391,6 +397,7 @@ class Simulation:
             kind, state, deadline = meaning[visit.task_id]
             if self.actual_max_wind(job.site, visit.start, visit.finish) > self.st.max_work_wind:
                 t.weather_waits += 1  # the crew does not climb; the job waits for the next plan
+                self.weather_waited.add(job.task_id)
                 continue
             t.tasks_done += 1
             t.late += visit.start > deadline  # against the job's original deadline
