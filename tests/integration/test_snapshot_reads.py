@@ -20,6 +20,7 @@ from collections import defaultdict
 import pytest
 
 from tests.helpers import REPO, faulty, line, reading, write_landing
+from tests.integration.snapshot_reader import READER_NICENESS
 from workloads import names, storage
 from workloads.ledger import Ledger
 
@@ -81,7 +82,9 @@ def test_readers_never_see_a_half_written_gold_table(windmill_home, tmp_path):
         while not done.is_set():
             dispatches.append(
                 subprocess.run(
-                    [sys.executable, "-m", "workloads.cli", "dispatch", "--time-limit", "1"],
+                    # At the readers' lower priority, for the same reason (snapshot_reader).
+                    ["nice", "-n", str(READER_NICENESS), sys.executable, "-m", "workloads.cli"]
+                    + ["dispatch", "--time-limit", "1"],
                     cwd=REPO,
                     env=env,
                     capture_output=True,
