@@ -94,6 +94,8 @@ class FakeWorkspace:
         self.conversations: dict[str, list[str]] = {}  # conversation id -> message ids
         self.messages: dict[str, dict[str, Any]] = {}  # message id -> content, reply, polls
         self.reexecuted: list[str] = []  # attachment ids whose query was executed again
+        # Set to a DuckDbWarehouse: every statement is executed by it, for real.
+        self.sql_engine: DuckDbWarehouse | None = None
         self._lock = threading.Lock()
         self.server: ThreadingHTTPServer | None = None
 
@@ -565,6 +567,8 @@ class _Handler(BaseHTTPRequestHandler):
         return body if time.monotonic() >= done_at else _state_only(statement_id, "PENDING")
 
     def _result(self, statement_id: str, table: str, payload: dict[str, Any]) -> dict[str, Any]:
+        if self.ws.sql_engine is not None:  # statements run for real (the alert tables)
+            return self.ws.sql_engine.result(statement_id, payload)
         sql_text = payload.get("statement", "")
         frame = self.ws.tables.get(table)
         if table in self.ws.statement_errors:
@@ -596,6 +600,68 @@ class _Handler(BaseHTTPRequestHandler):
             frame = frame[frame["turbine_id"] == params["turbine_id"]]
             select = re.match(r"SELECT (.*?) FROM", sql_text).group(1)
             frame = frame[[c.strip() for c in select.split(",")]]
+        return statement_result(statement_id, frame)
+
+
+class DuckDbWarehouse:
+    """The fake warehouse's SQL executed for real: Databricks SQL parsed by sqlglot, its
+    named parameters bound as typed literals (as the warehouse binds them: a parameter
+    never becomes SQL), catalogs dropped (a schema is a DuckDB schema), run in DuckDB.
+
+    For the statements a component issues against tables of its own (the alert tables'
+    CREATE, MERGE, UPDATE, INSERT and SELECT): their semantics, not canned rows. A
+    statement DuckDB rejects FAILS as the warehouse's would, with its message.
+    """
+
+    def __init__(self) -> None:
+        import duckdb
+
+        self.db = duckdb.connect()
+        self.lock = threading.Lock()
+        self.executed: list[str] = []  # the DuckDB text of every statement run
+
+    def translate(self, statement: str, parameters: list[dict[str, Any]]) -> str:
+        import sqlglot
+        from sqlglot import exp
+
+        bound = {p["name"]: p for p in parameters}
+        schemas: set[str] = set()
+
+        def bind(node):
+            if isinstance(node, exp.Placeholder) and node.name in bound:
+                p = bound[node.name]
+                if p.get("value") is None:
+                    return exp.Null()
+                if p.get("type", "STRING") in ("INT", "BIGINT"):
+                    return exp.Literal.number(int(p["value"]))
+                return exp.Literal.string(p["value"])
+            if isinstance(node, exp.Placeholder):
+                raise ValueError(f"[UNBOUND_SQL_PARAMETER] :{node.name} has no value")
+            if isinstance(node, exp.Table) and node.args.get("db") is not None:
+                node.set("catalog", None)
+                schemas.add(node.db)
+            return node
+
+        tree = sqlglot.parse_one(statement, read="databricks").transform(bind)
+        for schema in schemas:
+            self.db.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+        return tree.sql(dialect="duckdb")
+
+    def execute(self, statement: str, parameters: list[dict[str, Any]]) -> pd.DataFrame:
+        with self.lock:
+            text = self.translate(statement, parameters)
+            self.executed.append(text)
+            cursor = self.db.execute(text)
+            return cursor.df() if cursor.description else pd.DataFrame()
+
+    def result(self, statement_id: str, payload: dict[str, Any]) -> dict[str, Any]:
+        try:
+            frame = self.execute(payload.get("statement", ""), payload.get("parameters") or [])
+        except Exception as exc:  # the warehouse's answer to a bad statement
+            message = str(exc).splitlines()[0]
+            if "does not exist" in message and "Table" in message:
+                message = f"[TABLE_OR_VIEW_NOT_FOUND] {message}"
+            return _state_only(statement_id, "FAILED", "BAD_REQUEST", message)
         return statement_result(statement_id, frame)
 
 

@@ -74,6 +74,40 @@ CREATE TABLE IF NOT EXISTS deliveries (
 """
 
 
+def labelled(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Notification rows with their alert's labels (turbine, fault, site, severity) in
+    place of its JSON body: what the desk and the dashboard show."""
+    for row in rows:
+        alert = json.loads(row.pop("alert"))
+        row.update({k: alert["labels"].get(k) for k in ("turbine_id", "fault_code", "site")})
+        row["severity"] = alert["labels"]["severity"]
+    return rows
+
+
+def action_row(
+    action: str,
+    turbine_id: str,
+    actor: str,
+    at: datetime,
+    *,
+    fault_code: str | None = None,
+    episode_started_at: datetime | None = None,
+    until: datetime | None = None,
+    reason: str | None = None,
+) -> dict[str, Any]:
+    """One ack / silence / unsilence as every store records it (times as ISO text)."""
+    return {
+        "action": action,
+        "turbine_id": turbine_id,
+        "fault_code": fault_code,
+        "episode_started_at": iso(episode_started_at) if episode_started_at else None,
+        "actor": actor,
+        "at": iso(at),
+        "until": iso(until) if until else None,
+        "reason": reason,
+    }
+
+
 def store_path(paths: Paths) -> Path:
     return paths.home / "alerting.sqlite"
 
@@ -258,40 +292,19 @@ class AlertStore:
             " ORDER BY a.decided_at DESC, o.key LIMIT ?",
             (limit,),
         )
-        for row in rows:
-            alert = json.loads(row.pop("alert"))
-            row.update({k: alert["labels"].get(k) for k in ("turbine_id", "fault_code", "site")})
-            row["severity"] = alert["labels"]["severity"]
-        return rows
+        return labelled(rows)
 
     # Actions ------------------------------------------------------------------------------
 
     def record_action(
-        self,
-        action: str,
-        turbine_id: str,
-        actor: str,
-        at: datetime,
-        *,
-        fault_code: str | None = None,
-        episode_started_at: datetime | None = None,
-        until: datetime | None = None,
-        reason: str | None = None,
+        self, action: str, turbine_id: str, actor: str, at: datetime, **details: Any
     ) -> dict[str, Any]:
+        """Record one action (`details`: those of `action_row`); the row as stored."""
+        row = action_row(action, turbine_id, actor, at, **details)
         with self._connect() as db:
             cursor = db.execute(
-                "INSERT INTO actions(action, turbine_id, fault_code, episode_started_at, actor,"
-                " at, until, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    action,
-                    turbine_id,
-                    fault_code,
-                    iso(episode_started_at) if episode_started_at else None,
-                    actor,
-                    iso(at),
-                    iso(until) if until else None,
-                    reason,
-                ),
+                f"INSERT INTO actions({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
+                tuple(row.values()),
             )
             row = db.execute(
                 "SELECT * FROM actions WHERE action_id = ?", (cursor.lastrowid,)
