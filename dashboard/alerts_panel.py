@@ -142,8 +142,9 @@ def desk_html(view: dict[str, Any], sla: pd.DataFrame | None) -> str:
 class Feed:
     """The desk's overview and SLA, read at most every `FEED_SECONDS` for all sessions."""
 
-    def __init__(self, desk) -> None:
+    def __init__(self, desk, databricks: bool = False) -> None:
         self.desk = desk
+        self.databricks = databricks  # the actor must be the Apps user header
         self._lock = threading.Lock()
         self._at = -1e9
         self.view: dict[str, Any] = {}
@@ -156,7 +157,7 @@ class Feed:
                 self._at = time.monotonic()
                 try:
                     self.view, self.sla, self.error = self.desk.overview(), self.desk.sla(), None
-                except (OSError, ValueError) as exc:  # keep the last good figures
+                except (OSError, ValueError, WindmillError) as exc:  # keep the last figures
                     self.error = (
                         f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
                     )
@@ -166,11 +167,14 @@ class Feed:
 _FEEDS: dict[str, Feed] = {}  # one per home, shared by the sessions
 
 
-def _actor() -> str:
-    from workloads.alerting.actions import local_actor
+def _actor(databricks: bool = False) -> str:
+    """The signed-in user on Databricks (no header: refused), else the OS user."""
+    from workloads.alerting.actions import local_actor, validate_actor
 
     email = (pn.state.headers or {}).get(FORWARDED_EMAIL) if pn.state.curdoc else None
-    return email or local_actor()
+    if databricks and not email:
+        raise WindmillError(f"no signed-in user ({FORWARDED_EMAIL} missing): nothing recorded.")
+    return validate_actor(email) if email else local_actor()
 
 
 class AlertsPanel(Viewer):
@@ -220,7 +224,7 @@ class AlertsPanel(Viewer):
             return
         turbine_id, fault_code = self.choice.value
         try:
-            actor = _actor()
+            actor = _actor(self.feed.databricks)
             if action == "ack":
                 row = self.feed.desk.ack(turbine_id, fault_code, actor)
                 text = f"Acknowledged {turbine_id} {fault_code} by {row['actor']}."
@@ -242,17 +246,22 @@ class AlertsPanel(Viewer):
 
 
 def panel(store) -> Any:
-    """The alert desk card for a page (`dashboard/app.py` places it); a note where there is
-    no local desk (the Databricks app shows the SLA table only once it is wired)."""
-    paths = getattr(store.poller.gold_source, "paths", None)
-    if paths is None:
+    """The alert desk card for a page (`dashboard/app.py` places it): the local home's
+    store, or on Databricks the Delta alert tables through the warehouse; a note for any
+    other source."""
+    from workloads.alerting.desk import AlertDesk
+
+    source = store.poller.gold_source
+    paths = getattr(source, "paths", None)
+    if paths is not None:
+        key, make = str(paths.home), lambda: Feed(AlertDesk.local(paths))
+    elif getattr(source, "warehouse_id", None):
+        key = f"databricks:{source.warehouse_id}:{source.prefix}"
+        make = lambda: Feed(AlertDesk.databricks(source), databricks=True)  # noqa: E731
+    else:
         return pn.pane.HTML(
             '<div class="wm-empty">The alert desk runs with the local notifier '
-            "(`windmill notify`).</div>"
+            "(`windmill notify`) or on Databricks.</div>"
         )
-    feed = _FEEDS.get(str(paths.home))
-    if feed is None:
-        from workloads.alerting.desk import AlertDesk
-
-        feed = _FEEDS.setdefault(str(paths.home), Feed(AlertDesk.local(paths)))
+    feed = _FEEDS.get(key) or _FEEDS.setdefault(key, make())
     return AlertsPanel(feed)

@@ -2,7 +2,8 @@
 
 GET handlers only read `Poller.snapshot` (and the log buffer): a request never reaches a
 workspace or a table. The alert desk's endpoints are the dashboard's only writes:
-`POST /api/alerts/ack|silence|unsilence` with a JSON body, and `GET /api/alerts/list`.
+`POST /api/alerts/ack|silence|unsilence` with a JSON body, and `GET /api/alerts/list`
+(locally the home's store; on Databricks the Delta alert tables via the warehouse).
 """
 
 from __future__ import annotations
@@ -180,13 +181,17 @@ class AlertDeskApi:
 
     @classmethod
     def for_gold_source(cls, gold_source) -> AlertDeskApi | None:
-        """The desk of a local dashboard (None where there is no local home)."""
-        paths = getattr(gold_source, "paths", None)
-        if paths is None:
-            return None
+        """The desk of the dashboard's source: the local home's store, or on Databricks
+        the Delta alert tables through the source's SQL warehouse (actions recorded in
+        `alert_actions`, read by the notifier job); None for any other source."""
         from workloads.alerting.desk import AlertDesk
 
-        return cls(AlertDesk.local(paths))
+        paths = getattr(gold_source, "paths", None)
+        if paths is not None:
+            return cls(AlertDesk.local(paths))
+        if getattr(gold_source, "warehouse_id", None):
+            return cls(AlertDesk.databricks(gold_source), databricks=True)
+        return None
 
     def actor(self, headers, body: dict[str, Any]) -> str:
         from workloads.alerting.actions import local_actor, validate_actor
@@ -263,8 +268,13 @@ class AlertListHandler(_JsonHandler):
         self.api = api
 
     async def get(self) -> None:
-        view = await IOLoop.current().run_in_executor(None, self.api.desk.overview)
-        self.reply(200, view)
+        from workloads.errors import WindmillError
+
+        try:
+            view = await IOLoop.current().run_in_executor(None, self.api.desk.overview)
+        except WindmillError as exc:  # e.g. the alert tables not created yet
+            return self.reply(503, {"error": str(exc)})
+        return self.reply(200, view)
 
 
 def alert_patterns(api: AlertDeskApi | None) -> list[tuple]:

@@ -155,10 +155,16 @@ def add_notify_arguments(parser: argparse.ArgumentParser) -> None:
         help="read the channel URLs (comma-separated) from this Databricks secret",
     )
     databricks.add_argument(
+        "--warehouse-id",
+        help="record the outbox and read the actions through this SQL warehouse "
+        "(default: the job's Spark session)",
+    )
+    databricks.add_argument(
         "--state",
         type=Path,
         metavar="FILE",
-        help="the store's durable file (a /Volumes/... path); worked on in a local copy",
+        help="keep the state in SQLite on this /Volumes/... file instead of the Delta tables "
+        "alert_outbox, alert_deliveries and alert_actions (the former layout)",
     )
 
 
@@ -195,13 +201,17 @@ def run_notify(args: argparse.Namespace) -> int:
         raise WindmillError(f"no notification channel: give --notify URL or set {NOTIFY_ENV}.")
     home = paths()
     state = None
-    if args.catalog or args.schema:
-        from workloads.alerting.workspace import VolumeState, table_reader
+    databricks = bool(args.catalog or args.schema)
+    if databricks:
+        from workloads.alerting.workspace import VolumeState, delta_store, table_reader
 
-        if not (args.catalog and args.schema and args.state):
-            raise WindmillError("on Databricks give --catalog, --schema and --state together.")
-        state = VolumeState(args.state)
-        store = AlertStore(state.local)
+        if not (args.catalog and args.schema):
+            raise WindmillError("on Databricks give --catalog and --schema together.")
+        if args.state:  # the former home of the state: SQLite on a volume
+            state = VolumeState(args.state)
+            store = AlertStore(state.local)
+        else:
+            store = delta_store(args.catalog, args.schema, args.warehouse_id)
         read = table_reader(args.catalog, args.schema)
         registry = table_reader(args.catalog, args.schema, names.TURBINES)()
         sites = SiteResolver(registry)
@@ -234,7 +244,7 @@ def run_notify(args: argparse.Namespace) -> int:
     last_sla = [time.monotonic() - args.sla_every + 30.0]  # first SLA ~30 s after start
 
     def write_sla() -> None:
-        if state is None:
+        if not databricks:
             refresh_local(home, read, store)
             return
         from pyspark.sql import SparkSession

@@ -61,11 +61,9 @@ ROWS_PER_MERGE = 20  # 8 parameters a row: well inside a statement's parameter b
 Run = Callable[[str, dict[str, Any]], list[dict[str, Any]]]
 
 
-def quoted(catalog: str, schema: str, table: str) -> str:
-    def q(name: str) -> str:
-        return "`" + name.replace("`", "``") + "`"
-
-    return f"{q(catalog)}.{q(schema)}.{q(table)}"
+def quoted_schema(catalog: str, schema: str) -> str:
+    """`catalog`.`schema`, each name quoted (a backtick in a name stays a name)."""
+    return ".".join("`" + name.replace("`", "``") + "`" for name in (catalog, schema))
 
 
 def _in_list(prefix: str, values: Sequence[str]) -> tuple[str, dict[str, str]]:
@@ -77,11 +75,12 @@ def _in_list(prefix: str, values: Sequence[str]) -> tuple[str, dict[str, str]]:
 class DeltaAlertStore:
     """The AlertStore contract over three Delta tables (see the module docstring)."""
 
-    def __init__(self, run: Run, catalog: str, schema: str) -> None:
+    def __init__(self, run: Run, schema_prefix: str) -> None:
+        """`schema_prefix`: the stack's schema as `quoted_schema` writes it."""
         self.run = run
-        self.outbox = quoted(catalog, schema, ALERT_OUTBOX)
-        self.deliveries = quoted(catalog, schema, ALERT_DELIVERIES)
-        self.actions_table = quoted(catalog, schema, ALERT_ACTIONS)
+        self.outbox = f"{schema_prefix}.`{ALERT_OUTBOX}`"
+        self.deliveries = f"{schema_prefix}.`{ALERT_DELIVERIES}`"
+        self.actions_table = f"{schema_prefix}.`{ALERT_ACTIONS}`"
         self._names = {ALERT_OUTBOX: self.outbox, ALERT_DELIVERIES: self.deliveries}
         self._names[ALERT_ACTIONS] = self.actions_table
 

@@ -42,6 +42,25 @@ class AlertDesk:
             lambda: storage.read_table(paths, names.GOLD_SLA),
         )
 
+    @classmethod
+    def databricks(cls, gold_source) -> AlertDesk:
+        """The App's desk: the Delta alert tables and the episodes through the dashboard's
+        SQL warehouse source (`dashboard.databricks.DatabricksGoldSource`), whose client
+        is the App's service principal."""
+        from workloads.alerting.delta import DeltaAlertStore
+        from workloads.alerting.warehouse import warehouse_runner
+
+        prefix = gold_source.prefix
+        run = warehouse_runner(gold_source.client, gold_source.warehouse_id)
+        return cls(
+            DeltaAlertStore(run, prefix),
+            lambda: gold_source.query(
+                f"SELECT * FROM {prefix}.{names.GOLD_EPISODES} WHERE ended_at IS NULL",
+                missing_ok=True,
+            ),
+            lambda: gold_source.query(f"SELECT * FROM {prefix}.{names.GOLD_SLA}", missing_ok=True),
+        )
+
     def ack(self, turbine_id: Any, fault_code: Any, actor: str) -> dict[str, Any]:
         episodes = open_episodes(self.read_episodes())
         return actions.acknowledge(

@@ -1,8 +1,12 @@
-"""The notifier as a Databricks job: episodes from Unity Catalog, state on a volume.
+"""The notifier as a Databricks job: episodes from Unity Catalog, state in Delta tables.
 
 The job runs the same `windmill notify` with `--catalog/--schema` (episodes read with
-the job's Spark session) and `--state /Volumes/…/alerting.sqlite`: the store is worked
-on in a local copy and written back to the volume after every round that changed it,
+the job's Spark session); its outbox, deliveries and the App's acks and silences are the
+Delta tables of delta.py in the same schema (`delta_store`), through the job's Spark
+session or, with `--warehouse-id`, a SQL warehouse.
+
+The former layout stays available with `--state /Volumes/…/alerting.sqlite`: the store
+is worked on in a local copy and written back to the volume after every round that changed it,
 with SQLite's online backup (a consistent copy, then an atomic rename), so a run that
 dies loses at most its last round — whose notifications are then resent with the same
 keys by the next run. One run at a time (the job's max_concurrent_runs is 1).
@@ -33,6 +37,24 @@ def table_reader(catalog: str, schema: str, table: str = names.GOLD_EPISODES):
         return spark.table(full).toPandas() if spark.catalog.tableExists(full) else None
 
     return read
+
+
+def delta_store(catalog: str, schema: str, warehouse_id: str | None = None):
+    """The Delta alert store of `catalog.schema`, its tables created if missing."""
+    from workloads.alerting.delta import DeltaAlertStore, quoted_schema
+    from workloads.alerting.warehouse import spark_runner, warehouse_runner
+
+    if warehouse_id:
+        from databricks.sdk import WorkspaceClient
+
+        run = warehouse_runner(WorkspaceClient(), warehouse_id)
+    else:
+        from pyspark.sql import SparkSession
+
+        run = spark_runner(SparkSession.builder.getOrCreate())
+    store = DeltaAlertStore(run, quoted_schema(catalog, schema))
+    store.create_tables()
+    return store
 
 
 class VolumeState:

@@ -14,7 +14,7 @@ from tests.fakes.workspace import DuckDbWarehouse, FakeWorkspace
 from tests.unit.alerting.helpers import T0, Recorder, episode, frame, later
 from workloads.alerting import actions
 from workloads.alerting.delivery import DeliveryPolicy
-from workloads.alerting.delta import ALERT_ACTIONS, ALERT_OUTBOX, DeltaAlertStore
+from workloads.alerting.delta import ALERT_ACTIONS, ALERT_OUTBOX, DeltaAlertStore, quoted_schema
 from workloads.alerting.notifier import Notifier, NotifierConfig
 from workloads.alerting.warehouse import warehouse_runner
 from workloads.errors import WindmillError
@@ -39,7 +39,7 @@ def client_for(ws):
 
 @pytest.fixture
 def store(ws):
-    store = DeltaAlertStore(warehouse_runner(client_for(ws), "w-1"), CATALOG, SCHEMA)
+    store = DeltaAlertStore(warehouse_runner(client_for(ws), "w-1"), quoted_schema(CATALOG, SCHEMA))
     store.create_tables()
     return store
 
@@ -153,6 +153,8 @@ def test_values_travel_as_parameters_never_in_the_sql_text(ws, store):
 
 
 def test_a_failed_statement_is_one_clear_error(ws):
-    store = DeltaAlertStore(warehouse_runner(client_for(ws), "w-1"), CATALOG, "nowhere")
+    store = DeltaAlertStore(
+        warehouse_runner(client_for(ws), "w-1"), quoted_schema(CATALOG, "nowhere")
+    )
     with pytest.raises(WindmillError, match="the alert tables: .*TABLE_OR_VIEW_NOT_FOUND"):
         store.actions()
