@@ -1,9 +1,10 @@
 """The generator's main loop: backfill (as fast as possible) or streaming (one batch per tick).
 
-One Spark session per invocation (classic local, or the active Databricks session).
-A backfill writes several batch files per Spark job (one partition each, as many as
-the session has cores: `writer.write_batches`); a streaming batch is one job writing
-one atomic file. Each invocation is a run of the generator job in the run ledger.
+A backfill runs one Spark session (classic local, or the active Databricks session)
+and writes several batch files per Spark job (one partition each, as many as the
+session has cores: `writer.write_batches`). Streaming needs no Spark: each batch is
+built and written by this process on its schedule (workloads/generator/stream.py).
+Each invocation is a run of the generator job in the run ledger.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import hashlib
 import logging
 import os
 import sys
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -36,13 +36,19 @@ class Summary:
     readings: int = 0
     stopped: bool = False
     last_file: Path | None = None
+    late_batches: int = 0  # streaming: batches written after the next one's tick
+    max_lag_seconds: float = 0.0  # streaming: the longest time from a tick to its file
 
     def metrics(self) -> dict[str, object]:
-        return {
+        metrics: dict[str, object] = {
             "mode": self.mode,
             "batches": self.batches,
             "readings": self.readings,
         }
+        if self.mode == "stream":
+            metrics["late_batches"] = self.late_batches
+            metrics["max_lag_seconds"] = round(self.max_lag_seconds, 3)
+        return metrics
 
 
 def _to_ms(moment: datetime) -> int:
@@ -98,11 +104,6 @@ def cores(spark) -> int:
 def batches_per_job(spark, config: GeneratorConfig) -> int:
     """Backfill batches written by one Spark job: one per core keeps every core busy."""
     return config.batches_per_job or cores(spark)
-
-
-def stream_partitions(spark, rows: int) -> int:
-    """Spark partitions of a streaming batch: one for small batches, every core for big ones."""
-    return 1 if rows < 20_000 else cores(spark)
 
 
 def _builder(spark, config: GeneratorConfig) -> spec.BatchBuilder:
@@ -197,67 +198,6 @@ def backfill(
     return summary
 
 
-def stream(
-    spark,
-    config: GeneratorConfig,
-    landing: Path,
-    stop: StopOnSignal,
-    on_batch: Callable[[Summary], None],
-) -> Summary:
-    """Every --batch-interval seconds, --records-per-batch readings rotating through the fleet."""
-    n, per_batch = config.turbines, config.records_per_batch
-    clock_start = time.monotonic()
-    start_ms = _to_ms(config.start) if config.start is not None else _to_ms(datetime.now(UTC))
-    tag = run_tag(config, "stream", start_ms)
-    summary = Summary(mode="stream")
-    builder = _builder(spark, config)
-    partitions = stream_partitions(spark, per_batch)
-    log.info(
-        "streaming %d readings every %g s (%d turbines, up to %d batches) into %s",
-        per_batch,
-        config.batch_interval,
-        n,
-        config.max_iterations,
-        landing,
-    )
-    for index in range(config.max_iterations):
-        if stop.stopped:
-            summary.stopped = True
-            break
-        if config.start is not None:  # simulated clock (at least 1 s a batch): deterministic
-            batch_ms = start_ms + round(index * max(config.batch_interval, 1.0) * 1000)
-        else:
-            batch_ms = _to_ms(datetime.now(UTC))
-        batch_id = f"{tag}-{index:06d}"
-        lines = builder.stream_batch(
-            first_reading=index * per_batch,
-            batch_ms=batch_ms,
-            batch_id=batch_id,
-            ingestion_timestamp=datetime.now(UTC),
-            rows=per_batch,
-            partitions=partitions,
-        )
-        path = writer.write_batch(
-            lines, landing, writer.batch_file_name(_from_ms(batch_ms), batch_id)
-        )
-        rows = per_batch
-        summary.batches += 1
-        summary.readings += rows
-        summary.last_file = path
-        log.info(
-            "batch %d: %d readings at %s -> %s",
-            index + 1,
-            rows,
-            _from_ms(batch_ms).isoformat(),
-            path.name,
-        )
-        on_batch(summary)
-        if index + 1 < config.max_iterations:
-            next_tick = clock_start + (index + 1) * config.batch_interval
-            stop.event.wait(max(0.0, next_tick - time.monotonic()))
-    return summary
-
-
 def generate(config: GeneratorConfig, paths: Paths) -> Summary:
     """Run the generator once, recorded as a run of the generator job in the ledger."""
     config.validate()
@@ -277,20 +217,31 @@ def generate(config: GeneratorConfig, paths: Paths) -> Summary:
                 "set WINDMILL_HOME or choose another with --landing."
             ) from exc
         writer.clean_stale_temporaries(landing)
-        spark, owned = spark_session()
-        try:
 
-            def on_batch(progress: Summary) -> None:
-                nonlocal summary
-                summary = progress
-                ledger.update_run_metrics(run_id, progress.metrics())
+        def on_batch(progress: Summary) -> None:
+            nonlocal summary
+            summary = progress
+            ledger.update_run_metrics(run_id, progress.metrics())
 
-            with StopOnSignal(unit="the current batch") as stop:
-                runner = backfill if mode == "backfill" else stream
-                summary = runner(spark, config, landing, stop, on_batch)
-        finally:
-            if owned:
-                spark.stop()
+        with StopOnSignal(unit="the current batch") as stop:
+            if mode == "stream":  # no Spark: see workloads/generator/stream.py
+                from workloads.generator.stream import stream
+
+                summary = stream(
+                    config,
+                    landing,
+                    stop,
+                    on_batch,
+                    summary,
+                    tag_of=lambda start_ms: run_tag(config, "stream", start_ms),
+                )
+            else:
+                spark, owned = spark_session()
+                try:
+                    summary = backfill(spark, config, landing, stop, on_batch)
+                finally:
+                    if owned:
+                        spark.stop()
     except WindmillError as exc:
         ledger.record_event(names.GENERATOR_JOB, "ERROR", str(exc))
         ledger.finish_run(run_id, "FAILED", str(exc), metrics=summary.metrics())

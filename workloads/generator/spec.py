@@ -10,6 +10,11 @@ the text it gets back (one string per chunk of lines).
 A backfill job holds several batches, one Spark partition each, so both cores work
 and every partition is one batch file (`writer.write_batches`); a job costs fixed
 scheduling and commit time, which a job per file paid twenty times per backfill.
+
+A streaming batch is small (thousands of lines every few seconds) and must be on time:
+it skips Spark altogether (`stream_layout` + `reading_lines` in the generator's own
+process, `writer.write_lines`), so a batch costs the physics and one file write, with
+no job to schedule and no JVM to start (see workloads/generator/stream.py).
 """
 
 from __future__ import annotations
@@ -44,22 +49,56 @@ def _render_function(seed: int, bad_record_rate: float, batch_ids: Sequence[str]
             for first, last in zip(edges[:-1], edges[1:], strict=True):
                 if first == last:
                     continue
-                n, t = number[first:last], ts[first:last]
-                kind = detail = None
-                if bad_record_rate > 0:
-                    kind, detail = jsonlines.bad_record_choice(seed, n, t, bad_record_rate)
-                text = jsonlines.render(
-                    physics.simulate(seed, n, t),
-                    n,
-                    t,
+                text = reading_lines(
+                    seed,
+                    number[first:last],
+                    ts[first:last],
                     batch_id=batch_ids[int(slot[first])],
                     ingestion_ms=ingestion_ms,
-                    bad_kind=kind,
-                    bad_detail=detail,
+                    bad_record_rate=bad_record_rate,
                 )
                 yield pa.RecordBatch.from_arrays([jsonlines.joined(text)], names=["value"])
 
     return render
+
+
+def reading_lines(
+    seed: int,
+    turbine_number: np.ndarray,
+    timestamp_ms: np.ndarray,
+    *,
+    batch_id: str,
+    ingestion_ms: int,
+    bad_record_rate: float = 0.0,
+):
+    """The JSON lines (an Arrow string array) of these readings: the physics, then the
+    text, with the seed's malformed lines. The one recipe of a line, wherever it runs
+    (a backfill's Spark worker, the streaming generator's own process)."""
+    kind = detail = None
+    if bad_record_rate > 0:
+        kind, detail = jsonlines.bad_record_choice(
+            seed, turbine_number, timestamp_ms, bad_record_rate
+        )
+    return jsonlines.render(
+        physics.simulate(seed, turbine_number, timestamp_ms),
+        turbine_number,
+        timestamp_ms,
+        batch_id=batch_id,
+        ingestion_ms=ingestion_ms,
+        bad_kind=kind,
+        bad_detail=detail,
+    )
+
+
+def stream_layout(
+    first_reading: int, rows: int, turbines: int, batch_ms: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """(turbine numbers, timestamps ms) of a streaming batch: the next `rows` readings of
+    the fleet rotation from reading `first_reading` on, all stamped `batch_ms` (a turbine
+    read twice in one batch, when the batch is larger than the fleet, 1 ms later)."""
+    index = np.arange(rows, dtype=np.int64)
+    number = (first_reading + index) % turbines + 1
+    return number, batch_ms + index // turbines
 
 
 def reading_spec(spark, *, rows: int, turbines: int, partitions: int, seed: int):
@@ -125,28 +164,6 @@ class BatchBuilder:
         return self._lines(
             rows, F.col("turbine_number"), timestamp_ms, slot, batch_ids, ingestion_timestamp
         )
-
-    def stream_batch(
-        self,
-        *,
-        first_reading: int,
-        batch_ms: int,
-        batch_id: str,
-        ingestion_timestamp: datetime,
-        rows: int,
-        partitions: int = 1,
-    ):
-        """The next `rows` readings of the fleet rotation, all stamped `batch_ms` (a turbine
-        read twice in one batch, when the batch is larger than the fleet, 1 ms later)."""
-        from pyspark.sql import functions as F
-
-        position = F.col("id") + F.lit(first_reading)
-        turbine_number = (position % F.lit(self.turbines) + 1).cast("int")
-        timestamp_ms = F.lit(batch_ms) + F.col("step")
-        return self._lines(
-            self.skeleton(rows, partitions), turbine_number, timestamp_ms, F.lit(0), [batch_id],
-            ingestion_timestamp,
-        )  # fmt: skip
 
     def _lines(self, rows, turbine_number, timestamp_ms, slot, batch_ids, ingestion_timestamp):
         placed = rows.select(

@@ -5,6 +5,8 @@ folder itself (Spark's file sources skip names starting with "." or "_"): each p
 file is one batch (or, for a job of one batch, the parts are joined into one hidden
 file), flushed to disk, and renamed to its final name in one `os.replace`. A reader sees either the whole batch or nothing, and a killed
 generator leaves only hidden temporary files, which the next start removes.
+A streaming batch is written the same way from its Arrow text (`write_lines`), by the
+generator's process itself.
 """
 
 from __future__ import annotations
@@ -101,6 +103,44 @@ def _write_probe(folder: Path) -> OSError | None:
     return None
 
 
+def _publish(parts: list[Path], finals: list[Path], landing: Path) -> None:
+    """Flush each finished temporary to disk, then rename it to its final name, in order."""
+    for part in parts:
+        with open(part, "rb+") as out:
+            os.fsync(out.fileno())
+    for part, final in zip(parts, finals, strict=True):
+        os.replace(part, final)  # same folder tree: a rename, no copy
+    _fsync_dir(landing)
+
+
+def write_lines(lines, landing: Path, final_name: str) -> Path:
+    """Write an Arrow string array of JSON lines (each ending in a newline) as one file,
+    atomically, straight from its buffer (the streaming generator: no Spark job).
+
+    Returns the final path. Raises WindmillError if the folder is unwritable or full.
+    """
+    import numpy as np
+    import pyarrow as pa
+
+    lines = lines.combine_chunks() if isinstance(lines, pa.ChunkedArray) else lines
+    data = b""
+    if len(lines):
+        offsets = np.frombuffer(lines.buffers()[1], dtype=np.int32)
+        first, last = int(offsets[lines.offset]), int(offsets[lines.offset + len(lines)])
+        data = memoryview(lines.buffers()[2])[first:last]
+    stem = final_name.removesuffix(BATCH_SUFFIX)
+    temp_file = landing / f"{TEMP_PREFIX}{os.getpid()}-{stem}{BATCH_SUFFIX}"
+    final = landing / final_name
+    try:
+        with open(temp_file, "wb") as out:
+            out.write(data)
+        _publish([temp_file], [final], landing)
+    except OSError as exc:
+        temp_file.unlink(missing_ok=True)
+        raise landing_error(landing, exc) from None
+    return final
+
+
 def write_batch(lines, landing: Path, final_name: str) -> Path:
     """Write the single-column DataFrame `lines` as one JSON-lines file, atomically.
 
@@ -132,12 +172,7 @@ def write_batches(lines, landing: Path, final_names: list[str]) -> list[Path]:
             parts = [temp_file]
         if len(parts) != len(finals):
             raise RuntimeError(f"expected {len(finals)} part files, Spark wrote {len(parts)}")
-        for part in parts:
-            with open(part, "rb+") as out:
-                os.fsync(out.fileno())
-        for part, final in zip(parts, finals, strict=True):
-            os.replace(part, final)  # same folder tree: a rename, no copy
-        _fsync_dir(landing)
+        _publish(parts, finals, landing)
     except Exception as exc:
         temp_file.unlink(missing_ok=True)
         if isinstance(exc, OSError) or _disk_full(exc) or "Permission denied" in str(exc):

@@ -129,6 +129,20 @@ def test_write_batch_joins_parts_and_renames_atomically(tmp_path):
     assert single.read_text() == '{"a":3}\n'
 
 
+def test_write_lines_writes_the_arrow_text_atomically(tmp_path):
+    import pyarrow as pa
+
+    lines = pa.array(['{"a":0}\n', '{"a":1}\n', '{"a":2}\n'])
+    final = writer.write_lines(lines.slice(1), tmp_path, "batch-s.jsonl")  # a slice, too
+    assert final.read_bytes() == b'{"a":1}\n{"a":2}\n'
+    assert (
+        writer.write_lines(pa.array([], pa.string()), tmp_path, "batch-e.jsonl").stat().st_size == 0
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["batch-e.jsonl", "batch-s.jsonl"]
+    with pytest.raises(WindmillError, match="Cannot write batch files"):
+        writer.write_lines(lines, tmp_path / "missing", "batch-m.jsonl")
+
+
 def test_a_full_disk_is_one_clear_error_and_leaves_no_file(tmp_path):
     full = RuntimeError("Job aborted. java.io.IOException: No space left on device")
     with pytest.raises(WindmillError, match="is full"):
