@@ -100,6 +100,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="PATH",
         help="the model's evaluation replay (default $WINDMILL_HOME/models/latest/evaluation.json)",
     )
+    simulate.add_argument(
+        "--on-call",
+        action="store_true",
+        help="on-call evening and night crews per site at overtime cost (schedule/oncall.py)",
+    )
+    simulate.add_argument(
+        "--no-replan",
+        action="store_true",
+        help="plan only at 06/09/12/15 h site time, not when an alarm or a trip arrives",
+    )
     simulate.add_argument("--format", choices=("table", "json"), default="table")
     simulate.set_defaults(func=run_simulate)
 
@@ -194,9 +204,16 @@ def run_simulate(args: argparse.Namespace) -> int:
         max_work_wind=args.max_work_wind,
         solver=args.solver,
         evaluation=evaluation,
+        on_call=args.on_call,
+        replan_on_event=not args.no_replan,
     )
     if args.format == "json":
         print(json.dumps(result, indent=2, default=str))
     else:
         print_table(format_rows([result]))
+        if "missed_because" in result:
+            print(
+                "tripped anyway, because: "
+                + ", ".join(f"{k} {v}" for k, v in result["missed_because"].items())
+            )
     return 0
