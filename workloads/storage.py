@@ -29,7 +29,7 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -68,7 +68,12 @@ def committed_files(table_dir: Path) -> set[str]:
     A batch killed mid-write can leave Parquet files in the folder that never
     committed; readers that list the folder themselves (pyarrow) should read only these.
     """
-    log_dir = table_dir / "_spark_metadata"
+    return logged_paths(table_dir / "_spark_metadata")
+
+
+def logged_paths(log_dir: Path) -> set[str]:
+    """The paths a Spark file log lists (a file sink's `_spark_metadata`, a file source's
+    `sources/0`): batch files `N`, compacted every few batches into `N.compact`."""
     if not log_dir.is_dir():
         return set()
     batches: dict[int, Path] = {}
@@ -416,11 +421,13 @@ def update_metrics(
     before: dict[str, set[str]],
     full_refresh: bool,
     published: Mapping[str, Version] | None = None,
+    refreshed: Collection[str] | None = None,
 ) -> dict:
     """Rows written per table (and rows read by the streaming ones) by the update just run.
 
     A materialized view is rewritten whole: its rows are the published version's (whose
-    number is recorded too), or its folder's when it was not published.
+    number is recorded too), or its folder's when it was not published. `refreshed`: the
+    tables the update ran (default all); the others wrote nothing (`"refreshed": False`).
     """
     published = published or {}
     after = snapshot(dirs)
@@ -430,8 +437,10 @@ def update_metrics(
         written[name] = parquet_rows(added)
     tables = {}
     for name in PIPELINE_TABLES:
-        if name in published:
-            entry: dict[str, int] = {
+        if refreshed and name not in refreshed:
+            entry = {"rows_written": 0, "refreshed": False}
+        elif name in published:
+            entry: dict[str, Any] = {
                 "rows_written": published[name].rows,
                 "version": published[name].number,
             }

@@ -15,28 +15,40 @@ RUNNING, then COMPLETED, FAILED (with the error) or CANCELED, with rows read and
 written per table and the duration.
 
 The pipeline writes its own database (`PIPELINE_DATABASE`), where each update rewrites
-the materialized views in place. Readers never look there: after a completed update,
-before the next one starts, `publish_update` makes each view's new files an immutable
-published version and points `windmill.<view>` at it (`workloads.storage`).
+the materialized views in place. Readers never look there: as each view's flow completes,
+its new files become an immutable published version, and after the update, before the
+next one starts, `windmill.<view>` is pointed at it (`workloads.engine.publish`,
+`workloads.storage`). The dataset files are registered once per engine session and run
+by every update (`workloads.engine.graph`). Each update logs where its time went and keeps
+it in its metrics (`phases`, `workloads.pipeline.progress`).
 """
 
 from __future__ import annotations
 
-import contextlib
-import io
 import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlparse
 
 from workloads import spark_catalog, states, storage
 from workloads.config import LOCAL_DATABASE, PIPELINE_DATABASE, Paths, ensure_writable
+from workloads.engine import graph, publish
 from workloads.ledger import Ledger
-from workloads.names import MATERIALIZED_VIEWS, PIPELINE_NAME, STREAMING_TABLES
+from workloads.names import (
+    BRONZE,
+    GOLD_EPISODES,
+    GOLD_SEGMENTS,
+    MATERIALIZED_VIEWS,
+    PIPELINE_NAME,
+    PIPELINE_TABLES,
+    SILVER,
+)
+from workloads.pipeline import progress
 from workloads.pipeline import settings as pipeline_settings
 from workloads.signals import StopOnSignal
 
@@ -57,6 +69,7 @@ class UpdateResult:
     metrics: dict[str, Any] = field(default_factory=dict)
     landing_files: int = 0
     events: list[str] = field(default_factory=list)  # the engine's event messages, in order
+    phases: dict[str, Any] = field(default_factory=dict)  # where the time went (seconds)
 
     @property
     def ok(self) -> bool:
@@ -116,7 +129,14 @@ def reset_tables(
     shutil.rmtree(checkpoints, ignore_errors=True)
 
 
-def _run_graph(spark, spec) -> list[str]:
+def _run_graph(
+    spark,
+    spec,
+    phases: dict[str, Any] | None = None,
+    on_completed: Callable[[str], None] | None = None,
+    origin: float | None = None,
+    refresh: Sequence[str] = (),
+) -> list[str]:
     """Register the dataset files as one dataflow graph and run one update; returns its events.
 
     The engine runs each flow once its upstream flows finished (bronze, then silver and
@@ -126,111 +146,55 @@ def _run_graph(spark, spec) -> list[str]:
     analyze their input at once, which turns an existing table into a plain catalog read
     and silently drops the dependency. The transforms therefore use `select("*", ...)`
     and a SQL WATERMARK clause instead.
+
+    `phases` (if given) receives where the time went (`workloads.pipeline.progress`), each
+    flow's completion counted from `origin` (epoch seconds; default: the run's start).
+    `on_completed(dataset)` runs as each flow's completion event arrives, while the rest of
+    the update still runs (the engine streams its events as they happen). `refresh`: the
+    tables this update runs (empty: all); the others keep their data and are read as
+    they are.
     """
-    from pyspark.pipelines.cli import register_definitions
-    from pyspark.pipelines.spark_connect_graph_element_registry import (
-        SparkConnectGraphElementRegistry,
-    )
-    from pyspark.pipelines.spark_connect_pipeline import create_dataflow_graph, start_run
+    from pyspark.pipelines.spark_connect_pipeline import start_run
 
     started = time.monotonic()
-    # Definitions read the configuration from the session's conf at registration time; a
-    # warm engine already holds it from the previous update, so only changes are sent, and
-    # the definitions are handed the resulting conf rather than each fetching it.
-    current = spark.conf.getAll
-    for key, value in spec.configuration.items():
-        if current.get(key) != value:
-            spark.conf.set(key, value)
-    graph_id = create_dataflow_graph(
-        spark,
-        default_catalog=spec.catalog,
-        default_database=spec.database,
-        sql_conf=spec.configuration,
-    )
-    registry = SparkConnectGraphElementRegistry(spark, graph_id)
-    chatter = io.StringIO()  # the engine prints a line per file it loads
-    with (
-        contextlib.redirect_stdout(chatter),
-        pipeline_settings.known_conf({**current, **spec.configuration}),
-    ):
-        register_definitions(
-            pipeline_settings.transformations_dir() / "pipeline.yml",
-            registry,
-            spec,
-            spark,
-            graph_id,
-        )
-    log.debug("registered in %.2f s: %s", time.monotonic() - started, chatter.getvalue().strip())
+    graph_id = graph.register_graph(spark, spec)
+    registered = time.monotonic()
+    origin = time.time() if origin is None else origin
     events = start_run(
         spark,
         graph_id,
         full_refresh=[],
         full_refresh_all=False,
-        refresh=[],
+        refresh=list(refresh),
         dry=False,
         storage=spec.storage,
     )
     messages: list[str] = []
+    timed: list[tuple[float, str]] = []
     failures: list[str] = []
-    for result in events:
-        if "pipeline_event_result" not in result:
-            continue
-        message = result["pipeline_event_result"].event.message
-        messages.append(message)
-        log.debug("engine: %s", message)
-        if "FAILED" in message or "has failed" in message:
-            failures.append(message)
+    try:
+        for result in events:
+            if "pipeline_event_result" not in result:
+                continue
+            event = result["pipeline_event_result"].event
+            message = event.message
+            messages.append(message)
+            timed.append((event.timestamp.ToMicroseconds() / 1e6, message))
+            log.debug("engine: %s", message)
+            if "FAILED" in message or "has failed" in message:
+                failures.append(message)
+            elif on_completed is not None and (done := progress.completed_flow(message)):
+                on_completed(done)
+    finally:
+        graph.drop_graph(spark, graph_id)
+    if phases is not None:
+        phases["register"] = round(registered - started, 3)
+        phases["run"] = round(time.monotonic() - registered, 3)
+        phases["flows"] = progress.flow_phases(progress.flow_spans(timed), origin)
     if failures:
         raise UpdateFailed(failures[-1])
     log.debug("graph ran in %.2f s", time.monotonic() - started)
     return messages
-
-
-# Publishing ------------------------------------------------------------------------------------
-
-
-def publish_update(
-    spark,
-    paths: Paths,
-    dirs: Mapping[str, Path],
-    database: str = PIPELINE_DATABASE,
-    publish_database: str = LOCAL_DATABASE,
-) -> dict[str, storage.Version]:
-    """After a completed update (and before the next starts): what readers see next.
-
-    Each materialized view's files become a new published version (hard links), and
-    `publish_database.<view>` is pointed at it; each streaming table is a view over the
-    pipeline's (its commit log is already consistent). See `workloads.storage`.
-
-    Every version is published (its pointer written: what the dashboard and the other file
-    readers see) before the metastore is touched: the pointers take milliseconds, the
-    metastore's updates seconds (a first start creates seven tables and views), and the
-    page need not wait for those. Each table still switches at once for either kind of
-    reader; a Spark reader just sees the new version a moment after a file reader.
-    """
-    started = time.monotonic()
-    published = {name: storage.publish(paths, name, dirs[name]) for name in MATERIALIZED_VIEWS}
-    pointers_ms = (time.monotonic() - started) * 1000
-    existing = spark_catalog.catalog_types(spark, publish_database)  # one metastore call, not seven
-    for name, version in published.items():
-        spark_catalog.publish_in_catalog(
-            spark,
-            version,
-            publish_database,
-            schema=lambda name=name: spark.table(f"{database}.{name}").schema,
-            existing=existing.get(name),
-        )
-    for name in STREAMING_TABLES:
-        spark_catalog.expose_streaming_table(
-            spark, name, database, publish_database, existing=existing.get(name)
-        )
-    log.info(
-        "published %s in %.0f ms (files %.0f ms, then the metastore)",
-        ", ".join(f"{v.table} v{v.number} ({v.rows} rows)" for v in published.values()),
-        (time.monotonic() - started) * 1000,
-        pointers_ms,
-    )
-    return published
 
 
 # Updates ---------------------------------------------------------------------------------------
@@ -269,6 +233,22 @@ def landing_files(paths: Paths) -> set[str]:
         return set()  # no landing folder yet, or something else stands in its place
 
 
+def ingested_files(paths: Paths, database: str = PIPELINE_DATABASE) -> set[str]:
+    """Names of the landing files the bronze stream has taken (its file source's log).
+
+    A file that landed while an update was starting may already be in that update: it is
+    then not "new" for the next one, which would otherwise run for nothing. The log is
+    the stream's own record (compacted every few batches, like the file sink's).
+    """
+    source_log = (
+        paths.pipeline_storage / "_checkpoints" / "spark_catalog" / database / BRONZE / BRONZE
+    )
+    names: set[str] = set()
+    for uri in storage.logged_paths(source_log / "0" / "sources" / "0"):
+        names.add(unquote(urlparse(uri).path).rsplit("/", 1)[-1])
+    return names
+
+
 def run_update(
     spark,
     paths: Paths,
@@ -279,13 +259,19 @@ def run_update(
     ledger: Ledger | None = None,
     database: str = PIPELINE_DATABASE,
     publish_database: str = LOCAL_DATABASE,
+    refresh: Sequence[str] | None = None,
 ) -> UpdateResult:
     """Run one pipeline update on `spark` (an engine session) and record it in the ledger.
 
+    `refresh`: the tables to update (default: all; see `next_lane`); the other views keep
+    their published version.
+
     The pipeline writes its own database `database`; a completed update is then published
-    to `publish_database`, where readers find it (`publish_update`). Never raises for a
-    failed update: the result (and the ledger) say FAILED with the error, and readers keep
-    the previous versions. KeyboardInterrupt marks the update CANCELED and propagates.
+    to `publish_database`, where readers find it (`publish.publish_update`). Never raises
+    for a failed update: the result (and the ledger) say FAILED with the error, and readers
+    keep the previous version of every view whose own flow did not complete (as on
+    Databricks, a view whose flow completed keeps its new version). KeyboardInterrupt marks
+    the update CANCELED and propagates.
     """
     ensure_writable(paths.pipeline_storage)
     paths.landing.mkdir(parents=True, exist_ok=True)
@@ -293,7 +279,8 @@ def run_update(
     pipeline_id = ledger.ensure_pipeline(PIPELINE_NAME)
     files = landing_files(paths)
     update_id = ledger.start_update(pipeline_id, cause=cause, full_refresh=full_refresh)
-    started = time.monotonic()
+    started, origin = time.monotonic(), time.time()
+    phases: dict[str, Any] = {}
     try:
         spark.sql(f"CREATE DATABASE IF NOT EXISTS {database}")
         dirs = storage.table_dirs(spark, database)
@@ -302,8 +289,31 @@ def run_update(
         if full_refresh:
             reset_tables(spark, paths, database, publish_database)
             before = storage.snapshot(dirs)
-        events = _run_graph(spark, spec)
-        published = publish_update(spark, paths, dirs, database, publish_database)
+        phases["prepare"] = round(time.monotonic() - started, 3)
+        publisher = publish.ViewPublisher(paths, dirs, origin)
+        try:
+            events = _run_graph(
+                spark,
+                spec,
+                phases,
+                on_completed=publisher,
+                origin=origin,
+                refresh=refresh or (),
+            )
+        except Exception:
+            publish.catalog_follows(spark, publisher, database, publish_database)
+            raise
+        phases["published"] = publisher.at
+        published = publish.publish_update(
+            spark,
+            paths,
+            dirs,
+            database,
+            publish_database,
+            phases,
+            publisher.published,
+            views=[v for v in MATERIALIZED_VIEWS if not refresh or v in refresh],
+        )
     except KeyboardInterrupt:
         duration = time.monotonic() - started
         ledger.finish_update(update_id, states.CANCELED, error="interrupted")
@@ -316,12 +326,16 @@ def run_update(
         return UpdateResult(update_id, states.FAILED, duration, full_refresh, error=error)
     duration = time.monotonic() - started
     try:
-        metrics = storage.update_metrics(dirs, before, full_refresh, published)
+        metrics = storage.update_metrics(dirs, before, full_refresh, published, refresh)
     except Exception as exc:  # metrics are informative; never fail a good update on them
         log.warning("could not compute update metrics: %s", _one_line(exc))
         metrics = {}
     metrics["duration_s"] = round(duration, 3)
     metrics["landing_files"] = len(files)
+    metrics["phases"] = phases
+    if refresh:
+        metrics["refreshed"] = list(refresh)
+    log.info("update phases: %s", progress.describe(phases))
     ledger.finish_update(update_id, states.COMPLETED, metrics=metrics)
     return UpdateResult(
         update_id,
@@ -331,7 +345,28 @@ def run_update(
         metrics=metrics,
         landing_files=len(files),
         events=events,
+        phases=phases,
     )
+
+
+# Lanes of the continuous engine. A CRITICAL reading reaches the notifier through
+# gold_fault_episodes; the fewer flows an update runs, the sooner it ends and the sooner
+# the next landing file is taken. So while landing files wait, an update runs only the
+# alert path; the other tables (quarantine, status, open alerts, hourly, summary) follow in
+# an update of their own as soon as no file waits, and at the latest every
+# REST_MAX_LAG_S (then with the alert path in one full update).
+ALERT_PATH = (BRONZE, SILVER, GOLD_SEGMENTS, GOLD_EPISODES)
+REST = tuple(t for t in PIPELINE_TABLES if t not in ALERT_PATH)
+REST_MAX_LAG_S = 30.0
+
+
+def next_lane(files_waiting: bool, rest_pending: bool, rest_lag_s: float) -> tuple[str, ...] | None:
+    """What the continuous engine's next update refreshes: ALERT_PATH, REST, () for every
+    table, or None (nothing to do). `rest_pending`: an alert-path update ran since the rest
+    was last refreshed, `rest_lag_s` seconds ago."""
+    if files_waiting:
+        return () if rest_pending and rest_lag_s >= REST_MAX_LAG_S else ALERT_PATH
+    return REST if rest_pending else None
 
 
 def start_engine(paths: Paths):
@@ -399,30 +434,46 @@ def run_continuous(
                 log.info("engine ready; the first update waits for %s", start_after.name)
                 while not start_after.exists() and not stop.wait(START_AFTER_POLL_S):
                     pass
+            rest_since: float | None = None  # when the rest first fell behind the alert path
             while not stop.is_set():
                 current = landing_files(paths)
-                if seen is None or current - seen:
+                if seen is None:  # the first update: every table
+                    lane: tuple[str, ...] | None = ()
+                else:
+                    lag = 0.0 if rest_since is None else time.monotonic() - rest_since
+                    lane = next_lane(bool(current - seen), rest_since is not None, lag)
+                if lane is not None:
+                    began = time.monotonic()
                     result = run_update(
                         spark,
                         paths,
                         full_refresh=full_refresh and updates == 0,
                         cause=cause if updates == 0 else "NEW_DATA",
                         overrides=overrides,
+                        refresh=lane,
                     )
                     updates += 1
                     log.info(
-                        "update %s %s in %.1f s",
+                        "update %s %s in %.1f s (%s)",
                         result.update_id[:8],
                         result.state,
                         result.duration_s,
+                        "alert path" if lane == ALERT_PATH else "rest" if lane else "all",
                     )
                     if result.ok:
-                        seen = current
+                        if lane != REST:
+                            seen = current | ingested_files(paths)
+                        if lane == ALERT_PATH:
+                            rest_since = began if rest_since is None else rest_since
+                        else:
+                            rest_since = None
                         if after_update is not None:
                             try:
                                 after_update(spark, result)
                             except Exception as exc:
                                 log.error("after-update step failed: %s", _one_line(exc))
+                        if landing_files(paths) - seen or rest_since is not None:
+                            continue  # more to do at once: new files, or the rest to catch up
                     elif seen is None:
                         seen = set()
                 stop.wait(interval)

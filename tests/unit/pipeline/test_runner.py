@@ -1,6 +1,8 @@
 """Runner helpers that need no engine: commit logs, landing listing, the spec."""
 
 import json
+import threading
+import time
 
 import pytest
 
@@ -58,3 +60,109 @@ def test_spec_puts_storage_under_home_and_lists_every_dataset(tmp_path):
     known = [name for name in listed if name in PIPELINE_TABLES]
     assert listed[: len(known)] == known == [t for t in PIPELINE_TABLES if t in listed]
     assert listed[:3] == ["bronze_sensor_data", "silver_sensor_data", "silver_quarantine"]
+
+
+def test_ingested_files_are_the_bronze_streams_source_log(tmp_path):
+    paths = Paths(tmp_path)
+    source_log = (
+        (paths.pipeline_storage / "_checkpoints" / "spark_catalog" / PIPELINE_DATABASE)
+        / "bronze_sensor_data"
+        / "bronze_sensor_data"
+        / "0"
+        / "sources"
+        / "0"
+    )
+    landing = paths.landing.resolve().as_uri()
+    write_log(source_log, "9.compact", [{"path": f"{landing}/a%20b.jsonl", "batchId": 9}])
+    write_log(source_log, "10", [{"path": f"{landing}/c.jsonl", "batchId": 10}])
+    assert runner.ingested_files(paths) == {"a b.jsonl", "c.jsonl"}
+    assert runner.ingested_files(Paths(tmp_path / "fresh")) == set()
+
+
+def _fake_engine(monkeypatch, paths, on_update):
+    """run_continuous without a JVM: each "update" calls on_update(n) and completes."""
+    calls: list[float] = []
+
+    class Spark:
+        def stop(self):
+            pass
+
+    def run_update(spark, paths_, **kwargs):
+        calls.append(time.monotonic())
+        on_update(len(calls))
+        return runner.UpdateResult(f"u{len(calls)}", "COMPLETED", 0.0)
+
+    monkeypatch.setattr(runner, "start_engine", lambda p: (Spark(), 1))
+    monkeypatch.setattr(runner, "run_update", run_update)
+    return calls
+
+
+def test_files_landing_during_an_update_start_the_next_one_without_waiting(tmp_path, monkeypatch):
+    paths = Paths(tmp_path)
+    paths.landing.mkdir(parents=True)
+    (paths.landing / "a.jsonl").write_text("")
+    stop = threading.Event()
+
+    def on_update(n):
+        if n == 1:  # a file lands while the first update runs
+            (paths.landing / "b.jsonl").write_text("")
+        else:
+            stop.set()
+
+    calls = _fake_engine(monkeypatch, paths, on_update)
+    began = time.monotonic()
+    assert runner.run_continuous(paths, interval=30.0, stop_event=stop) == 2
+    assert time.monotonic() - began < 10  # not the 30 s interval
+    assert len(calls) == 2
+
+
+def test_a_file_the_update_already_took_does_not_start_another(tmp_path, monkeypatch):
+    paths = Paths(tmp_path)
+    paths.landing.mkdir(parents=True)
+    (paths.landing / "a.jsonl").write_text("")
+    monkeypatch.setattr(runner, "ingested_files", lambda p: {"a.jsonl", "b.jsonl"})
+    stop = threading.Event()
+
+    def on_update(n):
+        (paths.landing / "b.jsonl").write_text("")  # landed, and taken by this update
+        threading.Timer(0.5, stop.set).start()
+
+    calls = _fake_engine(monkeypatch, paths, on_update)
+    assert runner.run_continuous(paths, interval=0.05, stop_event=stop) == 1
+    assert len(calls) == 1
+
+
+def test_waiting_files_take_the_alert_path_and_the_rest_follows_when_none_wait():
+    lane = runner.next_lane
+    assert lane(files_waiting=True, rest_pending=False, rest_lag_s=0) == runner.ALERT_PATH
+    assert lane(files_waiting=True, rest_pending=True, rest_lag_s=5) == runner.ALERT_PATH
+    assert lane(files_waiting=False, rest_pending=True, rest_lag_s=5) == runner.REST
+    assert lane(files_waiting=False, rest_pending=False, rest_lag_s=0) is None
+    # The rest never falls further behind than REST_MAX_LAG_S: then one update does all.
+    assert lane(files_waiting=True, rest_pending=True, rest_lag_s=runner.REST_MAX_LAG_S) == ()
+    assert set(runner.ALERT_PATH) | set(runner.REST) == set(PIPELINE_TABLES)
+    assert runner.ALERT_PATH[-1] == "gold_fault_episodes"
+
+
+def test_after_an_alert_path_update_the_rest_runs_at_once(tmp_path, monkeypatch):
+    paths = Paths(tmp_path)
+    paths.landing.mkdir(parents=True)
+    (paths.landing / "a.jsonl").write_text("")
+    monkeypatch.setattr(runner, "ingested_files", lambda p: set())
+    lanes: list = []
+    stop = threading.Event()
+
+    def run_update(spark, paths_, **kwargs):
+        lanes.append(kwargs["refresh"])
+        if len(lanes) == 1:
+            (paths.landing / "b.jsonl").write_text("")
+        if len(lanes) == 3:
+            stop.set()
+        return runner.UpdateResult(f"u{len(lanes)}", "COMPLETED", 0.0)
+
+    _fake_engine(monkeypatch, paths, lambda n: None)
+    monkeypatch.setattr(runner, "run_update", run_update)
+    began = time.monotonic()
+    assert runner.run_continuous(paths, interval=30.0, stop_event=stop) == 3
+    assert time.monotonic() - began < 10
+    assert lanes == [(), runner.ALERT_PATH, runner.REST]
