@@ -13,7 +13,12 @@ receiver getting it (the rest is the pipeline's update).
     .venv/bin/python benchmarks/alert_latency.py [--trials 20] [--spacing 8]
 
 `--notify-in-up` passes `--notify URL` to `windmill up` instead of starting the
-notifier beside it (once `windmill up` runs the notifier component).
+notifier beside it (once `windmill up` runs the notifier component). `--ports FIRST-LAST`
+is where the receiver and the dashboard listen (default 7200-7299), `--home-prefix` the
+temporary home's name.
+
+It also prints where the pipeline's time went, from the ledger (`phases`): each lane's
+update time and when gold_fault_episodes' files were published within its update.
 """
 
 from __future__ import annotations
@@ -113,6 +118,42 @@ class EpisodeWatch(threading.Thread):
             time.sleep(0.2)
 
 
+def port_range(text: str) -> range:
+    first, _, last = text.partition("-")
+    return range(int(first), int(last or first) + 1)
+
+
+def pipeline_phases(paths: Paths) -> None:
+    """Print each lane's update time and when the episodes were published (from the ledger)."""
+    from workloads.engine.runner import ALERT_PATH
+    from workloads.ledger import Ledger
+
+    ledger = Ledger(paths.ledger)
+    updates = ledger.list_updates(ledger.ensure_pipeline(names.PIPELINE_NAME), limit=1000)
+    lanes: dict[str, list[float]] = {}
+    episodes_at: list[float] = []
+    for update in updates[:-1]:  # the first update (the history) is not steady state
+        metrics = update.get("metrics") or {}
+        if update["state"] != "COMPLETED" or "duration_s" not in metrics:
+            continue
+        refreshed = tuple(metrics.get("refreshed") or ())
+        lane = "alert path" if refreshed == ALERT_PATH else "rest" if refreshed else "all"
+        lanes.setdefault(lane, []).append(metrics["duration_s"])
+        at = (metrics.get("phases") or {}).get("published", {}).get(names.GOLD_EPISODES)
+        if at is not None:
+            episodes_at.append(at)
+    for lane, durations in sorted(lanes.items()):
+        print(
+            f"pipeline updates ({lane}): {len(durations)}, p50 {percentile(durations, 0.5):.1f} s"
+            f"  p95 {percentile(durations, 0.95):.1f} s"
+        )
+    if episodes_at:
+        print(
+            f"gold_fault_episodes files published, from its update's start: p50 "
+            f"{percentile(episodes_at, 0.5):.1f} s  p95 {percentile(episodes_at, 0.95):.1f} s"
+        )
+
+
 def stop(process: subprocess.Popen, grace: float = 60) -> None:
     if process.poll() is None:
         process.send_signal(signal.SIGINT)
@@ -129,7 +170,9 @@ def main() -> int:
     parser.add_argument("--spacing", type=float, default=8.0, help="seconds between trials")
     parser.add_argument("--turbines", type=int, default=20)
     parser.add_argument("--backfill-hours", type=float, default=0.5)
-    parser.add_argument("--receiver-port", type=int, default=None, help="default: 7200-7299")
+    parser.add_argument("--receiver-port", type=int, default=None, help="default: in --ports")
+    parser.add_argument("--ports", type=port_range, default=range(7200, 7300), metavar="A-B")
+    parser.add_argument("--home-prefix", default="alert-latency-")
     parser.add_argument("--notify-in-up", action="store_true")
     parser.add_argument("--startup-timeout", type=float, default=900)
     parser.add_argument(
@@ -137,14 +180,15 @@ def main() -> int:
     )
     args = parser.parse_args()
 
-    home = Path(tempfile.mkdtemp(prefix="h2-alert-latency-"))
+    home = Path(tempfile.mkdtemp(prefix=args.home_prefix))
     paths = Paths(home)
-    receiver = Receiver(args.receiver_port or free_port(range(7200, 7250))).start()
+    half = args.ports.start + len(args.ports) // 2
+    receiver = Receiver(args.receiver_port or free_port(range(args.ports.start, half))).start()
     env = {**os.environ, "WINDMILL_HOME": str(home)}
     up_cmd = [
         sys.executable, "-m", "workloads.cli", "up", "--no-dispatch",
         "--turbines", str(args.turbines), "--backfill-hours", str(args.backfill_hours),
-        "--port", str(free_port(range(7250, 7300))),
+        "--port", str(free_port(range(half, args.ports.stop))),
     ]  # fmt: skip
     if args.notify_in_up:
         up_cmd += ["--notify", receiver.url]
@@ -206,6 +250,7 @@ def main() -> int:
                 f"{percentile(share, 0.5):.1f} s  p95 {percentile(share, 0.95):.1f} s  "
                 f"max {max(share):.1f} s"
             )
+    pipeline_phases(paths)
     return 0 if latencies and not missed else 1
 
 
