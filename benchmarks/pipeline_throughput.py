@@ -93,25 +93,32 @@ def iso(moment: datetime) -> str:
 
 
 def write_readings(
-    landing: Path, name: str, turbines: range, moment: datetime, ingested: datetime | None = None
+    landing: Path,
+    name: str,
+    turbines: range,
+    moment: datetime,
+    moments: int = 1,
+    step: timedelta = timedelta(seconds=10),
 ) -> int:
     """One landing file (temporary name, then renamed, as the generator does) with one
-    reading per turbine at `moment`; returns the number of readings."""
+    reading per turbine at each of `moments` instants from `moment`, `step` apart;
+    returns the number of readings."""
     landing.mkdir(parents=True, exist_ok=True)
-    stamp, ingested_at = iso(moment), iso(ingested or moment)
-    tick = int(moment.timestamp())
     lines = []
-    for number in turbines:
-        row = {
-            "turbine_id": turbine_id(number),
-            "timestamp": stamp,
-            **_ROWS[(number * 7 + tick) % TEMPLATES],
-            "latitude": 55.0 + (number % 1000) / 1000,
-            "longitude": 8.0 + number // 1000 / 100,
-            "batch_id": name,
-            "ingestion_timestamp": ingested_at,
-        }
-        lines.append(json.dumps(row))
+    for k in range(moments):
+        at = moment + k * step
+        stamp, tick = iso(at), int(at.timestamp())
+        for number in turbines:
+            row = {
+                "turbine_id": turbine_id(number),
+                "timestamp": stamp,
+                **_ROWS[(number * 7 + tick) % TEMPLATES],
+                "latitude": 55.0 + (number % 1000) / 1000,
+                "longitude": 8.0 + number // 1000 / 100,
+                "batch_id": name,
+                "ingestion_timestamp": stamp,
+            }
+            lines.append(json.dumps(row))
     tmp = landing / f".{name}.tmp"
     tmp.write_text("\n".join(lines) + "\n")
     os.replace(tmp, landing / name)

@@ -1,0 +1,167 @@
+"""Update cost against fleet size, history and new data: does it grow with new data only?
+
+Each case gets its own home and warm engine (`runner.start_engine`), a history landed and
+taken in by one first update, then `--updates` measured updates (after one warm-up
+update), each landing one file of new readings that continue the history in data time.
+The median `duration_s` of the measured updates is the case's update time (the
+runner's per-phase log line, at INFO with `-v`, says which flow took it).
+
+Cases (defaults; flags change them):
+
+- **Fleet size**: 100, 1,000 and 10,000 turbines, each with 6 hours of history at a
+  10-minute interval, and the same `--new` (10,000) readings per update: 100 turbines
+  report 100 times 10 s apart, 10,000 turbines once.
+- **History**: one fleet of `--history-fleet` (100) turbines with 1 day of history at a
+  1-minute interval vs 30 days at a 10-minute interval (the coarser interval keeps the
+  30-day first update affordable: 432,000 rows instead of 4.3 million; what grows is the
+  days and partitions a view might scan), the same `--history-new` (1,000) readings per
+  update. Target: 30 days within 1.3x of 1 day.
+- **New readings**: on the 1,000-turbine engine of the fleet cases, updates of 1,000,
+  10,000 and 30,000 new readings: roughly linear in new readings (plus a fixed part).
+
+Prints one table. Figures taken on a shared machine are contended; say so.
+
+    .venv/bin/python benchmarks/pipeline_scaling.py [--updates 3] [-v]
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import shutil
+import statistics
+import sys
+import tempfile
+from datetime import timedelta
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from benchmarks.pipeline_throughput import START, write_readings  # noqa: E402
+from workloads.config import Paths  # noqa: E402
+
+NEW_STEP = timedelta(seconds=10)  # data-time spacing of new readings
+
+
+class Case:
+    """One warm engine on its own home with a history; `measure(n)` times updates of n."""
+
+    def __init__(self, turbines: int, days: float, interval_min: float, keep: bool = False):
+        self.turbines, self.keep = turbines, keep
+        self.home = Paths(Path(tempfile.mkdtemp(prefix="bench-scale-")))
+        step = timedelta(minutes=interval_min)
+        moments = int(days * 24 * 60 / interval_min)
+        per_file = max(1, 60 // max(1, round(interval_min)))  # about an hour of data a file
+        self.history_rows, index = 0, 0
+        for first in range(0, moments, per_file):
+            count = min(per_file, moments - first)
+            self.history_rows += write_readings(
+                self.home.landing,
+                f"history-{index:06d}.jsonl",
+                range(1, turbines + 1),
+                START + first * step,
+                count,
+                step,
+            )
+            index += 1
+        self.next_moment = START + moments * step
+        self.files = index
+        from workloads.engine import runner
+
+        self.runner = runner
+        self.spark, _ = runner.start_engine(self.home)
+        first = runner.run_update(self.spark, self.home)
+        if not first.ok:
+            raise SystemExit(f"history update failed: {first.error}")
+        self.first_s = first.duration_s
+
+    def measure(self, new: int, updates: int) -> float:
+        """Median seconds of `updates` updates of `new` readings each (after one warm-up)."""
+        durations = []
+        moments = max(1, new // self.turbines)
+        fleet = range(1, min(self.turbines, new) + 1)
+        for n in range(updates + 1):
+            write_readings(
+                self.home.landing,
+                f"new-{self.files:06d}.jsonl",
+                fleet,
+                self.next_moment,
+                moments,
+                NEW_STEP,
+            )
+            self.files += 1
+            self.next_moment += moments * NEW_STEP
+            result = self.runner.run_update(self.spark, self.home)
+            if not result.ok:
+                raise SystemExit(f"update failed: {result.error}")
+            if n:  # the first one warms the streams up
+                durations.append(result.duration_s)
+        return statistics.median(durations)
+
+    def close(self) -> None:
+        self.spark.stop()
+        if not self.keep:
+            shutil.rmtree(self.home.home, ignore_errors=True)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--fleets", default="100,1000,10000", help="turbines, fleet-size cases")
+    parser.add_argument("--new", type=int, default=10_000, help="new readings per update")
+    parser.add_argument("--linear", default="1000,10000,30000", help="new readings (1,000 fleet)")
+    parser.add_argument("--history-fleet", type=int, default=100)
+    parser.add_argument("--history-new", type=int, default=1_000)
+    parser.add_argument("--updates", type=int, default=3, help="measured updates per case")
+    parser.add_argument("--skip", default="", help="comma list of fleet,history,linear to skip")
+    parser.add_argument("--keep", action="store_true", help="keep the homes")
+    parser.add_argument("-v", "--verbose", action="store_true", help="the runner's phase log")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING)
+    skip = set(filter(None, args.skip.split(",")))
+    rows: list[tuple] = []  # (case, turbines, history, history rows, new, first s, update s)
+
+    def run(turbines, days, interval, measures):
+        case = Case(turbines, days, interval, args.keep)
+        try:
+            history = f"{days:g} d @ {interval:g} min"
+            for label, new in measures:
+                seconds = case.measure(new, args.updates)
+                row = (label, turbines, history, case.history_rows, new, case.first_s, seconds)
+                rows.append(row)
+                print(row, flush=True)
+        finally:
+            case.close()
+
+    for turbines in (int(t) for t in args.fleets.split(",")):
+        measures = [] if "fleet" in skip else [("fleet size", args.new)]
+        if turbines == 1000 and "linear" not in skip:
+            measures += [("new readings", int(n)) for n in args.linear.split(",")]
+        if measures:
+            run(turbines, 0.25, 10, measures)
+    if "history" not in skip:
+        run(args.history_fleet, 1, 1, [("history", args.history_new)])
+        run(args.history_fleet, 30, 10, [("history", args.history_new)])
+
+    print()
+    print(
+        "| case | turbines | history | history rows | new readings/update | first update s | update s (median) |"
+    )
+    print("|---|---:|---|---:|---:|---:|---:|")
+    for label, turbines, history, hrows, new, first, seconds in rows:
+        print(
+            f"| {label} | {turbines:,} | {history} | {hrows:,} | {new:,} | {first:.1f} | {seconds:.1f} |"
+        )
+    history = [r for r in rows if r[0] == "history"]
+    if len(history) == 2:
+        ratio = history[1][6] / history[0][6]
+        print(f"\n30 days / 1 day update time: {ratio:.2f}x (target <= 1.3x)")
+    linear = sorted((r[4], r[6]) for r in rows if r[0] == "new readings")
+    if len(linear) >= 2:
+        (n0, t0), (n1, t1) = linear[0], linear[-1]
+        print(f"new readings {n0:,} -> {n1:,} ({n1 / n0:.0f}x): update time {t1 / t0:.2f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
