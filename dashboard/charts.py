@@ -317,15 +317,20 @@ class TurbineMap(SnapshotChart):
 
     @classmethod
     def few_sites(cls, snapshot: Snapshot) -> bool:
-        return per_snapshot("map-sites", snapshot, lambda: cls._sites(snapshot)) <= 2
+        return len(cls.site_sizes(snapshot)) <= 2
+
+    @classmethod
+    def site_sizes(cls, snapshot: Snapshot) -> dict[str, int]:
+        """Turbines on the map at each site (once per snapshot)."""
+        return per_snapshot("map-sites", snapshot, lambda: cls._site_sizes(snapshot))
 
     @staticmethod
-    def _sites(snapshot: Snapshot) -> int:
+    def _site_sizes(snapshot: Snapshot) -> dict[str, int]:
         status = snapshot.table(names.GOLD_STATUS)
         if status is None:
-            return 0
+            return {}
         turbines, _, _ = site_map.site_frames(status, registry=snapshot.table(names.TURBINES))
-        return turbines["site"].nunique()
+        return turbines["site"].value_counts().to_dict()
 
     @staticmethod
     def figure(snapshot: Snapshot):
@@ -341,12 +346,14 @@ class TurbineMap(SnapshotChart):
         )
         return figures or "No turbine has a position yet."
 
-    @staticmethod
-    def legend(snapshot: Snapshot) -> list[list[str]]:
+    @classmethod
+    def legend(cls, snapshot: Snapshot) -> list[list[str]]:
         return site_map.legend(
             with_risk=site_map.has_risk(
                 snapshot.table(names.GOLD_STATUS), snapshot.table(names.GOLD_RISK)
-            )
+            ),
+            # A site drawn as cells in the pictures (site_map.is_dense): say what a cell means.
+            dense=any(n > site_map.DENSE_TURBINES for n in cls.site_sizes(snapshot).values()),
         )
 
 

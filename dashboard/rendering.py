@@ -126,6 +126,10 @@ def render_chart(
     with _RENDERING:
         backend = "matplotlib" if kind in PICTURES else "bokeh"
         _load_matplotlib()  # charts may set options for both backends
+        # Importing hvplot makes Bokeh the current backend: done now, before `build` runs with
+        # `backend` current (a chart may ask which one it is drawn for, as the map does).
+        import hvplot.pandas  # noqa: F401
+
         previous = hv.Store.current_backend
         hv.Store.set_current_backend(backend)
         try:

@@ -6,8 +6,15 @@ crews that work there. Turbines are coloured by alert level; a ring marks a turb
 failure risk (gold_turbine_risk, or a `risk` column) reaches the model's threshold. Each
 crew's route runs from its base (a square) through its stops, numbered in visiting order.
 
-Pure functions of DataFrames (`site_frames`, `site_figures`): unit tests call them without a
-server; `charts.TurbineMap` renders them once per data version.
+A dense site (more than DENSE_TURBINES turbines: a 10,000-turbine fleet has 2,500 a
+site) would be a blot of overlapping dots in its picture, and thousands of SVG circles cost
+seconds to draw and megabytes to send. Its picture is rasterized instead (`level_raster`):
+a grid of cells, each coloured by the worst alert level among its turbines, drawn as one
+image; rings, bases and routes stay on top. The interactive (Bokeh) figure keeps every
+turbine as a point with its hover, so zooming in there inspects single turbines.
+
+Pure functions of DataFrames (`site_frames`, `site_figures`, `level_raster`): unit tests
+call them without a server; `charts.TurbineMap` renders them once per data version.
 """
 
 from __future__ import annotations
@@ -17,7 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from workloads.contract import ALERT_LEVELS
+from workloads.contract import ALERT_LEVELS, SEVERITY
 from workloads.dispatch.builder import RISK_COLUMNS, RISK_THRESHOLD, load_roster
 from workloads.dispatch.sites import SITES
 
@@ -27,6 +34,10 @@ BASE_COLOR = "#263238"
 # One colour per crew on a site (Okabe-Ito, readable by colour-blind eyes; none is a level's).
 ROUTE_COLORS = ("#0072b2", "#cc79a7", "#e69f00", "#009e73", "#56b4e9", "#d55e00")
 MAP_HEIGHT = 260  # px of each site's map (hvplot's terms; matplotlib gets fig_size)
+# Above this many turbines a site's picture is a raster of cells (see the module docstring):
+# a few hundred dots still read one by one in a ~300 px map, thousands do not.
+DENSE_TURBINES = 400
+RASTER_CELLS = 64  # cells along each axis of a dense site's raster (~5 px each in its picture)
 TURBINE_COLUMNS = [
     "turbine_id",
     "latitude",
@@ -37,13 +48,54 @@ TURBINE_COLUMNS = [
 ]
 
 
-def legend(with_risk: bool) -> list[list[str]]:
-    """The map card's legend as [label, colour, shape] triples (drawn by the card)."""
+def legend(with_risk: bool, dense: bool = False) -> list[list[str]]:
+    """The map card's legend as [label, colour, shape] triples (drawn by the card); `dense`
+    when a site is drawn as cells (says what a cell's colour means)."""
     items = [[level, LEVEL_COLORS[level], "dot"] for level in ALERT_LEVELS]
     if with_risk:
         items.append(["risk ≥ threshold", RISK_COLOR, "ring"])
     items.append(["crew base, route, stop order", BASE_COLOR, "square"])
+    if dense:
+        items.append([DENSE_NOTE, "#9e9e9e", "square"])
     return items
+
+
+DENSE_NOTE = "dense site: a cell shows its worst turbine (Interactive: each turbine)"
+
+
+def is_dense(turbines: pd.DataFrame) -> bool:
+    """Whether a site's turbines are too many to draw one dot each in its picture."""
+    return len(turbines) > DENSE_TURBINES
+
+
+def level_raster(
+    turbines: pd.DataFrame, cells: int = RASTER_CELLS
+) -> tuple[np.ndarray, tuple[float, float, float, float]]:
+    """A site's turbines as an RGBA image (rows top to bottom) and its bounds (left, bottom,
+    right, top): `cells` x `cells` cells over their extent, each cell the colour of the worst
+    alert level among its turbines, transparent where there is none."""
+    lon = turbines["longitude"].to_numpy(dtype=float)
+    lat = turbines["latitude"].to_numpy(dtype=float)
+    severity = turbines["alert_level"].map(SEVERITY).fillna(0).to_numpy(dtype=int)
+    left, right = _span(lon.min(), lon.max())
+    bottom, top = _span(lat.min(), lat.max())
+    column = np.clip(((lon - left) / (right - left) * cells).astype(int), 0, cells - 1)
+    row = np.clip(((top - lat) / (top - bottom) * cells).astype(int), 0, cells - 1)
+    worst = np.full((cells, cells), -1)
+    np.maximum.at(worst, (row, column), severity)
+    palette = np.array([_rgba(LEVEL_COLORS[level]) for level in ALERT_LEVELS] + [(0, 0, 0, 0)])
+    return palette[worst], (left, bottom, right, top)  # -1 picks the transparent last colour
+
+
+def _span(low: float, high: float) -> tuple[float, float]:
+    """An axis' extent, widened a little so edge turbines fall inside (and a single row or
+    column of turbines still has a width)."""
+    pad = max((high - low) * 0.01, 1e-4)
+    return low - pad, high + pad
+
+
+def _rgba(color: str) -> tuple[float, float, float, float]:
+    return (*(int(color[i : i + 2], 16) / 255 for i in (1, 3, 5)), 1.0)
 
 
 def has_risk(status: pd.DataFrame | None, risk: pd.DataFrame | None) -> bool:
@@ -224,15 +276,29 @@ def _site_overlay(
                 backend="matplotlib",
             )
         )
-    for level in ALERT_LEVELS:  # one layer per level, so each keeps its fixed colour
-        at_level = turbines[turbines["alert_level"] == level]
-        if at_level.empty:
-            continue
-        layers.append(
-            hv.Points(at_level, kdims=["longitude", "latitude"], vdims=hover)
-            .opts(size=10, color=LEVEL_COLORS[level], tools=["hover"], backend="bokeh")
-            .opts(s=60, color=LEVEL_COLORS[level], backend="matplotlib")
+    # The chart cache builds each figure with its backend current: a picture (matplotlib) of
+    # a dense site draws cells, the interactive figure (Bokeh) every turbine, smaller.
+    dense = is_dense(turbines)
+    if dense and hv.Store.current_backend == "matplotlib":
+        image, bounds = level_raster(turbines)
+        layers.insert(
+            0, hv.RGB(image, bounds=bounds, kdims=["longitude", "latitude"], vdims=list("RGBA"))
         )
+    else:
+        for level in ALERT_LEVELS:  # one layer per level, so each keeps its fixed colour
+            at_level = turbines[turbines["alert_level"] == level]
+            if at_level.empty:
+                continue
+            layers.append(
+                hv.Points(at_level, kdims=["longitude", "latitude"], vdims=hover)
+                .opts(
+                    size=5 if dense else 10,
+                    color=LEVEL_COLORS[level],
+                    tools=["hover"],
+                    backend="bokeh",
+                )
+                .opts(s=60, color=LEVEL_COLORS[level], backend="matplotlib")
+            )
     # For both backends by name: importing hvplot may switch the current one.
     frame = {"show_legend": False, "xaxis": None, "yaxis": None, "padding": 0.2}
     alerts = int(turbines["alert_level"].isin(["WARNING", "CRITICAL"]).sum())

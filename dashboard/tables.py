@@ -31,6 +31,10 @@ from workloads import names
 from workloads.contract import ALERT_LEVELS, SEVERITY
 
 LONG_TEXT = 40  # characters; longer cell texts wrap, shorter ones stay on one line
+# Rows a page of a sortable table: a page of 50 keeps the DOM (and its layout) small with
+# thousands of rows, and fills the card's 420 px scroll box a few times over.
+PAGE_ROWS = 50
+PLAN_ROWS = 100  # rows of the crew plan on the page (the plan of a large fleet has more)
 TABLE_CSS = """
 h3 { font-size: 17px; margin: 12px 0 8px; }
 .wm-scroll { overflow: auto; max-height: 420px; }
@@ -272,6 +276,7 @@ class SortableTable(pn.custom.JSComponent):
     empty = param.String(default="No rows.")
     long_text = param.Integer(default=LONG_TEXT, doc="cells with longer texts wrap")
     stale = param.String(default="", doc="why the rows are stale ('' while fresh)")
+    page_size = param.Integer(default=PAGE_ROWS, doc="rows a page (0: all on one page)")
 
     # A file served as is: the browser imports it without compiling it (as it would an
     # inline `_esm`, for every instance on every page load).
@@ -287,6 +292,12 @@ class SortableTable(pn.custom.JSComponent):
 .wm-filters input, .wm-filters select { width: 100%; min-width: 60px; box-sizing: border-box;
   font-size: 12px; }
 .wm-count { font-size: 13px; color: #555; margin-bottom: 4px; }
+.wm-pager { display: flex; flex-wrap: wrap; align-items: center; gap: 4px 10px; font-size: 13px;
+  margin-bottom: 4px; }
+.wm-pager[hidden] { display: none; }
+.wm-pager button { font-size: 13px; padding: 2px 10px; border: 1px solid #b0b7c3;
+  border-radius: 4px; background: white; cursor: pointer; }
+.wm-pager button:disabled { color: #999; cursor: default; }
 """
     ]
 
@@ -411,7 +422,16 @@ class CrewPlanTable(SnapshotTable):
         planned = f'<p class="wm-caption">{html.escape(self._planned(snapshot))}</p>'
         if snapshot.table(names.GOLD_DISPATCH) is None:
             return planned
-        return planned + html_table(self.frame(snapshot), group_by="crew_id")
+        frame = self.frame(snapshot)
+        if len(frame) > PLAN_ROWS:
+            # A 10,000-turbine day plans a thousand tasks: as plain HTML that is half a MB
+            # and seconds of layout on every page load. The crews' stops come first.
+            planned += (
+                f'<p class="wm-caption">The first {PLAN_ROWS} of {len(frame):,} rows; every '
+                "open alert is in the Maintenance alerts table.</p>"
+            )
+            frame = frame.head(PLAN_ROWS)
+        return planned + html_table(frame, group_by="crew_id")
 
     @staticmethod
     def _planned(snapshot: Snapshot) -> str:

@@ -41,17 +41,28 @@ export function render({ model }) {
   const choice = document.createElement("select")
   choice.className = "wm-choice"
   choice.addEventListener("change", () => { model.choice = choice.value })
+  // A long list (10,000 turbines: 10,000 options to build and measure) is put in the select
+  // when it is first used (focus, pointer, key); until then it holds the chosen value only.
+  const EAGER_CHOICES = 500
+  let opened = false
+  function open() {
+    if (!opened) { opened = true; choices() }
+  }
+  for (const event of ["focus", "pointerdown", "keydown"]) choice.addEventListener(event, open)
+  function option(value) {
+    const option = document.createElement("option")
+    option.value = value
+    option.textContent = value
+    return option
+  }
   function choices() {
     choice.hidden = model.choices.length === 0
     choice.setAttribute("aria-label", model.choice_label || "choice")
-    if (choice.options.length !== model.choices.length ||
-        model.choices.some((value, i) => choice.options[i].value !== value)) {
-      choice.replaceChildren(...model.choices.map((value) => {
-        const option = document.createElement("option")
-        option.value = value
-        option.textContent = value
-        return option
-      }))
+    const wanted = opened || model.choices.length <= EAGER_CHOICES
+      ? model.choices : model.choices.filter((value) => value === model.choice)
+    if (choice.options.length !== wanted.length ||
+        wanted.some((value, i) => choice.options[i].value !== value)) {
+      choice.replaceChildren(...wanted.map(option))
     }
     choice.value = model.choice
   }

@@ -1,6 +1,8 @@
 // A plain HTML table the browser sorts (click a header) and filters (inputs in the header).
 // Values are set as text, never as HTML. Served as a file (SortableTable._bundle), so the
 // browser runs it without compiling it first. `model.long_text`: cells longer than this wrap.
+// `model.page_size` rows a page (0: all): thousands of rows (a 10,000-turbine fleet's alerts)
+// are sorted and filtered in full, but only one page of them is put in the page's DOM.
 
 export function render({ model }) {
   const root = document.createElement("div")
@@ -14,15 +16,28 @@ export function render({ model }) {
   count.className = "wm-count"
   const scroll = document.createElement("div")
   scroll.className = "wm-scroll"
+  const pager = document.createElement("div")  // "‹ previous  page 2 of 25  next ›"
+  pager.className = "wm-pager"
+  const previous = document.createElement("button")
+  previous.textContent = "‹ previous"
+  previous.className = "wm-prev"
+  const where = document.createElement("span")
+  where.className = "wm-page"
+  const next = document.createElement("button")
+  next.textContent = "next ›"
+  next.className = "wm-next"
+  pager.append(previous, where, next)
   const table = document.createElement("table")
   table.className = "wm-table"
   const thead = table.createTHead()
   const tbody = table.createTBody()
   scroll.append(table)
-  root.append(title, stale, count, scroll)
+  root.append(title, stale, count, pager, scroll)
   let frame = {columns: [], data: []}
   const wanted = {}
-  let sortBy = null, ascending = true
+  let sortBy = null, ascending = true, page = 0
+  previous.addEventListener("click", () => { page -= 1; body() })
+  next.addEventListener("click", () => { page += 1; body() })
 
   function rank(column, value) {
     const order = model.order[column]
@@ -46,6 +61,7 @@ export function render({ model }) {
       th.addEventListener("click", () => {
         ascending = sortBy === column ? !ascending : true
         sortBy = column
+        page = 0
         header(); body()
       })
       names.append(th)
@@ -55,7 +71,7 @@ export function render({ model }) {
         const input = document.createElement("input")
         input.placeholder = column
         input.value = wanted[column] || ""
-        input.addEventListener("input", () => { wanted[column] = input.value; body() })
+        input.addEventListener("input", () => { wanted[column] = input.value; page = 0; body() })
         cell.append(input)
       } else if (Array.isArray(filter)) {
         const select = document.createElement("select")
@@ -66,7 +82,9 @@ export function render({ model }) {
           select.append(option)
         }
         select.value = wanted[column] || ""
-        select.addEventListener("change", () => { wanted[column] = select.value; body() })
+        select.addEventListener("change", () => {
+          wanted[column] = select.value; page = 0; body()
+        })
         cell.append(select)
       }
       inputs.append(cell)
@@ -87,8 +105,13 @@ export function render({ model }) {
         return ascending ? c : -c
       })
     }
+    const size = model.page_size > 0 ? model.page_size : rows.length || 1
+    const pages = Math.max(1, Math.ceil(rows.length / size))
+    page = Math.min(Math.max(page, 0), pages - 1)
+    const first = page * size
+    const shown = rows.slice(first, first + size)
     tbody.replaceChildren()
-    for (const row of rows) {
+    for (const row of shown) {
       const tr = tbody.insertRow()
       tr.className = "wm-row"
       row.forEach((value, i) => {
@@ -101,6 +124,10 @@ export function render({ model }) {
     }
     count.textContent = frame.data.length === 0
       ? model.empty : `${rows.length} of ${frame.data.length} shown`
+    pager.hidden = pages === 1
+    where.textContent = `rows ${first + 1}–${first + shown.length}, page ${page + 1} of ${pages}`
+    previous.disabled = page === 0
+    next.disabled = page === pages - 1
   }
   function load() {
     frame = JSON.parse(model.data)
