@@ -16,11 +16,13 @@ from workloads import cli_args
 from workloads.generator.config import GeneratorConfig, default
 
 DESCRIPTION = """\
-Write realistic wind-turbine sensor readings (built on dbldatagen, classic local Spark)
-as JSON-lines files, one per batch, atomically, into $WINDMILL_HOME/landing/raw_sensor_data
-(or --landing). Without --backfill-hours it streams: every --batch-interval seconds it
-writes --records-per-batch readings, rotating through the fleet, until --max-iterations or
-Ctrl-C (which stops after the current batch). With --backfill-hours H it writes H hours of
+Write realistic wind-turbine sensor readings as JSON-lines files, one per batch,
+atomically, into $WINDMILL_HOME/landing/raw_sensor_data (or --landing). Without
+--backfill-hours it streams (no Spark): every --batch-interval seconds it writes
+--records-per-batch readings, rotating through the fleet, stamped start + k x interval,
+until --max-iterations or Ctrl-C (which stops after the current batch); a batch written
+after the next tick is logged as behind schedule. With --backfill-hours H (dbldatagen on
+classic local Spark) it writes H hours of
 history, a reading every --reading-interval seconds per turbine, as fast as it can, then stops.
 The same --seed and flags (with --start) give the same readings."""
 
