@@ -1,4 +1,5 @@
-"""The real generator (`windmill generate`, classic local Spark in a subprocess) and its files."""
+"""The real generator (`windmill generate` in a subprocess: backfills on classic local Spark,
+streaming in the generator's own process) and its files."""
 
 from __future__ import annotations
 
