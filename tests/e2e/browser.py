@@ -49,6 +49,26 @@ FULLY_RENDERED = """() => {
     docs.every((d) => d.is_idle);
 }"""
 
+PICTURE = (
+    "async (img) => { try { return await (await fetch(img.src)).text() } catch { return null } }"
+)
+# Every table against the box it lives in (its scroller, inside the card) and the viewport.
+TABLE_FITS = """() => {
+  const out = [], roots = [document];
+  while (roots.length) {
+    const root = roots.pop();
+    for (const el of root.querySelectorAll('*')) {
+      if (el.shadowRoot) roots.push(el.shadowRoot);
+      if (el.tagName !== 'TABLE') continue;
+      const box = el.parentElement, card = el.getRootNode().host || box;
+      out.push({table: el.scrollWidth, box: box.clientWidth,
+                right: Math.round(card.getBoundingClientRect().right),
+                first_header: (el.querySelector('th') || {}).textContent || ''});
+    }
+  }
+  return {tables: out, page: document.scrollingElement.scrollWidth, viewport: innerWidth};
+}"""
+
 LAPTOP = {"width": 1400, "height": 900}
 PHONE = {"width": 390, "height": 844}
 

@@ -15,6 +15,8 @@ from tests.e2e.browser import (
     LAPTOP,
     OFF_FEATURES,
     PHONE,
+    PICTURE,
+    TABLE_FITS,
     browser_switches,
     chromium,
     get_json,
@@ -89,27 +91,6 @@ def test_page_renders_and_kpis_match_api_status(server, browser):
     page.get_by_text("CREW_01").first.wait_for()  # crew plan
     page.get_by_text("disk full while writing batch 7").wait_for()  # ledger event
     page.close()
-
-
-PICTURE = (
-    "async (img) => { try { return await (await fetch(img.src)).text() } catch { return null } }"
-)
-# Every table against the box it lives in (its scroller, inside the card) and the viewport.
-TABLE_FITS = """() => {
-  const out = [], roots = [document];
-  while (roots.length) {
-    const root = roots.pop();
-    for (const el of root.querySelectorAll('*')) {
-      if (el.shadowRoot) roots.push(el.shadowRoot);
-      if (el.tagName !== 'TABLE') continue;
-      const box = el.parentElement, card = el.getRootNode().host || box;
-      out.push({table: el.scrollWidth, box: box.clientWidth,
-                right: Math.round(card.getBoundingClientRect().right),
-                first_header: (el.querySelector('th') || {}).textContent || ''});
-    }
-  }
-  return {tables: out, page: document.scrollingElement.scrollWidth, viewport: innerWidth};
-}"""
 
 
 def test_each_site_is_drawn_with_its_turbines_and_crew_routes(server, browser):
