@@ -115,3 +115,62 @@ def test_the_map_card_rings_risky_turbines_once_the_snapshot_has_the_risk_table(
     assert TurbineMap.layout(snapshot) == (620, 0)  # two sites: one under the other
     without = Snapshot(source="local", gold={**gold, names.GOLD_RISK: None}, data_version=2)
     assert map_marks(TurbineMap.item(charts, without)[1])["risk_rings"] == 0
+
+
+def dense_site(n: int = site_map.DENSE_TURBINES + 100) -> pd.DataFrame:
+    """`n` turbines on a 10-column grid at Whitelee, every tenth CRITICAL."""
+    import numpy as np
+
+    i = np.arange(n)
+    return pd.DataFrame(
+        {
+            "turbine_id": [f"TURBINE_{k:05d}" for k in i + 1],
+            "latitude": 55.6 + (i // 10) * 0.006,
+            "longitude": -4.3 + (i % 10) * 0.009,
+            "alert_level": np.where(i % 10 == 0, "CRITICAL", "NORMAL"),
+            "fault_code": None,
+            "power_output": 1000.0,
+        }
+    )
+
+
+def test_a_cell_of_the_raster_has_its_worst_turbines_colour():
+    turbines = pd.DataFrame(
+        {
+            "latitude": [0.0, 0.0, 1.0],
+            "longitude": [0.0, 0.0, 1.0],
+            "alert_level": ["NORMAL", "CRITICAL", "INFO"],
+        }
+    )
+    image, (left, bottom, right, top) = site_map.level_raster(turbines, cells=4)
+    assert image.shape == (4, 4, 4)
+    assert left < 0 < 1 < right and bottom < 0 < 1 < top
+    critical, info = (
+        site_map._rgba(site_map.LEVEL_COLORS["CRITICAL"]),
+        site_map._rgba(site_map.LEVEL_COLORS["INFO"]),
+    )
+    assert tuple(image[3, 0]) == critical  # bottom left: NORMAL and CRITICAL, worst wins
+    assert tuple(image[0, 3]) == info  # top right
+    assert (image[..., 3] > 0).sum() == 2  # every other cell is transparent
+
+
+def test_a_dense_sites_picture_is_cells_and_its_interactive_figure_every_turbine():
+    import holoviews as hv
+
+    turbines = dense_site()
+    figures = {}
+    for kind in (STATIC, "bokeh"):
+        figures[kind] = render_chart(lambda: site_map.site_figures(turbines), kind, 320)
+    assert "<image" in figures[STATIC][0]  # one embedded raster...
+    assert sum(map_marks(figures[STATIC][0])["turbines"].values()) == 0  # ...and no dots
+    # The Bokeh figure: one point each, with the hover that names it.
+    previous = hv.Store.current_backend
+    hv.Store.set_current_backend("bokeh")
+    try:
+        (overlay,) = site_map.site_figures(turbines)
+    finally:
+        hv.Store.set_current_backend(previous)
+    points = [layer for layer in overlay if isinstance(layer, hv.Points)]
+    assert sum(len(p) for p in points) == len(turbines)
+    assert "TURBINE_00001" in figures["bokeh"][0]
+    assert site_map.legend(with_risk=False, dense=True)[-1][0] == site_map.DENSE_NOTE
