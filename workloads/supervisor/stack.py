@@ -55,13 +55,7 @@ from workloads.engine.attach import running_engine
 from workloads.errors import WindmillError
 from workloads.generator.config import default as generator_default
 from workloads.ledger import Ledger
-from workloads.spark import DRIVER_MEMORY_ENV
 from workloads.supervisor.process import ALWAYS, ON_FAILURE, Component
-
-# The streaming generator's JVM heap: it writes a few readings a batch; the default heap
-# (workloads.spark, sized for a backfill or the engine) would only make it bigger. Spark
-# refuses to start below 450 MiB of usable heap (INVALID_DRIVER_MEMORY), hence 512 MB.
-STREAMING_GENERATOR_HEAP = "512m"
 
 # Below this much free space the generator is not (re)started: a clear error instead of
 # half-written batches and a crash loop; it starts again once space returns.
@@ -293,9 +287,9 @@ class AfterEachUpdate:
 class FirstUpdate:
     """True once the pipeline has completed an update (read from the ledger), then always.
 
-    The streaming generator waits for it on a first start: its JVM would otherwise start
-    on the same two cores as the engine's first update over the history, and the page
-    would show data later for the sake of ten readings.
+    The older history waits for it on a first start: its generator's JVM would otherwise
+    start on the same two cores as the engine's first update, and the page would show
+    data later.
     """
 
     def __init__(self, ledger: Ledger, pipeline_name: str) -> None:
@@ -375,7 +369,7 @@ def generator(ctx: StackContext) -> Component:
         after=ctx.after,
         trigger=FirstUpdate(ctx.ledger, names.PIPELINE_NAME) if ctx.after else None,
         precheck=landing_precheck(ctx.paths, options.min_free_bytes),
-        env={**ctx.env, DRIVER_MEMORY_ENV: STREAMING_GENERATOR_HEAP},
+        env=ctx.env,
     )
 
 
