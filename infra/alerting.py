@@ -36,6 +36,7 @@ from infra.cdk import (
     AlertV2EvaluationThreshold,
     AlertV2EvaluationThresholdValue,
     AlertV2Schedule,
+    Grant,
     NotificationDestination,
     NotificationDestinationConfigA,
     NotificationDestinationConfigEmail,
@@ -46,6 +47,7 @@ from infra.cdk import (
 )
 from infra.config import EnvironmentConfig
 from workloads import names
+from workloads.alerting.delta import ALERT_ACTIONS, ALERT_OUTBOX
 
 WEBHOOK_ENV = "WINDMILL_NOTIFY_WEBHOOK_DESTINATION"
 WEBHOOK_VARIABLE = "notify_webhook_url"
@@ -150,3 +152,30 @@ class Alerting(Construct):
             ),
             schedule=AlertV2Schedule(quartz_cron_schedule=ALERT_CRON, timezone_id="UTC"),
         )
+
+
+# What the App's alert desk does on Databricks: read the notifications (outbox) and
+# record acks and silences. The notifier job creates the tables it owns (and `windmill
+# deploy` creates them before the grants: a grant on a missing table fails).
+ALERT_DESK_PRIVILEGES = {ALERT_OUTBOX: ["SELECT"], ALERT_ACTIONS: ["SELECT", "MODIFY"]}
+
+
+class AlertDeskAccess(Construct):
+    """The App's service principal on the alert tables, and nothing more: SELECT on
+    `alert_outbox`, SELECT and MODIFY (insert) on `alert_actions`. USE CATALOG/SCHEMA come
+    from GoldReadAccess beside it. Attribute: `table_grants` (table name -> grant)."""
+
+    def __init__(
+        self, scope: Construct, id_: str, *, catalog: str, schema: str, principal: str
+    ) -> None:
+        super().__init__(scope, id_)
+        self.table_grants = {
+            table: Grant(
+                self,
+                table,
+                table=f"{catalog}.{schema}.{table}",
+                principal=principal,
+                privileges=privileges,
+            )
+            for table, privileges in ALERT_DESK_PRIVILEGES.items()
+        }
