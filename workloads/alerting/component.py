@@ -44,4 +44,9 @@ def notifier(ctx) -> Component | None:
     if not urls:
         urls = [u for u in os.environ.get(NOTIFY_ENV, "").split(",") if u.strip()]
     level = getattr(ctx.options, "notify_level", "CRITICAL")
-    return notifier_component(ctx.paths, urls, level, after=ctx.after)
+    extra: list[str] = []
+    for option in ("group_wait", "group_interval"):  # when `windmill up` offers them
+        value = getattr(ctx.options, option, None)
+        if value is not None:
+            extra += [f"--{option.replace('_', '-')}", f"{float(value):g}"]
+    return notifier_component(ctx.paths, urls, level, after=ctx.after, extra_args=extra)

@@ -30,3 +30,16 @@ def test_no_channel_no_component(tmp_path, monkeypatch):
     assert notifier(ctx) is None
     monkeypatch.setenv("WINDMILL_NOTIFY", URL)
     assert notifier(ctx).env["WINDMILL_NOTIFY"] == URL
+
+
+def test_up_passes_its_group_timers_to_the_notifier(tmp_path, monkeypatch):
+    monkeypatch.delenv("WINDMILL_NOTIFY", raising=False)
+    options = SimpleNamespace(notify=(URL,), group_wait=2.0, group_interval=60.0)
+    component = notifier(SimpleNamespace(paths=Paths(tmp_path), options=options, after=()))
+    argv = list(component.argv)
+    assert argv[argv.index("--group-wait") + 1] == "2"
+    assert argv[argv.index("--group-interval") + 1] == "60"
+    bare = notifier(
+        SimpleNamespace(paths=Paths(tmp_path), options=SimpleNamespace(notify=(URL,)), after=())
+    )
+    assert "--group-interval" not in bare.argv  # the notifier's own default (5 m)
