@@ -56,7 +56,10 @@ ACTIONS_DDL = (
 )
 TABLES = {ALERT_OUTBOX: OUTBOX_DDL, ALERT_DELIVERIES: DELIVERIES_DDL, ALERT_ACTIONS: ACTIONS_DDL}
 OUTBOX_COLUMNS = [c.split()[0] for c in OUTBOX_DDL.split(", ")]
-ROWS_PER_MERGE = 20  # 8 parameters a row: well inside a statement's parameter budget
+# Parameters per statement stay at about 160 or fewer, whatever the burst: a first start
+# with hundreds of open episodes is several statements, not one of thousands of markers.
+ROWS_PER_MERGE = 20  # 8 parameters a row
+KEYS_PER_STATEMENT = 50  # at most 3 parameters a key (mark_failed)
 
 Run = Callable[[str, dict[str, Any]], list[dict[str, Any]]]
 
@@ -64,6 +67,10 @@ Run = Callable[[str, dict[str, Any]], list[dict[str, Any]]]
 def quoted_schema(catalog: str, schema: str) -> str:
     """`catalog`.`schema`, each name quoted (a backtick in a name stays a name)."""
     return ".".join("`" + name.replace("`", "``") + "`" for name in (catalog, schema))
+
+
+def _chunks(values: Sequence[Any], size: int = KEYS_PER_STATEMENT) -> list[Sequence[Any]]:
+    return [values[start : start + size] for start in range(0, len(values), size)]
 
 
 def _in_list(prefix: str, values: Sequence[str]) -> tuple[str, dict[str, str]]:
@@ -110,17 +117,15 @@ class DeltaAlertStore:
         Returns how many were new."""
         if not items or not channels:
             return 0
-        marks, params = _in_list("k", [item[0] for item in items])
-        known = {
-            r["key"]
-            for r in self.run(
-                f"SELECT DISTINCT key FROM {self.outbox} WHERE key IN {marks}", params
-            )
-        }
+        known: set[str] = set()
+        for keys in _chunks([item[0] for item in items]):
+            marks, params = _in_list("k", keys)
+            sql = f"SELECT DISTINCT key FROM {self.outbox} WHERE key IN {marks}"
+            known |= {r["key"] for r in self.run(sql, params)}
         fresh = [item for item in items if item[0] not in known]
         rows = [(item, channel) for item in fresh for channel in channels]
-        for start in range(0, len(rows), ROWS_PER_MERGE):
-            self._merge_new(rows[start : start + ROWS_PER_MERGE], now, not_before)
+        for chunk in _chunks(rows, ROWS_PER_MERGE):
+            self._merge_new(chunk, now, not_before)
         return len(fresh)
 
     def _merge_new(self, rows, now: datetime, not_before: datetime) -> None:
@@ -186,12 +191,14 @@ class DeltaAlertStore:
     def mark_sent(
         self, channel: str, name: str, keys: list[str], now: datetime, summary: bool
     ) -> None:
-        marks, params = _in_list("k", keys)
-        self.run(
-            f"UPDATE {self.outbox} SET state = :sent, sent_at = :now, attempts = attempts + 1,"
-            f" last_error = NULL WHERE channel = :channel AND key IN {marks}",
-            {**params, "sent": SENT, "now": iso(now), "channel": channel},
-        )
+        for chunk in _chunks(keys):
+            marks, params = _in_list("k", chunk)
+            self.run(
+                f"UPDATE {self.outbox} SET state = :sent, sent_at = :now,"
+                " attempts = attempts + 1, last_error = NULL"
+                f" WHERE channel = :channel AND key IN {marks}",
+                {**params, "sent": SENT, "now": iso(now), "channel": channel},
+            )
         self._delivery(channel, name, keys, now, None, summary)
 
     def mark_failed(
@@ -204,22 +211,22 @@ class DeltaAlertStore:
         retry_at: dict[str, datetime | None],
     ) -> None:
         """One failed try of `keys`: retry at `retry_at[key]`, or dead letter (None)."""
-        params: dict[str, Any] = {"channel": channel, "error": error}
-        values = []
-        for i, key in enumerate(keys):
-            when = retry_at[key]
-            params.update(
-                {f"key{i}": key, f"state{i}": PENDING if when else DEAD, f"at{i}": iso(when or now)}
+        for chunk in _chunks(keys):
+            params: dict[str, Any] = {"channel": channel, "error": error}
+            values = []
+            for i, key in enumerate(chunk):
+                when = retry_at[key]
+                state = PENDING if when else DEAD
+                params.update({f"key{i}": key, f"state{i}": state, f"at{i}": iso(when or now)})
+                values.append(f"(:key{i}, :state{i}, :at{i})")
+            self.run(
+                f"MERGE INTO {self.outbox} AS t USING (SELECT * FROM (VALUES {', '.join(values)})"
+                " AS v(key, state, next_attempt_at)) AS s"
+                " ON t.key = s.key AND t.channel = :channel"
+                " WHEN MATCHED THEN UPDATE SET attempts = t.attempts + 1, last_error = :error,"
+                " state = s.state, next_attempt_at = s.next_attempt_at",
+                params,
             )
-            values.append(f"(:key{i}, :state{i}, :at{i})")
-        self.run(
-            f"MERGE INTO {self.outbox} AS t USING (SELECT * FROM (VALUES {', '.join(values)})"
-            " AS v(key, state, next_attempt_at)) AS s"
-            " ON t.key = s.key AND t.channel = :channel"
-            " WHEN MATCHED THEN UPDATE SET attempts = t.attempts + 1, last_error = :error,"
-            " state = s.state, next_attempt_at = s.next_attempt_at",
-            params,
-        )
         self._delivery(channel, name, keys, now, error, False)
 
     def _delivery(self, channel, name, keys, now, error: str | None, summary: bool) -> None:

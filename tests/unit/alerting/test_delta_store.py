@@ -158,3 +158,18 @@ def test_a_failed_statement_is_one_clear_error(ws):
     )
     with pytest.raises(WindmillError, match="the alert tables: .*TABLE_OR_VIEW_NOT_FOUND"):
         store.actions()
+
+
+def test_a_burst_of_many_alerts_is_recorded_and_sent_in_bounded_statements(ws, store):
+    """A first start with many open episodes: every one recorded once, in statements of
+    a bounded number of parameters, and one message per group."""
+    rows = [episode(f"T{i:03d}") for i in range(1, 131)]
+    channel = Recorder()
+    channel.fail = 1  # the first try fails: the retry path takes all 130 keys too
+    n = notifier(store, rows, channel, group_wait_s=0, policy=DeliveryPolicy(backoff_base_s=1))
+    first = len(ws.statements)
+    assert n.step(later(0)).decided == 130
+    n.step(later(1))
+    assert len(channel.alerts()) == 130 and len(channel.messages) == 1
+    assert max(len(s.get("parameters") or []) for s in ws.statements[first:]) <= 170
+    assert n.step(later(2)).decided == 0
