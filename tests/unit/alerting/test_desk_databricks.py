@@ -98,3 +98,13 @@ class TestDatabricksDesk(AsyncHTTPTestCase):
         assert code == 400 and "turbine_id" in body["error"]
         assert [r["action"] for r in self.api.desk.store.actions()] == ["silence", "unsilence"]
         assert all("DROP" not in s["statement"] for s in self.ws.statements)
+
+    def test_the_cards_buttons_record_nothing_without_a_signed_in_user(self):
+        from dashboard.alerts_panel import AlertsPanel, Feed
+
+        card = AlertsPanel(Feed(self.api.desk, databricks=True))
+        assert card.choice.options  # the open episode read through the warehouse
+        card.choice.value = ("TURBINE_00001", "GEARBOX_OVERHEAT")
+        card.act("ack")
+        assert "no signed-in user" in card.message.object
+        assert self.api.desk.store.actions() == []
