@@ -63,6 +63,7 @@ log = logging.getLogger(__name__)
 
 TARGET_BYTES = 128 * 1024 * 1024  # a merged file's size goal (Parquet row groups stay 1M rows)
 SMALL_BYTES = TARGET_BYTES // 2  # files below this are merged; bigger ones are left alone
+ROW_GROUP_BYTES = 64 * 1024 * 1024  # rows held in memory before a row group is written
 MIN_FILES = 8  # a folder is compacted once its newest listing holds this many small files
 GRACE_S = storage.GRACE_S  # a retired file may still be being read this long
 SINK_LOG_INTERVAL = 10  # spark.sql.streaming.fileSink.log.compactInterval (Spark's default)
@@ -224,16 +225,34 @@ def _write_merged(group: list[dict]) -> dict:
     files = [_path(e["path"]) for e in group]
     first = pq.ParquetFile(files[0])
     int96 = any(first.schema.column(i).physical_type == "INT96" for i in range(len(first.schema)))
-    tables = [pq.read_table(f, coerce_int96_timestamp_unit="us") for f in files]
-    merged = pa.concat_tables(tables, promote_options="none").replace_schema_metadata(
-        first.schema_arrow.metadata
-    )
-    expected = sum(pq.read_metadata(f).num_rows for f in files)
-    if merged.num_rows != expected:
-        raise RuntimeError(f"merged {merged.num_rows} rows, the inputs hold {expected}")
+    metadata = first.schema_arrow.metadata  # Spark's schema JSON and version
     name = f"{MERGED_PREFIX}{uuid.uuid4()}.snappy.parquet"
     tmp = files[0].parent / f".{name}.tmp"
-    pq.write_table(merged, tmp, compression="snappy", use_deprecated_int96_timestamps=int96)
+    written, pending, writer = 0, [], None
+    # One input at a time (bronze's raw text inflates several times in memory); rows are
+    # written a row group of about ROW_GROUP_BYTES at a time.
+    try:
+        for file in files:
+            pending.append(pq.read_table(file, coerce_int96_timestamp_unit="us"))
+            if sum(t.nbytes for t in pending) >= ROW_GROUP_BYTES or file == files[-1]:
+                batch = pa.concat_tables(pending, promote_options="none")
+                batch = batch.replace_schema_metadata(metadata)
+                if writer is None:
+                    writer = pq.ParquetWriter(
+                        tmp,
+                        batch.schema,
+                        compression="snappy",
+                        use_deprecated_int96_timestamps=int96,
+                    )
+                writer.write_table(batch)
+                written, pending = written + batch.num_rows, []
+    finally:
+        if writer is not None:
+            writer.close()
+    expected = sum(pq.read_metadata(f).num_rows for f in files)
+    if written != expected or pq.read_metadata(tmp).num_rows != expected:
+        tmp.unlink()
+        raise RuntimeError(f"merged {written} rows, the inputs hold {expected}")
     with open(tmp, "rb") as handle:
         os.fsync(handle.fileno())
     final = tmp.with_name(name)
