@@ -3,7 +3,8 @@ notifications and dead letters, and `gold_sla_daily`.
 
 Pure functions turn the desk's overview and the SLA frame into escaped HTML tables
 (unit-tested without a server); `panel(store)` builds the card. The desk is read by
-one process-wide feed at most every `FEED_SECONDS`, whatever the number of sessions;
+one process-wide feed at most every `FEED_SECONDS` (30 s on Databricks, where it costs
+warehouse statements), whatever the number of sessions;
 the buttons call the same service as `windmill alerts` and `POST /api/alerts/*`.
 """
 
@@ -23,6 +24,10 @@ from dashboard.tables import TABLE_CSS, html_table
 from workloads.errors import WindmillError
 
 FEED_SECONDS = 5.0
+# On Databricks each read is four warehouse statements (episodes, notifications, actions,
+# SLA): at most one read per 30 s for the whole App, whatever the number of sessions; an
+# action of this App's user shows at once (the feed is read again after it).
+DATABRICKS_FEED_SECONDS = 30.0
 FORWARDED_EMAIL = "X-Forwarded-Email"
 OPEN_COLUMNS = ["level", "turbine", "fault", "since (UTC)", "acknowledged", "silenced until (UTC)"]
 NOTIFICATION_COLUMNS = [
@@ -145,6 +150,7 @@ class Feed:
     def __init__(self, desk, databricks: bool = False) -> None:
         self.desk = desk
         self.databricks = databricks  # the actor must be the Apps user header
+        self.seconds = DATABRICKS_FEED_SECONDS if databricks else FEED_SECONDS
         self._lock = threading.Lock()
         self._at = -1e9
         self.view: dict[str, Any] = {}
@@ -153,7 +159,7 @@ class Feed:
 
     def read(self) -> tuple[dict[str, Any], pd.DataFrame | None, str | None]:
         with self._lock:
-            if time.monotonic() - self._at >= FEED_SECONDS:
+            if time.monotonic() - self._at >= self.seconds:
                 self._at = time.monotonic()
                 try:
                     self.view, self.sla, self.error = self.desk.overview(), self.desk.sla(), None
