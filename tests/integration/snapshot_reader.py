@@ -2,9 +2,7 @@
 
 `python -m tests.integration.snapshot_reader MODE OUT STOP` with WINDMILL_HOME set. Each
 read appends `{"table", "rows", "error"}` (rows null: the table was missing) to OUT,
-until the file STOP exists. A reader runs at a lower CPU priority (nice 10): it still reads
-without pause whenever a core is free, but on two shared cores it no longer starves the
-pipeline whose updates it is there to watch. MODE is how the table is read:
+until the file STOP exists. MODE is how the table is read:
 
 - dashboard: the dashboard's LocalGoldSource (pyarrow, no JVM);
 - dispatcher: the dispatcher's reader (`instance_from_gold`'s `storage.read_table`);
@@ -15,7 +13,6 @@ pipeline whose updates it is there to watch. MODE is how the table is read:
 from __future__ import annotations
 
 import json
-import os
 import sys
 import time
 from pathlib import Path
@@ -23,11 +20,8 @@ from pathlib import Path
 from workloads import names
 from workloads.config import paths as home_paths
 
-READER_NICENESS = 10
-
 
 def main(mode: str, out: Path, stop: Path) -> int:
-    os.nice(READER_NICENESS)
     paths = home_paths()
     tables = names.DASHBOARD_GOLD_TABLES
     with out.open("a", encoding="utf-8") as sink:
