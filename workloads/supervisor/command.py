@@ -83,6 +83,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=d.notify_level,
         help=f"lowest alert level that notifies; INFO never does (default {d.notify_level})",
     )
+    up.add_argument(
+        "--group-wait",
+        type=non_negative_float,
+        default=d.group_wait,
+        metavar="S",
+        help="seconds a new alert group waits for more alerts before its message (default 5)",
+    )
+    up.add_argument(
+        "--group-interval",
+        type=non_negative_float,
+        default=d.group_interval,
+        metavar="S",
+        help="seconds after a group's message before alerts joining it go out (default 300)",
+    )
     # Tuning for tests and benchmarks, not part of the documented interface.
     hidden = argparse.SUPPRESS
     up.add_argument(
@@ -177,6 +191,8 @@ def run_up(args: argparse.Namespace) -> int:
         dispatch=not args.no_dispatch,
         notify=tuple(args.notify or ()),
         notify_level=args.notify_level,
+        group_wait=args.group_wait,
+        group_interval=args.group_interval,
         dispatch_every=args.dispatch_every,
     )
     with SupervisorLock(home):

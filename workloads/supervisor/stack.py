@@ -88,6 +88,9 @@ class StackOptions:
     # Notification channels (`--notify URL`, or $WINDMILL_NOTIFY); none: no notifier.
     notify: tuple[str, ...] = ()
     notify_level: str = "CRITICAL"
+    # The notifier's grouping timers in seconds (None: the notifier's own defaults).
+    group_wait: float | None = None
+    group_interval: float | None = None
     # Re-plan after each completed update, but not more often than this: updates that
     # complete meanwhile are covered by the next plan (one re-plan costs a process).
     dispatch_every: float = 30.0
