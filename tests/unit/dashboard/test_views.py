@@ -15,6 +15,7 @@ from dashboard.state import Poller
 from dashboard.store import DataStore
 from dashboard.tables import PipelinesTable, html_table
 from tests.fakes.gold_tables import write_all, write_gold
+from workloads import names
 from workloads.config import Paths
 
 pytestmark = pytest.mark.unit
@@ -260,3 +261,21 @@ def test_tables_show_what_an_operator_reads_first(tmp_path):
     events = EventsTable(store).view.object
     assert '<td class="long" data-label="message">disk full while writing batch 7</td>' in events
     assert 'data-label="last run (UTC)"' in JobsTable(store).view.object
+
+
+def test_a_large_fleets_crew_plan_shows_its_first_rows_and_says_how_many(tmp_path):
+    from dashboard.tables import PLAN_ROWS, CrewPlanTable
+    from tests.fakes.gold_tables import write_fleet_day
+
+    home = Paths(tmp_path / "home")
+    write_fleet_day(home, turbines=2000, interval_minutes=240)  # ~240 open alerts
+    poller = Poller(LocalStatusSource(home), LocalGoldSource(home))
+    poller.refresh()
+    table = CrewPlanTable(DataStore(poller))
+    planned = len(table.frame(poller.snapshot))
+    assert planned > PLAN_ROWS
+    shown = table.view.object
+    assert f"The first {PLAN_ROWS} of {planned:,} rows" in shown
+    assert shown.count('data-label="turbine"') == PLAN_ROWS  # a turbine a row
+    crews = poller.snapshot.table(names.GOLD_DISPATCH)["crew_id"].dropna().unique()
+    assert len(crews) and all(crew in shown for crew in crews)  # the crews' stops come first
