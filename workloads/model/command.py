@@ -167,14 +167,12 @@ def run_train(args: argparse.Namespace) -> int:
 
 
 def _params(meta: dict) -> dict:
-    from workloads.model.train import lightgbm_params
-
     return {
         "model_version": meta["model_version"],
         "threshold": meta["threshold"],
         "horizon_hours": meta["horizon_hours"],
         **{f"split.{k}": v for k, v in meta["split"].items()},
-        **{f"lgb.{k}": v for k, v in lightgbm_params(meta["config"]["seed"]).items()},
+        **{f"lgb.{k}": v for k, v in meta["lightgbm_params"].items()},
         "rounds": meta["config"]["rounds"],
     }
 

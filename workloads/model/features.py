@@ -25,6 +25,16 @@ also comes relative to the mean of the turbines of its site at the same hour (`�
 weather (ambient temperature) lifts a whole site together, a fault one turbine. Same-hour
 neighbours are data at t too, so the "at or before t" rule holds. (With raw levels and
 maxima added the evaluation had more false alarms: benchmarks/model_quality.py.)
+
+Across signals, `max_threshold_fraction_{w}h` (and `…_vs_site`): for each watched signal the
+load residual over the last w hours as a share of the way from the turbine's predicted
+healthy value to the fault threshold, (recent - predicted) / (threshold - predicted), and
+then the largest over the signals. A drift closes that gap the same way whatever the fault
+(the generator moves 0.97 p^1.6 of it), so one feature learns from every episode instead of
+each signal learning from its own few: the rare TOWER_LEAN run-ups were missed before.
+`max_threshold_fraction_trend` is the 1 h minus the 6 h site-relative figure (a gap still
+closing). Chosen by out-of-fold ROC AUC on the training turbines (0.861 -> 0.875 on the
+336 h x 100 turbines benchmark), not by the evaluation.
 """
 
 from __future__ import annotations
@@ -45,6 +55,7 @@ BASELINE_HOURS = 72
 # The load fit reads buckets k-71..k-24: the turbine before any run-up the horizon can hold.
 REFERENCE_HOURS = (72, 24)
 RESIDUAL_HOURS: tuple[int, ...] = (1, 6)
+FRACTION_HOURS: tuple[int, ...] = (1, 3, 6, 12)
 # Signals whose fault is a low value: their "worst" value is the minimum.
 LOW_SIDE = frozenset(r.column for r in contract.FAULT_RULES if r.direction == "below")
 # Fault rules the model watches (LOW_POWER_OUTPUT is informational, not a fault to predict).
@@ -72,6 +83,8 @@ FEATURE_NAMES: tuple[str, ...] = (
     *(f"{s}_load_residual_{w}h_vs_site" for s in RESIDUAL_SIGNALS for w in RESIDUAL_HOURS),
     "power_curve_ratio_6h",
     "hours_since_fault",
+    *(f"max_threshold_fraction_{w}h{x}" for w in FRACTION_HOURS for x in ("", "_vs_site")),
+    "max_threshold_fraction_trend",
 )
 # Not a feature: 1 when the bucket's latest reading is WARNING/CRITICAL (the rules baseline).
 FAULT_NOW = "fault_now"
@@ -193,6 +206,12 @@ def feature_frame(silver, anchor_s: int = 0, until=None, since=None):
         for w in RESIDUAL_HOURS:
             now = {p: F.col(over(f"{s}_{p}", F.sum(f"{s}__{p}"), w)) for p in ("m", "x", "y")}
             derived.append(_load_residual(ref, now).alias(f"{s}_load_residual_{w}h"))
+        threshold = F.lit(next(r.threshold for r in WATCHED_RULES if r.column == s))
+        for w in FRACTION_HOURS:
+            now = {p: F.col(over(f"{s}_{p}", F.sum(f"{s}__{p}"), w)) for p in ("m", "x", "y")}
+            residual = _load_residual(ref, now)
+            predicted = now["y"] / now["m"] - residual
+            derived.append(F.try_divide(residual, threshold - predicted).alias(_fraction(s, w)))
     producing = F.col(over("producing", F.sum("power_producing__sum"), 6))
     expected = F.col(over("expected", F.sum("expected__sum"), 6))
     last_fault = F.max("fault__last_s").over(by_k.rowsBetween(Window.unboundedPreceding, 0))
@@ -212,10 +231,34 @@ def feature_frame(silver, anchor_s: int = 0, until=None, since=None):
         (F.col(name) - F.avg(name).over(same_hour)).alias(f"{name}_vs_site")
         for name in (f"{s}_load_residual_{w}h" for s in RESIDUAL_SIGNALS for w in RESIDUAL_HOURS)
     ]
-    rows = rows.select("*", *relative).select(*KEY_COLUMNS, *FEATURE_NAMES, FAULT_NOW)
+    relative += [
+        (F.col(_fraction(s, w)) - F.avg(_fraction(s, w)).over(same_hour)).alias(
+            _fraction(s, w) + "_vs_site"
+        )
+        for s in RESIDUAL_SIGNALS
+        for w in FRACTION_HOURS
+    ]
+    # Stage 4: the largest share of the way to a threshold over the signals (nulls skipped).
+    largest = []
+    for w in FRACTION_HOURS:
+        for x in ("", "_vs_site"):
+            share = F.greatest(*(F.col(_fraction(s, w) + x) for s in RESIDUAL_SIGNALS))
+            largest.append(share.alias(f"max_threshold_fraction_{w}h{x}"))
+    trend = F.col("max_threshold_fraction_1h_vs_site") - F.col("max_threshold_fraction_6h_vs_site")
+    rows = (
+        rows.select("*", *relative)
+        .select("*", *largest)
+        .select("*", trend.alias("max_threshold_fraction_trend"))
+        .select(*KEY_COLUMNS, *FEATURE_NAMES, FAULT_NOW)
+    )
     if since is not None:
         rows = rows.filter(F.col("t") > F.lit(since).cast("timestamp"))
     return rows
+
+
+def _fraction(signal: str, hours: int) -> str:
+    """The per-signal share of the way to its threshold (a column between stages only)."""
+    return f"_{signal}_threshold_fraction_{hours}h"
 
 
 PARTS = ("m", "x", "y", "xx", "xy")  # count, sums of load, signal, load², load x signal
