@@ -234,3 +234,35 @@ def test_episodes_kept_incrementally_equal_the_batch_oracle(spark, pipeline_home
     oracle = gold.fault_episodes(spark.read.table(f"{db}.{SILVER}"), 30.0)
     assert kept.count() > 20
     assertDataFrameEqual(kept, oracle, rtol=1e-9)
+
+
+def test_the_alert_path_alone_reaches_episodes_and_the_rest_follows(spark, pipeline_home):
+    """The continuous engine's lanes: an update of the alert path alone (a graph of its four
+    dataset files) takes a new CRITICAL reading to gold_fault_episodes and publishes it;
+    the rest (quarantine, status, alerts…) keep their version until their own update."""
+    from workloads import storage
+    from workloads.names import GOLD_EPISODES
+
+    paths, db = pipeline_home
+    write_landing(paths.landing, "batch-001.jsonl", [line(reading(1, 0))])
+    assert update(spark, paths, db).ok
+    status_version = storage.current_version(paths, GOLD_STATUS).number
+
+    write_landing(paths.landing, "batch-002.jsonl", [line(faulty(2, 5, "GEARBOX_OVERHEAT")), "{"])
+    fast = update(spark, paths, db, refresh=runner.ALERT_PATH)
+    assert fast.ok, fast.error
+    assert [e for e in fast.events if "silver_quarantine" in e] == []  # not in its graph
+    episodes = storage.read_table(paths, GOLD_EPISODES)
+    assert set(episodes["turbine_id"]) == {"TURBINE_00002"}
+    assert GOLD_EPISODES in fast.phases["published"]
+    assert storage.current_version(paths, GOLD_STATUS).number == status_version
+    tables = fast.metrics["tables"]
+    assert tables[SILVER]["rows_written"] == 1 and tables[QUARANTINE]["refreshed"] is False
+    assert len(rows(spark, db, QUARANTINE)) == 0
+
+    rest = update(spark, paths, db, refresh=runner.REST)
+    assert rest.ok, rest.error
+    assert len(rows(spark, db, QUARANTINE)) == 1  # the broken line, once
+    status = {r.turbine_id: r for r in rows(spark, db, GOLD_STATUS)}
+    assert status["TURBINE_00002"].fault_code == "GEARBOX_OVERHEAT"
+    assert rest.metrics["tables"][BRONZE]["refreshed"] is False

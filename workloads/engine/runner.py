@@ -87,14 +87,22 @@ def pipeline_spec(
     paths: Paths,
     overrides: Mapping[str, object] | None = None,
     database: str = PIPELINE_DATABASE,
+    datasets: Sequence[str] | None = None,
 ):
-    """The local pipeline spec: the pipeline's own database, storage under `$WINDMILL_HOME`."""
+    """The local pipeline spec: the pipeline's own database, storage under `$WINDMILL_HOME`.
+
+    `datasets`: only these dataset files (default all); they must read no other pipeline
+    table (the alert path reads only itself, see ALERT_PATH).
+    """
     from pyspark.pipelines.cli import LibrariesGlob, PipelineSpec
 
     configuration = pipeline_settings.pipeline_configuration(
         str(paths.landing), **dict(overrides or {})
     )
-    libraries = [LibrariesGlob(include=Path(f).name) for f in pipeline_settings.DATASET_FILES]
+    files = [Path(f).name for f in pipeline_settings.DATASET_FILES]
+    if datasets is not None:
+        files = [name for name in files if Path(name).stem in datasets]
+    libraries = [LibrariesGlob(include=name) for name in files]
     return PipelineSpec(
         name=PIPELINE_NAME,
         storage=paths.pipeline_storage.resolve().as_uri(),
@@ -285,7 +293,10 @@ def run_update(
         spark.sql(f"CREATE DATABASE IF NOT EXISTS {database}")
         dirs = storage.table_dirs(spark, database)
         before = storage.snapshot(dirs)
-        spec = pipeline_spec(paths, overrides, database)
+        # The alert path reads only its own tables: its graph is just those four files, so
+        # the engine registers and resolves four flows, not every dataset.
+        alone = refresh is not None and tuple(refresh) == ALERT_PATH
+        spec = pipeline_spec(paths, overrides, database, ALERT_PATH if alone else None)
         if full_refresh:
             reset_tables(spark, paths, database, publish_database)
             before = storage.snapshot(dirs)
@@ -352,9 +363,10 @@ def run_update(
 # Lanes of the continuous engine. A CRITICAL reading reaches the notifier through
 # gold_fault_episodes; the fewer flows an update runs, the sooner it ends and the sooner
 # the next landing file is taken. So while landing files wait, an update runs only the
-# alert path; the other tables (quarantine, status, open alerts, hourly, summary) follow in
-# an update of their own as soon as no file waits, and at the latest every
-# REST_MAX_LAG_S (then with the alert path in one full update).
+# alert path, as a graph of its four dataset files alone (they read no other table); the
+# other tables (quarantine, status, open alerts, hourly, summary) follow in an update of
+# their own as soon as no file waits, and at the latest every REST_MAX_LAG_S (then with
+# the alert path in one full update).
 ALERT_PATH = (BRONZE, SILVER, GOLD_SEGMENTS, GOLD_EPISODES)
 REST = tuple(t for t in PIPELINE_TABLES if t not in ALERT_PATH)
 REST_MAX_LAG_S = 30.0

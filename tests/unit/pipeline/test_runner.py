@@ -166,3 +166,9 @@ def test_after_an_alert_path_update_the_rest_runs_at_once(tmp_path, monkeypatch)
     assert runner.run_continuous(paths, interval=30.0, stop_event=stop) == 3
     assert time.monotonic() - began < 10
     assert lanes == [(), runner.ALERT_PATH, runner.REST]
+
+
+def test_the_alert_path_is_a_graph_of_its_own_files(tmp_path):
+    spec = runner.pipeline_spec(Paths(tmp_path), datasets=runner.ALERT_PATH)
+    listed = [lib.include.removesuffix(".py") for lib in spec.libraries]
+    assert listed == list(runner.ALERT_PATH)
