@@ -25,7 +25,8 @@ Prints both and the ratio (goal >= 0.5). Defaults finish in about 10 minutes:
 
 Landing files are written by a pure-Python writer (`write_readings`, valid readings built
 from the contract's rules, seeded), not the dbldatagen generator, so the generator's own
-JVM does not share the two cores with what is measured. The pipeline's history grows
+JVM does not share the two cores with what is measured. The pipeline's readings are
+stamped with the wall clock (a live fleet; gold windows end now, the default `as_of`). The pipeline's history grows
 from step to step (each rate runs on the previous rates' rows), as a real fleet's would.
 """
 
@@ -162,7 +163,7 @@ def measure_pipeline(args) -> tuple[float, list[dict]]:
     )
     engine.start()
     ready.wait()  # the first update (empty landing) warmed the engine
-    steps, best, moment, index = [], 0.0, START, 0
+    steps, best, index = [], 0.0, 0
     try:
         for rate in args.rates:
             per_file = max(1, round(rate * args.file_interval))
@@ -171,12 +172,13 @@ def measure_pipeline(args) -> tuple[float, list[dict]]:
             backlog_mid = None
             while time.time() - step_started < args.step_seconds:
                 name = f"tp-{index:06d}.jsonl"
-                write_readings(home.landing, name, range(1, per_file + 1), moment)
+                # Stamped now, as a live fleet's are: gold windows end now (as_of default).
+                now = datetime.now(UTC)
+                write_readings(home.landing, name, range(1, per_file + 1), now)
                 with lock:
                     landed[name] = time.time()
                 step_files.append(name)
                 index += 1
-                moment += timedelta(seconds=args.file_interval)
                 if backlog_mid is None and time.time() - step_started >= args.step_seconds / 2:
                     with lock:
                         backlog_mid = sum(1 for f in step_files if f not in fresh)
