@@ -79,16 +79,14 @@ def generator_parameters(
 
 
 def notifier_parameters(catalog: UnityCatalog, notify_secret: str) -> list[str]:
-    """`windmill notify` on Databricks: episodes from the schema, state on the volume,
-    channels from the secret (never in the job's parameters)."""
+    """`windmill notify` on Databricks: episodes from the schema, state in the schema's
+    Delta alert tables, channels from the secret (never in the job's parameters)."""
     return [
         "notify",
         "--catalog",
         catalog.catalog_name,
         "--schema",
         catalog.schema_name,
-        "--state",
-        f"{catalog.artifacts_path}/notifier/alerting.sqlite",
         "--notify-secret",
         notify_secret,
         "--max-runtime",

@@ -6,7 +6,7 @@ from __future__ import annotations
 from constructs import Construct
 
 from infra.access import GoldReadAccess
-from infra.alerting import Alerting, webhook_requested
+from infra.alerting import AlertDeskAccess, Alerting, webhook_requested
 from infra.catalog import UnityCatalog
 from infra.cdk import (
     DatabricksProvider,
@@ -172,4 +172,11 @@ class GoldAccessStack(TerraformStack):
             schema=schema,
             principal=self.app.app.service_principal_client_id,
             grant_catalog_use=config.grant_catalog_use,
+        )
+        self.alert_desk_access = AlertDeskAccess(
+            self,
+            "alert-desk",
+            catalog=config.catalog,
+            schema=schema,
+            principal=self.app.app.service_principal_client_id,
         )

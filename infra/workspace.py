@@ -158,12 +158,14 @@ def create_read_tables(
     client: WorkspaceClient, warehouse_id: str, catalog: str, schema: str
 ) -> None:
     """Create, empty, the tables the App reads that steps outside the pipeline write (the
-    dispatch plan, the risk scores, the turbine registry), unless they exist already.
+    dispatch plan, the risk scores, the turbine registry, the alert desk's outbox,
+    deliveries and actions), unless they exist already.
 
     The access stack grants the App SELECT on them, and a grant on a missing table fails;
     the pipeline reads the registry. The jobs later write them with the same schemas.
     """
     from workloads import registry
+    from workloads.alerting.delta import TABLES as ALERT_TABLES
     from workloads.dispatch.builder import PLAN_SCHEMA
     from workloads.model.score import RISK_DDL
 
@@ -171,6 +173,7 @@ def create_read_tables(
         (GOLD_DISPATCH, PLAN_SCHEMA),
         (GOLD_RISK, RISK_DDL),
         (TURBINES, registry.schema_ddl()),
+        *ALERT_TABLES.items(),
     ):
         name = _quoted(catalog, schema, table)
         run_statement(client, warehouse_id, f"CREATE TABLE IF NOT EXISTS {name} ({ddl})")

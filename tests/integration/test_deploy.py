@@ -195,9 +195,7 @@ def test_deploy_end_to_end_with_terraform_and_control_plane_simulated(tmp_path):
         ("PUT", f"/api/2.0/fs/directories{LANDING}"),  # before the generator and the update
         ("POST", "/api/2.2/jobs/run-now"),
         # the tables the App reads, before the pipeline (it reads the registry) and the grants
-        ("POST", "/api/2.0/sql/statements"),
-        ("POST", "/api/2.0/sql/statements"),
-        ("POST", "/api/2.0/sql/statements"),
+        *[("POST", "/api/2.0/sql/statements")] * 6,
         ("POST", "/api/2.0/pipelines/p-1/updates"),
         ("GET", "/fake-terraform/windmill-dev-access/init"),
         ("GET", "/fake-terraform/windmill-dev-access/apply"),
@@ -208,6 +206,9 @@ def test_deploy_end_to_end_with_terraform_and_control_plane_simulated(tmp_path):
         "`gold_dispatch_plan`",
         "`gold_turbine_risk`",
         "`turbines`",
+        "`alert_outbox`",
+        "`alert_deliveries`",
+        "`alert_actions`",
     ]
     uploaded = {path.removeprefix(SOURCE + "/") for path in plane.files}
     assert {

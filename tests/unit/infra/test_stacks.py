@@ -311,6 +311,9 @@ def test_gold_grants_give_the_app_read_access_and_nothing_more():
     ((kind, _), privileges) = [(k, v) for k, v in by_target.items() if k[0] == "schema"][0]
     assert privileges == ["USE_SCHEMA"]
     tables = {t.rsplit(".", 1)[1]: p for (k, t), p in by_target.items() if k == "table"}
+    # The alert desk: it reads the outbox and records acks and silences, nothing more.
+    assert tables.pop("alert_outbox") == ["SELECT"]
+    assert tables.pop("alert_actions") == ["SELECT", "MODIFY"]
     # exactly the tables the dashboard reads: the pipeline's four gold tables, the
     # dispatch plan, the risk scores and turbine registry (the map) and silver (a trend)
     assert tables == {t: ["SELECT"] for t in names.DASHBOARD_TABLES}
@@ -456,7 +459,7 @@ def test_the_notifier_job_reads_its_channels_from_a_secret_and_runs_every_10_min
     params = job["task"][0]["python_wheel_task"]["parameters"]
     assert params[0] == "notify"
     assert params[params.index("--notify-secret") + 1] == "windmill-dev-notify/notify"
-    assert params[params.index("--state") + 1].endswith("/notifier/alerting.sqlite")
+    assert "--state" not in params  # the schema's Delta alert tables
     assert "--notify" not in params and not any("://" in p for p in params)
     assert job["schedule"]["quartz_cron_expression"] == "0 0/10 * * * ?"
     assert job["schedule"]["pause_status"] == "PAUSED"  # dev: started by hand

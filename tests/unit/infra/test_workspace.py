@@ -218,7 +218,12 @@ def test_the_landing_folder_and_the_tables_the_app_reads(plane):
     workspace.create_landing_folder(client, "/Volumes/c/s/landing/raw_sensor_data")
     assert plane.folders == {"/Volumes/c/s/landing/raw_sensor_data"}
     workspace.create_read_tables(client, "w-1", "users", "al`ice")
-    plan, risk, turbines = (s["statement"] for s in plane.statements)
+    plan, risk, turbines, *alert_tables = (s["statement"] for s in plane.statements)
+    assert [sql.split("(")[0].rsplit(".", 1)[1].strip() for sql in alert_tables] == [
+        "`alert_outbox`",
+        "`alert_deliveries`",
+        "`alert_actions`",
+    ]
     assert plan.startswith("CREATE TABLE IF NOT EXISTS `users`.`al``ice`.`gold_dispatch_plan` (")
     assert risk.startswith("CREATE TABLE IF NOT EXISTS `users`.`al``ice`.`gold_turbine_risk` (")
     assert turbines.startswith("CREATE TABLE IF NOT EXISTS `users`.`al``ice`.`turbines` (")
