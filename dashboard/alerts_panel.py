@@ -183,6 +183,9 @@ def _actor(databricks: bool = False) -> str:
     return validate_actor(email) if email else local_actor()
 
 
+CHOICES = 500  # open alerts offered in the form's list
+
+
 class AlertsPanel(Viewer):
     """The card: the tables plus an Acknowledge / Silence form."""
 
@@ -200,7 +203,17 @@ class AlertsPanel(Viewer):
         self.silence_button.on_click(lambda _e: self.act("silence"))
         self.view = pn.Column(
             self.tables,
-            pn.Row(self.choice, self.ack_button, self.duration, self.reason, self.silence_button),
+            # Wraps onto more lines on a phone instead of scrolling inside the card.
+            pn.FlexBox(
+                self.choice,
+                self.ack_button,
+                self.duration,
+                self.reason,
+                self.silence_button,
+                flex_wrap="wrap",
+                align_items="flex-end",
+                sizing_mode="stretch_width",
+            ),
             self.message,
             styles={**CARD, "background": "white", "padding": "8px"},
             sizing_mode="stretch_width",
@@ -215,12 +228,20 @@ class AlertsPanel(Viewer):
         view, sla, error = self.feed.read()
         note = f'<div class="wm-empty">stale ({html.escape(error)})</div>' if error else ""
         self.tables.object = note + desk_html(view, sla)
+        open_alerts = view.get("open", [])
+        # A large fleet has thousands open: the list offers the first CHOICES, CRITICAL first.
+        chosen = sorted(open_alerts, key=lambda o: o["alert_level"] != "CRITICAL")[:CHOICES]
+        self.choice.label = (
+            "Open alert"
+            if len(chosen) == len(open_alerts)
+            else f"Open alert ({len(chosen):,} of {len(open_alerts):,}, CRITICAL first)"
+        )
         self.choice.options = {
             f"{o['alert_level']} {o['turbine_id']} {o['fault_code']}": (
                 o["turbine_id"],
                 o["fault_code"],
             )
-            for o in view.get("open", [])
+            for o in chosen
         }
 
     def act(self, action: str) -> None:

@@ -86,3 +86,18 @@ def test_the_buttons_acknowledge_and_silence(tmp_path):
     card.duration.value = "forever"
     card.act("silence")
     assert "duration must look like" in card.message.object
+
+
+def test_a_large_fleets_form_offers_its_first_open_alerts_critical_first(tmp_path):
+    from dashboard.alerts_panel import CHOICES
+
+    warnings = [episode(f"TURBINE_{n:05d}", "HIGH_VIBRATION", "WARNING") for n in range(600)]
+    critical = [episode(f"TURBINE_{n:05d}") for n in range(600, 610)]
+    rows = frame(*warnings, *critical)
+    store = AlertStore(tmp_path / "alerting.sqlite")
+    d = AlertDesk(store, lambda: rows, lambda: sla_daily(rows, store.actions()), clock=lambda: T0)
+    card = AlertsPanel(Feed(d))
+    offered = list(card.choice.options.values())
+    assert len(offered) == CHOICES < 610
+    assert {(f"TURBINE_{n:05d}", "GEARBOX_OVERHEAT") for n in range(600, 610)} <= set(offered)
+    assert card.choice.label == f"Open alert ({CHOICES} of 610, CRITICAL first)"
