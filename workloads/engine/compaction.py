@@ -50,7 +50,7 @@ import logging
 import os
 import time
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -118,15 +118,17 @@ def compact_table(
     min_files: int = MIN_FILES,
     grace_s: float = GRACE_S,
     now: float | None = None,
-    pause_s: float = 0.0,
+    on_step: Callable[[str], None] | None = None,
 ) -> CompactionResult:
     """Merge the small files of one streaming table's newest listing; see the module doc.
 
     `table_dir` is the table's folder (default `paths.table(table)`); `database` names the
     pipeline database whose checkpoints (under `paths.pipeline_storage`) say what the
-    table's streaming readers consumed. `pause_s` sleeps between the steps (crash tests land a kill inside each of them).
+    table's streaming readers consumed. `on_step(name)` is called after each step that
+    changes files (crash tests kill the process at a chosen one).
     """
     small_bytes = target_bytes // 2 if small_bytes is None else small_bytes
+    step = on_step or (lambda name: None)
     base = Path(table_dir) if table_dir is not None else paths.table(table)
     result = CompactionResult(table)
     if not (base / "_spark_metadata").is_dir():
@@ -144,7 +146,7 @@ def compact_table(
             result.reason = "no compacted log batch yet"
         else:
             consumed = _consumed_by_readers(paths, database, table)
-            _merge(base, listing, consumed, target_bytes, small_bytes, min_files, pause_s, result)
+            _merge(base, listing, consumed, target_bytes, small_bytes, min_files, step, result)
         final = _local(storage.committed_files(base))
         result.files_after = len(final)
         for file in final:
@@ -166,7 +168,7 @@ def compact_table(
 # Steps -----------------------------------------------------------------------------------------
 
 
-def _merge(base, listing, consumed, target_bytes, small_bytes, min_files, pause_s, result):
+def _merge(base, listing, consumed, target_bytes, small_bytes, min_files, step, result):
     lines = listing.read_text(encoding="utf-8").splitlines()
     header, entries = lines[0], [json.loads(line) for line in lines[1:] if line.strip()]
     if consumed is None:
@@ -193,14 +195,14 @@ def _merge(base, listing, consumed, target_bytes, small_bytes, min_files, pause_
         merged = _write_merged(group)
         for entry in group:
             replaced[entry["path"]] = merged
-        _pause(pause_s)
+        step("merged file written")
     _retire(base, [_path(uri) for uri in replaced])
-    _pause(pause_s)
+    step("replaced files retired")
     kept = [e for e in entries if e["path"] not in replaced]
     added = list({id(m): m for m in replaced.values()}.values())
     text = "\n".join([header, *(json.dumps(e, separators=(",", ":")) for e in kept + added)])
     _replace_listing(listing, text)
-    _pause(pause_s)
+    step("listing replaced")
     result.merged, result.written = len(replaced), len(added)
 
 
@@ -372,8 +374,3 @@ def _path(uri: str) -> Path:
 
 def _local(uris: Iterable[str]) -> set[Path]:
     return {_path(u) for u in uris}
-
-
-def _pause(seconds: float) -> None:
-    if seconds:
-        time.sleep(seconds)
