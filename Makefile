@@ -18,7 +18,10 @@ NODE_STAMP := node_modules/.installed
 # The suite spends most of its time waiting (JVM starts, servers, subprocesses, pipeline
 # triggers), so two worker processes, each with its own local engine, take about half the
 # time on two cores; a test file stays on one worker (its module fixtures are shared).
-PYTEST_WORKERS ?= -n 2 --dist loadfile
+# Files are handed out in collection order, where tests/conftest.py puts files with a slow
+# test first (xdist's default order, most tests first, left the multi-minute one-test
+# files for last, and one of them bounded the wall time).
+PYTEST_WORKERS ?= -n 2 --dist loadfile --no-loadscope-reorder
 PYTEST_ARGS ?=
 
 .PHONY: setup setup-dev run test lint format bench browser
