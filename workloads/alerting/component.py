@@ -44,7 +44,7 @@ def notifier(ctx) -> Component | None:
     if not urls:
         urls = [u for u in os.environ.get(NOTIFY_ENV, "").split(",") if u.strip()]
     level = getattr(ctx.options, "notify_level", "CRITICAL")
-    extra: list[str] = []
+    extra: list[str] = ["--poll", "0.5"]  # a new episode is seen half a second after publishing
     for option in ("group_wait", "group_interval"):  # when `windmill up` offers them
         value = getattr(ctx.options, option, None)
         if value is not None:

@@ -78,7 +78,9 @@ class StackOptions:
     port: int = 5006
     address: str = "127.0.0.1"
     refresh_seconds: float = 15.0
-    pipeline_interval: float = 5.0
+    # An idle engine looks for new landing files this often (after an update that saw files
+    # land, the next one starts at once).
+    pipeline_interval: float = 0.5
     # Hidden/test options.
     max_iterations: int | None = None
     reading_interval: float | None = None

@@ -205,7 +205,7 @@ def test_notify_channels_add_the_notifier_with_the_urls_out_of_its_command_line(
     stack = {c.name: c for c in components(paths, options, Ledger(paths.ledger))}
     assert "notifier" in stack and "score" not in stack and "schedule" not in stack
     notifier = stack["notifier"]
-    assert notifier.argv[-3:] == ["notify", "--notify-level", "WARNING"]
+    assert notifier.argv[3:] == ["notify", "--notify-level", "WARNING", "--poll", "0.5"]
     assert not any("s3cret" in part for part in notifier.argv)
     assert notifier.env["WINDMILL_NOTIFY"] == secret
 
