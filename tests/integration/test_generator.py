@@ -29,6 +29,7 @@ HOURS = "3"
 BACKFILL = (
     "generate", "--backfill-hours", HOURS, "--turbines", str(TURBINES), "--seed", SEED,
     "--start", FIXED_START, "--reading-interval", "60", "--backfill-batch-size", "1000",
+    "--backfill-engine", "spark",  # dbldatagen; small backfills are otherwise built in-process
 )  # fmt: skip
 READINGS = 3 * 60 * TURBINES  # 3600: 4 batch files (50 time steps of the fleet each)
 STRING_OR_NULL = {
@@ -315,6 +316,29 @@ def test_killed_run_leaves_no_partial_file_and_same_flags_give_same_data(backfil
         reference = (backfill_home.landing / path.name).read_text().splitlines()
         assert [_strip_ingestion(x) for x in lines] == [_strip_ingestion(x) for x in reference]
     # The next start removes the dead generator's temporaries (see the streaming test).
+
+
+def test_a_backfill_built_in_process_writes_the_spark_backfills_files(backfill_home, tmp_path):
+    """Small backfills skip the JVM (`windmill up`'s first hour): same file names, same
+    lines in the same order as dbldatagen's, apart from ingestion_timestamp, bad records
+    included."""
+    flags = [*BACKFILL[: BACKFILL.index("--backfill-engine")], "--backfill-engine", "python"]
+    run_windmill(*flags, env=_home_env(tmp_path))
+    here = sorted(p.name for p in Paths(tmp_path).landing.glob("batch-*.jsonl"))
+    assert here == sorted(p.name for p in backfill_home.landing.glob("batch-*.jsonl"))
+    for name in here:
+        ours = (Paths(tmp_path).landing / name).read_text().splitlines()
+        theirs = (backfill_home.landing / name).read_text().splitlines()
+        assert [_strip_ingestion(x) for x in ours] == [_strip_ingestion(x) for x in theirs]
+    bad = [*flags, "--bad-record-rate", "0.2"]
+    run_windmill(*bad, env=_home_env(tmp_path / "bad-python"))
+    run_windmill(*bad[:-4], "--backfill-engine", "spark", "--bad-record-rate", "0.2",
+                 env=_home_env(tmp_path / "bad-spark"))  # fmt: skip
+    python_lines, spark_lines = (
+        [_strip_ingestion(x) for x in _lines(Paths(tmp_path / kind).landing)]
+        for kind in ("bad-python", "bad-spark")
+    )
+    assert python_lines == spark_lines and len(python_lines) > READINGS  # duplicates too
 
 
 def test_unwritable_home_or_landing_is_one_clear_sentence(tmp_path):

@@ -111,6 +111,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "on Databricks a /Volumes/... path)",
     )
     parser.add_argument(
+        "--backfill-engine",
+        choices=("auto", "spark", "python"),
+        default=default("backfill_engine"),
+        help=argparse.SUPPRESS,  # tests compare the two; users keep "auto"
+    )
+    parser.add_argument(
         "--registry-table",
         default=None,
         metavar="CATALOG.SCHEMA.turbines",
@@ -132,6 +138,7 @@ def config_from_args(args: argparse.Namespace) -> GeneratorConfig:
         backfill_batch_size=args.backfill_batch_size,
         bad_record_rate=args.bad_record_rate,
         landing=args.landing,
+        backfill_engine=args.backfill_engine,
     )
 
 

@@ -32,6 +32,10 @@ class GeneratorConfig:
     bad_record_rate: float = 0.0
     landing: Path | None = None
     batches_per_job: int | None = None  # backfill files per Spark job (default: its cores)
+    # Where a backfill's lines are built: "spark" (dbldatagen, a classic session), "python"
+    # (this process, the streaming generator's recipe) or "auto" (python up to
+    # generate.IN_PROCESS_READINGS readings, where a JVM's start would be most of the time).
+    backfill_engine: str = "auto"
 
     def validate(self) -> None:
         if not 1 <= self.turbines <= MAX_TURBINES:

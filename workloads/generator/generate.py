@@ -127,6 +127,38 @@ def backfill_jobs(steps: int, steps_per_batch: int, per_job: int) -> list[tuple[
     return jobs
 
 
+# Backfills up to this many readings are built in this process, not with Spark: a JVM's
+# start and a first job (15 s on two cores) would be most of their time. `windmill up`'s
+# first slice (the last hour of 100 turbines, 6,000 readings) is one; its page waits on it.
+IN_PROCESS_READINGS = 100_000
+
+
+def backfill_in_process(config: GeneratorConfig) -> bool:
+    if config.backfill_engine != "auto":
+        return config.backfill_engine == "python"
+    return config.backfill_steps() * config.turbines <= IN_PROCESS_READINGS
+
+
+def _batch_lines_in_process(
+    config: GeneratorConfig, first_ms: int, steps: int, batch_id: str, ingestion_ms: int
+):
+    """One batch's lines built here: the Spark job's row layout (row i is turbine
+    i mod n + 1 at time step i div n) through the same recipe (`spec.reading_lines`)."""
+    import numpy as np
+
+    row = np.arange(steps * config.turbines, dtype=np.int64)
+    number = row % config.turbines + 1
+    timestamp_ms = first_ms + (row // config.turbines) * config.interval_ms
+    return spec.reading_lines(
+        config.seed,
+        number,
+        timestamp_ms,
+        batch_id=batch_id,
+        ingestion_ms=ingestion_ms,
+        bad_record_rate=config.bad_record_rate,
+    )
+
+
 def backfill(
     spark,
     config: GeneratorConfig,
@@ -137,6 +169,8 @@ def backfill(
     """H hours of history for every turbine, as fast as possible, one file per batch.
 
     Progress (`on_batch`, the stop signal) is checked between jobs of several batches.
+    With `spark` None the batches are built in this process, one at a time (small
+    backfills, see IN_PROCESS_READINGS), into the same files with the same lines.
     """
     from tqdm import tqdm
 
@@ -149,8 +183,9 @@ def backfill(
         start_ms = (now_ms // config.interval_ms) * config.interval_ms - steps * config.interval_ms
     tag = run_tag(config, "backfill", start_ms)
     steps_per_batch = min(steps, max(1, config.backfill_batch_size // n))
-    builder = _builder(spark, config)
-    jobs = backfill_jobs(steps, steps_per_batch, batches_per_job(spark, config))
+    builder = _builder(spark, config) if spark is not None else None
+    per_job = batches_per_job(spark, config) if spark is not None else 1
+    jobs = backfill_jobs(steps, steps_per_batch, per_job)
     summary = Summary(mode="backfill")
     log.info(
         "backfill: %d turbines x %d readings (every %g s from %s) into %s",
@@ -175,20 +210,26 @@ def backfill(
             indexes = range(first_index, first_index + count)
             batch_ids = [f"{tag}-{index:05d}" for index in indexes]
             first_ms = start_ms + first_index * steps_per_batch * config.interval_ms
-            lines = builder.backfill_batches(
-                start_ms=first_ms,
-                interval_ms=config.interval_ms,
-                steps=batch_steps,
-                batch_ids=batch_ids,
-                ingestion_timestamp=datetime.now(UTC),
-            )
             file_names = [
                 writer.batch_file_name(
                     _from_ms(first_ms + slot * batch_steps * config.interval_ms), batch_id
                 )
                 for slot, batch_id in enumerate(batch_ids)
             ]
-            paths = writer.write_batches(lines, landing, file_names)
+            if builder is None:  # one batch per job
+                lines = _batch_lines_in_process(
+                    config, first_ms, batch_steps, batch_ids[0], _to_ms(datetime.now(UTC))
+                )
+                paths = [writer.write_lines(lines, landing, file_names[0])]
+            else:
+                lines = builder.backfill_batches(
+                    start_ms=first_ms,
+                    interval_ms=config.interval_ms,
+                    steps=batch_steps,
+                    batch_ids=batch_ids,
+                    ingestion_timestamp=datetime.now(UTC),
+                )
+                paths = writer.write_batches(lines, landing, file_names)
             rows = count * batch_steps * n
             summary.batches += count
             summary.readings += rows
@@ -235,6 +276,8 @@ def generate(config: GeneratorConfig, paths: Paths) -> Summary:
                     summary,
                     tag_of=lambda start_ms: run_tag(config, "stream", start_ms),
                 )
+            elif backfill_in_process(config):
+                summary = backfill(None, config, landing, stop, on_batch)
             else:
                 spark, owned = spark_session()
                 try:
