@@ -29,7 +29,7 @@ log = logger("poller")
 STATUS = "status"  # the part of a snapshot read from the status source
 # Tables whose empty version is a normal state (no open alerts, nothing to dispatch). Any
 # other table that had rows and then reads as empty or missing is a failed read.
-FIRST_DATA_POLL_S = 1.0  # refresh period until the first gold data exists (see next_delay)
+FIRST_DATA_POLL_S = 0.25  # refresh period until the first gold data exists (see next_delay)
 MAY_BE_EMPTY = frozenset({names.GOLD_ALERTS, names.GOLD_DISPATCH})
 
 

@@ -120,9 +120,9 @@ def test_failure_before_any_data_is_stale_from_that_moment(setup):
     assert poller.snapshot.counts("pipelines") == {"total": 0, "active": 0, "idle": 0}
 
 
-def test_until_the_first_gold_data_it_looks_again_every_second(setup):
+def test_until_the_first_gold_data_it_looks_again_every_quarter_second(setup):
     poller, _status, _gold, _clock = setup
-    assert poller.next_delay() == 1.0  # nothing read yet: a first start's data shows at once
+    assert poller.next_delay() == 0.25  # nothing read yet: a first start's data shows at once
     poller.refresh()
     assert poller.snapshot.table("gold_turbine_status") is not None
     assert poller.next_delay() == 60
