@@ -70,7 +70,8 @@ def test_npx_cdktf_synth_produces_all_stacks(tmp_path):
     assert prod_pipeline["development"] is False
     access = json.loads((out / "stacks" / "windmill-dev-access" / "cdk.tf.json").read_text())
     # USE CATALOG, USE SCHEMA and SELECT on each table the dashboard reads
-    assert len(access["resource"]["databricks_grant"]) == 2 + len(names.DASHBOARD_TABLES)
+    # catalog + schema, each table the dashboard reads, and the alert desk's outbox + actions
+    assert len(access["resource"]["databricks_grant"]) == 2 + len(names.DASHBOARD_TABLES) + 2
 
 
 def _synth_with(cdk: str, out) -> dict[str, dict]:

@@ -46,7 +46,6 @@ from workloads.names import (
     MATERIALIZED_VIEWS,
     PIPELINE_NAME,
     PIPELINE_TABLES,
-    QUARANTINE,
     SILVER,
 )
 from workloads.pipeline import progress
@@ -371,10 +370,6 @@ def run_update(
 ALERT_PATH = (BRONZE, SILVER, GOLD_SEGMENTS, GOLD_EPISODES)
 REST = tuple(t for t in PIPELINE_TABLES if t not in ALERT_PATH)
 REST_MAX_LAG_S = 30.0
-# A first start's first update (`start_after`: the page waits on it) leaves quarantine for
-# the next one: the page shows no rejected lines, and quarantine parses every bronze line
-# again beside silver on the two cores. Quarantine then follows like the rest does.
-FIRST_START = tuple(t for t in PIPELINE_TABLES if t != QUARANTINE)
 
 
 def next_lane(files_waiting: bool, rest_pending: bool, rest_lag_s: float) -> tuple[str, ...] | None:
@@ -454,8 +449,8 @@ def run_continuous(
             rest_since: float | None = None  # when the rest first fell behind the alert path
             while not stop.is_set():
                 current = landing_files(paths)
-                if seen is None:  # the first update: every table (FIRST_START on a first start)
-                    lane: tuple[str, ...] | None = () if start_after is None else FIRST_START
+                if seen is None:  # the first update: every table
+                    lane: tuple[str, ...] | None = ()
                 else:
                     lag = 0.0 if rest_since is None else time.monotonic() - rest_since
                     lane = next_lane(bool(current - seen), rest_since is not None, lag)
@@ -480,7 +475,7 @@ def run_continuous(
                     if result.ok:
                         if lane != REST:
                             seen = current | ingested_files(paths)
-                        if lane in (ALERT_PATH, FIRST_START):
+                        if lane == ALERT_PATH:
                             rest_since = began if rest_since is None else rest_since
                         else:
                             rest_since = None

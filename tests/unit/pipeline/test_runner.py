@@ -172,28 +172,3 @@ def test_the_alert_path_is_a_graph_of_its_own_files(tmp_path):
     spec = runner.pipeline_spec(Paths(tmp_path), datasets=runner.ALERT_PATH)
     listed = [lib.include.removesuffix(".py") for lib in spec.libraries]
     assert listed == list(runner.ALERT_PATH)
-
-
-def test_a_first_starts_first_update_leaves_quarantine_to_the_next(tmp_path, monkeypatch):
-    paths = Paths(tmp_path)
-    paths.landing.mkdir(parents=True)
-    (paths.landing / "a.jsonl").write_text("")
-    marker = tmp_path / "backfill.recent.done"
-    marker.write_text("")
-    monkeypatch.setattr(runner, "ingested_files", lambda p: set())
-    lanes: list = []
-    stop = threading.Event()
-
-    def run_update(spark, paths_, **kwargs):
-        lanes.append(kwargs["refresh"])
-        if len(lanes) == 2:
-            stop.set()
-        return runner.UpdateResult(f"u{len(lanes)}", "COMPLETED", 0.0)
-
-    _fake_engine(monkeypatch, paths, lambda n: None)
-    monkeypatch.setattr(runner, "run_update", run_update)
-    assert runner.run_continuous(paths, interval=30.0, stop_event=stop, start_after=marker) == 2
-    # The page's tables first; quarantine (with the rest) at once after, no file waiting.
-    assert lanes == [runner.FIRST_START, runner.REST]
-    assert "silver_quarantine" not in runner.FIRST_START
-    assert set(runner.FIRST_START) | {"silver_quarantine"} == set(PIPELINE_TABLES)
