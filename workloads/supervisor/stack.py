@@ -457,6 +457,20 @@ def schedule(ctx: StackContext) -> Component | None:
 BUILDERS: list[ComponentBuilder] = [generator, pipeline, dispatch, notifier, score, train, schedule]
 
 
+def _history_slice(ctx: StackContext, name: str, plan: dict[str, Any], **kwargs) -> Component:
+    """A slice of the first start's history: `windmill generate` of `plan`, a generator run."""
+    return Component(
+        name,
+        backfill_argv(plan),
+        restart=ON_FAILURE,
+        job=names.GENERATOR_JOB,
+        records_own_runs=True,
+        precheck=landing_precheck(ctx.paths, ctx.options.min_free_bytes),
+        env=ctx.env,
+        **kwargs,
+    )
+
+
 def backfill(ctx: StackContext, plan: dict[str, Any], *, whole: bool) -> Component:
     """The first start's last hour of history, or all of it when `whole` (see the module
     docstring for restarts)."""
@@ -467,32 +481,18 @@ def backfill(ctx: StackContext, plan: dict[str, Any], *, whole: bool) -> Compone
         if whole:
             mark_backfill_done(paths)
 
-    return Component(
-        "backfill",
-        backfill_argv(plan),
-        restart=ON_FAILURE,
-        job=names.GENERATOR_JOB,
-        records_own_runs=True,
-        precheck=landing_precheck(paths, ctx.options.min_free_bytes),
-        on_success=done,
-        echo=True,
-        env=ctx.env,
-    )
+    return _history_slice(ctx, "backfill", plan, on_success=done, echo=True)
 
 
 def history(ctx: StackContext, plan: dict[str, Any], after: tuple[str, ...]) -> Component:
     """The older history, once the first update over the last hour has completed."""
-    return Component(
+    return _history_slice(
+        ctx,
         "history",
-        backfill_argv(plan),
-        restart=ON_FAILURE,
-        job=names.GENERATOR_JOB,
-        records_own_runs=True,
+        plan,
         after=after,
         trigger=FirstUpdate(ctx.ledger, names.PIPELINE_NAME),
-        precheck=landing_precheck(ctx.paths, ctx.options.min_free_bytes),
         on_success=lambda: mark_backfill_done(ctx.paths),
-        env=ctx.env,
     )
 
 
