@@ -68,10 +68,23 @@ def raw_schema_ddl() -> str:
 
 
 def raw_schema():
-    """The raw schema as a pyspark StructType."""
-    from pyspark.sql.types import StructType
+    """The raw schema as a pyspark StructType.
 
-    return StructType.fromDDL(raw_schema_ddl())
+    Built from the type classes, not parsed from the DDL: parsing asks
+    `SparkSession.active()`, which in a process holding two sessions may be
+    one whose server has gone (a test that also queried a stopped stack).
+    """
+    from pyspark.sql import types
+
+    kinds = {
+        "string": types.StringType(),
+        "double": types.DoubleType(),
+        "timestamp": types.TimestampType(),
+        "boolean": types.BooleanType(),
+    }
+    return types.StructType(
+        [types.StructField(name, kinds[kind], True) for name, kind in RAW_COLUMNS]
+    )
 
 
 # Alert levels, least to most severe.

@@ -60,6 +60,15 @@ def test_schema_ddl_matches_columns():
 
 
 @pytest.mark.unit
+def test_the_struct_schema_needs_no_session_and_matches_the_ddl():
+    # No Spark session exists in unit tests: building it must not ask for one.
+    schema = contract.raw_schema()
+    as_ddl = ", ".join(f"{f.name} {f.dataType.simpleString()}" for f in schema.fields)
+    assert as_ddl == contract.raw_schema_ddl()
+    assert all(f.nullable for f in schema.fields)
+
+
+@pytest.mark.unit
 def test_a_missing_or_null_sensor_never_makes_a_fault():
     assert contract.classify({"power_output": 10.0}) == (None, "NORMAL", False)  # no rpm
     assert contract.classify(reading(gearbox_temperature=None)) == (None, "NORMAL", False)
