@@ -225,6 +225,21 @@ def engine_session(paths: Paths, app_name: str = "windmill-engine", port: int | 
     return spark, port
 
 
+def stop_remote_session(session) -> None:
+    """Stop a Connect session on another process's engine, leaving this process's own alone.
+
+    pyspark's `stop()` also stops the local engine of a process in local-remote mode
+    (`SPARK_LOCAL_REMOTE`, set by `engine_session`) and drops its Connect settings: a test
+    process that queried a stack's engine that way lost its shared session.
+    """
+    saved = {key: os.environ[key] for key in _CONNECT_ENV if key in os.environ}
+    os.environ.pop("SPARK_LOCAL_REMOTE", None)
+    try:
+        session.stop()
+    finally:
+        os.environ.update(saved)
+
+
 def connect_to_engine(port: int):
     """A Spark Connect session on an engine another process started."""
     os.environ["SPARK_CONNECT_MODE_ENABLED"] = "1"

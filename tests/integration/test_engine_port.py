@@ -1,4 +1,5 @@
-"""The engine picks another port when the one it found free is taken before its JVM binds."""
+"""The engine picks another port when the one it found free is taken before its JVM binds,
+and survives a second session on it being stopped."""
 
 from __future__ import annotations
 
@@ -26,6 +27,14 @@ SCRIPT = textwrap.dedent(
     assert port != busy, port
     assert session.sql("SELECT 1 AS one").collect()[0].one == 1
     print("bound", port, "not", busy)
+    # A second session on the same engine, stopped as a test querying a stack's engine
+    # does: this process's own engine keeps running (pyspark's stop() alone would end it).
+    from pyspark.sql.connect.session import SparkSession
+    other = SparkSession.builder.remote(f"sc://127.0.0.1:{port}").create()
+    assert other.sql("SELECT 2 AS two").collect()[0].two == 2
+    engine.stop_remote_session(other)
+    assert session.sql("SELECT 3 AS three").collect()[0].three == 3
+    print("own engine still answers")
     """
 )
 
@@ -39,4 +48,4 @@ def test_a_port_taken_before_the_jvm_binds_it_is_replaced(tmp_path):
         timeout=300,
     )
     assert done.returncode == 0, done.stderr[-3000:]
-    assert "bound" in done.stdout
+    assert "bound" in done.stdout and "own engine still answers" in done.stdout

@@ -169,6 +169,7 @@ def sql(home: Paths, query: str) -> list[dict]:
     from pyspark.sql.connect.session import SparkSession
 
     from workloads.engine.sql import run_query
+    from workloads.spark import stop_remote_session
 
     port = wait_for(lambda: running_engine(home), 120, "the pipeline's engine")
     # A session of its own (`create`, not `getOrCreate`: that returns any session this
@@ -179,7 +180,7 @@ def sql(home: Paths, query: str) -> list[dict]:
     try:
         return run_query(session, home, query)[1]
     finally:
-        session.stop()
+        stop_remote_session(session)  # `stop()` would stop this process's shared engine too
         if before is None:
             os.environ.pop("SPARK_CONNECT_MODE_ENABLED", None)
 
