@@ -232,12 +232,12 @@ def stop_remote_session(session) -> None:
     (`SPARK_LOCAL_REMOTE`, set by `engine_session`) and drops its Connect settings: a test
     process that queried a stack's engine that way lost its shared session.
     """
-    saved = {key: os.environ[key] for key in _CONNECT_ENV if key in os.environ}
-    os.environ.pop("SPARK_LOCAL_REMOTE", None)
+    local = os.environ.pop("SPARK_LOCAL_REMOTE", None)  # without it, stop() touches no env
     try:
         session.stop()
     finally:
-        os.environ.update(saved)
+        if local is not None:
+            os.environ["SPARK_LOCAL_REMOTE"] = local
 
 
 def connect_to_engine(port: int):
