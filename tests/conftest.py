@@ -43,15 +43,29 @@ def windmill():
     return run_windmill
 
 
+# Files that each run a whole `windmill up` stack or a continuous pipeline with readers in
+# other processes: one of them fills the two cores (load average ~8). Side by side on the
+# two workers they took 4-5 times as long as alone (fault tolerance 879 s against 185 s),
+# so they share one group: one worker runs them one after the other.
+WHOLE_STACK = frozenset(
+    {"tests/integration/test_fault_tolerance.py", "tests/integration/test_snapshot_reads.py"}
+)
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the groups
 def pytest_collection_modifyitems(config, items) -> None:
     """Modules with a `slow` test run first, each module's tests kept together in order.
 
-    Under `pytest -n 2 --dist loadfile --no-loadscope-reorder` (the Makefile) xdist hands
-    out whole files in this order, so the few multi-minute modules start at once on the
-    two workers and the many short ones fill in behind them: the longest job is never the
-    last one handed out (xdist's default order, most tests first, put the one-test slow
-    modules last and a lone 4-minute module bounded the wall time). Serial runs only
-    change order; module fixtures still live once, as every module stays contiguous.
+    Under `pytest -n 2 --dist loadgroup --no-loadscope-reorder` (the Makefile) xdist hands
+    out whole groups in this order, a group per file except WHOLE_STACK, so the few
+    multi-minute modules start at once on the two workers and the many short ones fill in
+    behind them: the longest job is never the last one handed out (xdist's default order,
+    most tests first, put the one-test slow modules last and a lone 4-minute module
+    bounded the wall time). Serial runs only change order; module fixtures still live
+    once, as every module stays contiguous.
     """
     slow_modules = {item.nodeid.split("::")[0] for item in items if item.get_closest_marker("slow")}
     items.sort(key=lambda item: item.nodeid.split("::")[0] not in slow_modules)
+    for item in items:
+        module = item.nodeid.split("::")[0]
+        item.add_marker(pytest.mark.xdist_group("whole-stack" if module in WHOLE_STACK else module))
