@@ -238,10 +238,11 @@ def test_episodes_kept_incrementally_equal_the_batch_oracle(spark, pipeline_home
 
 def test_the_alert_path_alone_reaches_episodes_and_the_rest_follows(spark, pipeline_home):
     """The continuous engine's lanes: an update of the alert path alone (a graph of its four
-    dataset files) takes a new CRITICAL reading to gold_fault_episodes and publishes it;
-    the rest (quarantine, status, alerts…) keep their version until their own update."""
+    dataset files, the segments not refreshed) takes a new CRITICAL reading to
+    gold_fault_episodes and publishes it; the rest (segments, quarantine, status,
+    alerts…) keep their version until their own update."""
     from workloads import storage
-    from workloads.names import GOLD_EPISODES
+    from workloads.names import GOLD_EPISODES, GOLD_SEGMENTS
 
     paths, db = pipeline_home
     write_landing(paths.landing, "batch-001.jsonl", [line(reading(1, 0))])
@@ -258,6 +259,7 @@ def test_the_alert_path_alone_reaches_episodes_and_the_rest_follows(spark, pipel
     assert storage.current_version(paths, GOLD_STATUS).number == status_version
     tables = fast.metrics["tables"]
     assert tables[SILVER]["rows_written"] == 1 and tables[QUARANTINE]["refreshed"] is False
+    assert tables[GOLD_SEGMENTS]["refreshed"] is False
     assert len(rows(spark, db, QUARANTINE)) == 0
 
     rest = update(spark, paths, db, refresh=runner.REST)
@@ -266,3 +268,4 @@ def test_the_alert_path_alone_reaches_episodes_and_the_rest_follows(spark, pipel
     status = {r.turbine_id: r for r in rows(spark, db, GOLD_STATUS)}
     assert status["TURBINE_00002"].fault_code == "GEARBOX_OVERHEAT"
     assert rest.metrics["tables"][BRONZE]["refreshed"] is False
+    assert "refreshed" not in rest.metrics["tables"][GOLD_SEGMENTS]  # it ran

@@ -92,7 +92,7 @@ def pipeline_spec(
     """The local pipeline spec: the pipeline's own database, storage under `$WINDMILL_HOME`.
 
     `datasets`: only these dataset files (default all); they must read no other pipeline
-    table (the alert path reads only itself, see ALERT_PATH).
+    table (the alert path reads only itself, see ALERT_GRAPH).
     """
     from pyspark.pipelines.cli import LibrariesGlob, PipelineSpec
 
@@ -296,7 +296,7 @@ def run_update(
         # The alert path reads only its own tables: its graph is just those four files, so
         # the engine registers and resolves four flows, not every dataset.
         alone = refresh is not None and tuple(refresh) == ALERT_PATH
-        spec = pipeline_spec(paths, overrides, database, ALERT_PATH if alone else None)
+        spec = pipeline_spec(paths, overrides, database, ALERT_GRAPH if alone else None)
         if full_refresh:
             reset_tables(spark, paths, database, publish_database)
             before = storage.snapshot(dirs)
@@ -363,11 +363,16 @@ def run_update(
 # Lanes of the continuous engine. A CRITICAL reading reaches the notifier through
 # gold_fault_episodes; the fewer flows an update runs, the sooner it ends and the sooner
 # the next landing file is taken. So while landing files wait, an update runs only the
-# alert path, as a graph of its four dataset files alone (they read no other table); the
-# other tables (quarantine, status, open alerts, hourly, summary) follow in an update of
-# their own as soon as no file waits, and at the latest every REST_MAX_LAG_S (then with
-# the alert path in one full update).
-ALERT_PATH = (BRONZE, SILVER, GOLD_SEGMENTS, GOLD_EPISODES)
+# alert path: bronze, silver and the episodes, in a graph of the four dataset files the
+# episodes read (ALERT_GRAPH; they read no other table). gold_fault_segments is in that
+# graph but not refreshed: it only ever writes segments older than the lateness window,
+# and the episodes view reads whatever silver no written segment holds yet, so a segments
+# table one update behind changes no episode. The other tables (segments, quarantine,
+# status, open alerts, hourly, summary) follow in an update of their own as soon as no
+# file waits, and at the latest every REST_MAX_LAG_S (then with the alert path in one
+# full update).
+ALERT_GRAPH = (BRONZE, SILVER, GOLD_SEGMENTS, GOLD_EPISODES)
+ALERT_PATH = (BRONZE, SILVER, GOLD_EPISODES)
 REST = tuple(t for t in PIPELINE_TABLES if t not in ALERT_PATH)
 REST_MAX_LAG_S = 30.0
 
