@@ -7,7 +7,8 @@ Library API (used by `windmill pipeline run`, the supervisor and the dispatcher)
   recorded in the run ledger.
 - `run_continuous(paths, interval=5.0, after_update=None, stop_event=None, *,
   overrides=None, full_refresh=False) -> int`: keep one warm engine, run an update whenever
-  new landing files arrive, call `after_update(spark, result)` after each completed update.
+  new landing files arrive, call `after_update(spark, result)` after each completed update,
+  compact the streaming tables' small files every COMPACT_EVERY_UPDATES updates.
   SIGINT/SIGTERM/SIGHUP (or `stop_event.set()`) stops after the current update.
 
 Every update goes to the ledger (`Ledger(paths.ledger)`, pipeline `PIPELINE_NAME`):
@@ -375,6 +376,11 @@ ALERT_GRAPH = (BRONZE, SILVER, GOLD_SEGMENTS, GOLD_EPISODES)
 ALERT_PATH = (BRONZE, SILVER, GOLD_EPISODES)
 REST = tuple(t for t in PIPELINE_TABLES if t not in ALERT_PATH)
 REST_MAX_LAG_S = 30.0
+# Every this many updates that refreshed the streaming tables' readers (full or rest
+# updates, never between an alert-path update and its file), and only while no landing
+# file waits, the engine merges its streaming tables' small files
+# (`workloads.engine.compaction`): between updates, as that module requires.
+COMPACT_EVERY_UPDATES = 10
 
 
 def next_lane(files_waiting: bool, rest_pending: bool, rest_lag_s: float) -> tuple[str, ...] | None:
@@ -384,6 +390,26 @@ def next_lane(files_waiting: bool, rest_pending: bool, rest_lag_s: float) -> tup
     if files_waiting:
         return () if rest_pending and rest_lag_s >= REST_MAX_LAG_S else ALERT_PATH
     return REST if rest_pending else None
+
+
+def compact_between_updates(spark, paths: Paths) -> None:
+    """Merge the streaming tables' small files now (no update runs); never raises."""
+    from workloads.engine import compaction
+
+    started = time.monotonic()
+    try:
+        results = compaction.compact_tables(paths, storage.table_dirs(spark, PIPELINE_DATABASE))
+    except Exception as exc:  # the old listings are intact; the next round tries again
+        log.warning("compaction failed: %s", _one_line(exc))
+        return
+    merged = sum(r.merged for r in results)
+    log.info(
+        "compaction in %.1f s: %s",
+        time.monotonic() - started,
+        ", ".join(f"{r.table} {r.files_before}->{r.files_after}" for r in results)
+        if merged or any(r.deleted for r in results)
+        else "nothing to merge",
+    )
 
 
 def start_engine(paths: Paths):
@@ -452,6 +478,7 @@ def run_continuous(
                 while not start_after.exists() and not stop.wait(START_AFTER_POLL_S):
                     pass
             rest_since: float | None = None  # when the rest first fell behind the alert path
+            since_compaction = 0  # full or rest updates since the last compaction
             while not stop.is_set():
                 current = landing_files(paths)
                 if seen is None:  # the first update: every table
@@ -489,8 +516,13 @@ def run_continuous(
                                 after_update(spark, result)
                             except Exception as exc:
                                 log.error("after-update step failed: %s", _one_line(exc))
+                        if lane != ALERT_PATH:
+                            since_compaction += 1
                         if landing_files(paths) - seen or rest_since is not None:
                             continue  # more to do at once: new files, or the rest to catch up
+                        if since_compaction >= COMPACT_EVERY_UPDATES:
+                            compact_between_updates(spark, paths)
+                            since_compaction = 0
                     elif seen is None:
                         seen = set()
                 stop.wait(interval)

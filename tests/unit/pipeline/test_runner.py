@@ -175,3 +175,36 @@ def test_the_alert_path_is_a_graph_of_its_own_files(tmp_path):
     # It refreshes all but the segments, which only write what is older than the lateness
     # window and follow with the rest.
     assert set(runner.ALERT_GRAPH) - set(runner.ALERT_PATH) == {"gold_fault_segments"}
+
+
+def test_compaction_runs_between_updates_every_few_full_or_rest_updates(tmp_path, monkeypatch):
+    """Every COMPACT_EVERY_UPDATES full or rest updates, once no landing file waits: never
+    after an alert-path update (its rest is due at once) and never while files wait."""
+    paths = Paths(tmp_path)
+    paths.landing.mkdir(parents=True)
+    (paths.landing / "a.jsonl").write_text("")
+    monkeypatch.setattr(runner, "ingested_files", lambda p: set())
+    monkeypatch.setattr(runner, "COMPACT_EVERY_UPDATES", 2)
+    events: list = []
+    stop = threading.Event()
+
+    def run_update(spark, paths_, **kwargs):
+        events.append(kwargs["refresh"])
+        if len(events) in (1, 3):  # a file lands during the 1st and the 3rd update
+            (paths.landing / f"f{len(events)}.jsonl").write_text("")
+        return runner.UpdateResult(f"u{len(events)}", "COMPLETED", 0.0)
+
+    def compact(spark, paths_):
+        events.append("compact")
+        stop.set()
+
+    _fake_engine(monkeypatch, paths, lambda n: None)
+    monkeypatch.setattr(runner, "run_update", run_update)
+    monkeypatch.setattr(runner, "compact_between_updates", compact)
+    began = time.monotonic()
+    runner.run_continuous(paths, interval=0.01, stop_event=stop)
+    assert time.monotonic() - began < 10
+    alert, rest = runner.ALERT_PATH, runner.REST
+    # 1 full (a file lands), 2 alert path, 3 rest (a file lands: no compaction while it
+    # waits), 4 alert path, 5 rest, then compaction (3 full/rest updates, none waiting).
+    assert events == [(), alert, rest, alert, rest, "compact"]
