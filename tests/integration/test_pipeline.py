@@ -269,3 +269,29 @@ def test_the_alert_path_alone_reaches_episodes_and_the_rest_follows(spark, pipel
     assert status["TURBINE_00002"].fault_code == "GEARBOX_OVERHEAT"
     assert rest.metrics["tables"][BRONZE]["refreshed"] is False
     assert "refreshed" not in rest.metrics["tables"][GOLD_SEGMENTS]  # it ran
+
+
+def test_a_renewed_session_goes_on_with_the_same_engine_and_tables(spark, pipeline_home):
+    """The continuous engine's periodic new session (`runner.renew_session`): the old one is
+    released, the next update on the new one continues the same streams, and the test
+    process's own session on that engine keeps working."""
+    from pyspark.sql.connect.session import SparkSession
+
+    paths, db = pipeline_home
+    port = int(spark.conf.get("spark.connect.grpc.binding.port"))
+    first = SparkSession.builder.remote(f"sc://127.0.0.1:{port}").create()
+    write_landing(paths.landing, "batch-001.jsonl", [line(reading(1, 0))])
+    assert update(first, paths, db).ok
+    second = runner.renew_session(first, port)
+    assert second is not first and first.is_stopped
+    write_landing(paths.landing, "batch-002.jsonl", [line(reading(2, 1))])
+    try:
+        result = update(second, paths, db)
+        assert result.ok, result.error
+        assert result.metrics["tables"][SILVER]["rows_written"] == 1  # the stream went on
+        assert len(rows(second, db, SILVER)) == 2
+    finally:
+        from workloads.spark import stop_remote_session
+
+        stop_remote_session(second)
+    assert spark.sql("SELECT 1 AS one").collect()[0].one == 1

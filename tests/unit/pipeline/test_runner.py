@@ -94,6 +94,7 @@ def _fake_engine(monkeypatch, paths, on_update):
 
     monkeypatch.setattr(runner, "start_engine", lambda p: (Spark(), 1))
     monkeypatch.setattr(runner, "run_update", run_update)
+    monkeypatch.setattr(runner, "renew_session", lambda spark, port: spark)
     return calls
 
 
@@ -208,3 +209,48 @@ def test_compaction_runs_between_updates_every_few_full_or_rest_updates(tmp_path
     # 1 full (a file lands), 2 alert path, 3 rest (a file lands: no compaction while it
     # waits), 4 alert path, 5 rest, then compaction (3 full/rest updates, none waiting).
     assert events == [(), alert, rest, alert, rest, "compact"]
+
+
+def test_the_engine_session_is_renewed_every_few_updates(tmp_path, monkeypatch):
+    """Every SESSION_UPDATES updates the loop goes on with a new session (the server's
+    per-session state grows with every update), and later updates and hooks get it."""
+    paths = Paths(tmp_path)
+    paths.landing.mkdir(parents=True)
+    monkeypatch.setattr(runner, "ingested_files", lambda p: set())
+    monkeypatch.setattr(runner, "SESSION_UPDATES", 3)
+    used: list = []
+    stop = threading.Event()
+
+    def run_update(spark, paths_, **kwargs):
+        used.append(spark)
+        (paths.landing / f"f{len(used)}.jsonl").write_text("")  # always more to do
+        if len(used) == 7:
+            stop.set()
+        return runner.UpdateResult(f"u{len(used)}", "COMPLETED", 0.0)
+
+    _fake_engine(monkeypatch, paths, lambda n: None)
+    monkeypatch.setattr(runner, "run_update", run_update)
+    renewed: list = []
+
+    class Session:
+        def __init__(self, name):
+            self.name = name
+
+        def stop(self):
+            pass
+
+        def __eq__(self, other):
+            return getattr(other, "name", other) == self.name
+
+    def renew(spark, port):
+        renewed.append((spark, port))
+        return Session(f"session {len(renewed) + 1}")
+
+    monkeypatch.setattr(runner, "renew_session", renew)
+    hooks: list = []
+    runner.run_continuous(
+        paths, interval=0.01, stop_event=stop, after_update=lambda s, r: hooks.append(s)
+    )
+    assert [port for _spark, port in renewed] == [1, 1]  # after updates 3 and 6
+    assert used[3:6] == ["session 2"] * 3 and used[6] == "session 3"
+    assert hooks[2] == "session 2"  # the hook after the renewing update gets the new one
