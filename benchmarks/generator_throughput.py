@@ -53,14 +53,19 @@ COLUMNS = (
 
 
 def plain_session():
-    """The plainest local session on every core (no UI, as the generator has none)."""
+    """The plainest local session on every core (no UI, as the generator has none). Its JVM
+    maps the class archive `make setup` recorded, as the generator's does: a JVM flag any
+    Spark job can have, so the limit is not handicapped by a slower start."""
     from pyspark.sql import SparkSession
+
+    from workloads import jvm_archive
 
     spark = (
         SparkSession.builder.master("local[*]")
         .appName("plain-json")
         .config("spark.ui.enabled", "false")
         .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.driver.extraJavaOptions", " ".join(jvm_archive.flags()))
         .getOrCreate()
     )
     spark.sparkContext.setLogLevel("ERROR")
