@@ -58,11 +58,14 @@ def test_the_engine_maps_the_recorded_archive(spark):
     if archive is None:
         pytest.skip("no class archive recorded (make setup records it)")
     assert spark.sql("SELECT 1 AS one").collect()[0].one == 1
-    jvms = [
-        p
-        for p in psutil.Process().children(recursive=True)
-        if any(arg.startswith("-XX:SharedArchiveFile=") for arg in p.cmdline())
-    ]
+
+    def started_with_archive(process: psutil.Process) -> bool:
+        try:
+            return any(arg.startswith("-XX:SharedArchiveFile=") for arg in process.cmdline())
+        except psutil.Error:  # a child that has just ended (a zombie has no command line)
+            return False
+
+    jvms = [p for p in psutil.Process().children(recursive=True) if started_with_archive(p)]
     assert jvms, "the engine JVM was started without the archive"
     maps = Path(f"/proc/{jvms[0].pid}/maps").read_text()
     assert str(archive) in maps, "the engine JVM did not map the archive"
