@@ -18,14 +18,11 @@ when the Python packages change. `WINDMILL_JVM_ARCHIVE=off` disables it.
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
 import tempfile
 import time
 from pathlib import Path
-
-log = logging.getLogger(__name__)
 
 ARCHIVE_ENV = "WINDMILL_JVM_ARCHIVE"  # "off", or the path of another archive
 # Without these, a JVM that cannot use the archive says so on stderr at every start.
@@ -56,37 +53,29 @@ def flags() -> tuple[str, ...]:
 
 def _record(target: Path) -> None:
     """Run an engine and a small read-write-aggregate; the JVM writes `target` as it exits."""
-    from workloads import spark as local_spark
+    import numpy as np
+    from pyspark import SparkContext
+
     from workloads.config import LOCAL_DATABASE, Paths
-    from workloads.contract import classify, raw_schema, turbine_id
+    from workloads.contract import raw_schema
+    from workloads.generator import spec, writer
+    from workloads.spark import engine_session
 
     os.environ[ARCHIVE_ENV] = "off"  # record from the jars, not from an older archive
     dump = (f"-XX:ArchiveClassesAtExit={target}", *QUIET)  # it lists every class it skips
-    local_spark.JVM_OPTIONS = (*local_spark.JVM_OPTIONS, *dump)
     with tempfile.TemporaryDirectory(prefix="windmill-jvm-archive-") as scratch:
         paths = Paths(Path(scratch))
         paths.landing.mkdir(parents=True)
-        rows = []
-        for minute in range(20):
-            row = {
-                "turbine_id": turbine_id(1 + minute % 2),
-                "timestamp": f"2026-01-05T00:{minute:02d}:00Z",
-                "wind_speed": 9.0, "wind_direction": 180.0, "rotor_rpm": 12.0,
-                "power_output": 1500.0, "nacelle_temperature": 30.0,
-                "gearbox_temperature": 60.0 + 2 * minute, "generator_temperature": 55.0,
-                "vibration_level": 1.0, "oil_pressure": 50.0, "brake_pressure": 100.0,
-                "pitch_angle": 5.0, "yaw_angle": 180.0, "tower_lean": 0.5,
-                "latitude": 55.0, "longitude": 8.0, "batch_id": "batch-0001",
-                "ingestion_timestamp": f"2026-01-05T00:{minute:02d}:01Z",
-            }  # fmt: skip
-            row["fault_code"], row["alert_level"], row["maintenance_needed"] = classify(row)
-            rows.append(row)
-        import json
-
-        (paths.landing / "batch-0001.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
-        session, _port = local_spark.engine_session(paths, app_name="windmill-jvm-archive")
-        from pyspark import SparkContext
-
+        minutes = np.arange(20, dtype=np.int64)  # two turbines, ten readings each
+        lines = spec.reading_lines(
+            42,
+            minutes % 2 + 1,
+            1_767_571_200_000 + minutes * 60_000,
+            batch_id="jvm-archive",
+            ingestion_ms=1_767_572_400_000,
+        )
+        writer.write_lines(lines, paths.landing, "batch-jvm-archive.jsonl")
+        session, _port = engine_session(paths, app_name="windmill-jvm-archive", java_options=dump)
         jvm = SparkContext._gateway.proc
         # What every engine's start and first update do: the metastore, reading JSON lines,
         # writing Parquet, an aggregate. (A whole pipeline update recorded 20 s longer and
@@ -115,14 +104,16 @@ def build(target: Path | None = None) -> Path:
         os.dup2(log_file.fileno(), 2)
         try:
             _record(partial)
+            failure = None
         except Exception as exc:
-            os.dup2(saved, 2)
-            log_file.seek(0)
-            sys.stderr.write(log_file.read().decode(errors="replace")[-4000:])
-            raise RuntimeError(str(exc)) from None
+            failure = exc
         finally:
             os.dup2(saved, 2)
             os.close(saved)
+        if failure is not None:
+            log_file.seek(0)
+            sys.stderr.write(log_file.read().decode(errors="replace")[-4000:])
+            raise RuntimeError(str(failure))
     if not partial.is_file() or partial.stat().st_size == 0:
         raise RuntimeError("the JVM wrote no class archive")
     partial.replace(target)
@@ -130,7 +121,6 @@ def build(target: Path | None = None) -> Path:
 
 
 def main() -> int:
-    logging.basicConfig(level=logging.WARNING, format="%(message)s")
     started = time.monotonic()
     try:
         path = build(Path(sys.argv[1]) if len(sys.argv) > 1 else None)

@@ -130,8 +130,9 @@ def _forget_inherited_connect_mode() -> None:
         os.environ.pop(key, None)
 
 
-def hive_conf(paths: Paths) -> dict[str, str]:
-    """Settings that put the metastore and warehouse under `$WINDMILL_HOME`."""
+def hive_conf(paths: Paths, *java_options: str) -> dict[str, str]:
+    """Settings that put the metastore and warehouse under `$WINDMILL_HOME` (and the driver
+    JVM options, with `java_options` added)."""
     metastore = paths.metastore
     return {
         "spark.sql.catalogImplementation": "hive",
@@ -139,7 +140,9 @@ def hive_conf(paths: Paths) -> dict[str, str]:
         "spark.hadoop.javax.jdo.option.ConnectionURL": (
             f"jdbc:derby:;databaseName={metastore / 'metastore_db'};create=true"
         ),
-        "spark.driver.extraJavaOptions": _java_options(f"-Dderby.system.home={metastore}"),
+        "spark.driver.extraJavaOptions": _java_options(
+            f"-Dderby.system.home={metastore}", *java_options
+        ),
     }
 
 
@@ -159,11 +162,16 @@ def classic_session(app_name: str = "windmill", conf: dict[str, str] | None = No
     return spark
 
 
-def engine_session(paths: Paths, app_name: str = "windmill-engine", port: int | None = None):
+def engine_session(
+    paths: Paths,
+    app_name: str = "windmill-engine",
+    port: int | None = None,
+    java_options: tuple[str, ...] = (),
+):
     """Start the local engine JVM (hive metastore + Spark Connect) and return a Connect session.
 
-    Returns `(connect_session, port)`. Raises WindmillError if the metastore is
-    already owned by another process.
+    Returns `(connect_session, port)`. `java_options` are added to the driver JVM's. Raises
+    WindmillError if the metastore is already owned by another process.
     """
     require_java()
     _forget_inherited_connect_mode()
@@ -176,7 +184,7 @@ def engine_session(paths: Paths, app_name: str = "windmill-engine", port: int | 
 
     conf = {
         **_base_conf(),
-        **hive_conf(paths),
+        **hive_conf(paths, *java_options),
         "spark.plugins": "org.apache.spark.sql.connect.SparkConnectPlugin",
         "spark.connect.grpc.binding.address": "127.0.0.1",
         "spark.connect.grpc.binding.port": str(port),
@@ -244,9 +252,11 @@ def stop_remote_session(session) -> None:
             os.environ["SPARK_LOCAL_REMOTE"] = local
 
 
-def connect_to_engine(port: int):
-    """A Spark Connect session on an engine another process started."""
+def connect_to_engine(port: int, new: bool = False):
+    """A Spark Connect session on the engine at `port` (another process's, or this one's):
+    this process's session there, or with `new` a session of its own."""
     os.environ["SPARK_CONNECT_MODE_ENABLED"] = "1"
     from pyspark.sql.connect.session import SparkSession as ConnectSession
 
-    return ConnectSession.builder.remote(f"sc://127.0.0.1:{port}").getOrCreate()
+    builder = ConnectSession.builder.remote(f"sc://127.0.0.1:{port}")
+    return builder.create() if new else builder.getOrCreate()

@@ -275,11 +275,11 @@ def test_a_renewed_session_goes_on_with_the_same_engine_and_tables(spark, pipeli
     """The continuous engine's periodic new session (`runner.renew_session`): the old one is
     released, the next update on the new one continues the same streams, and the test
     process's own session on that engine keeps working."""
-    from pyspark.sql.connect.session import SparkSession
+    from workloads.spark import connect_to_engine, stop_remote_session
 
     paths, db = pipeline_home
     port = int(spark.conf.get("spark.connect.grpc.binding.port"))
-    first = SparkSession.builder.remote(f"sc://127.0.0.1:{port}").create()
+    first = connect_to_engine(port, new=True)
     write_landing(paths.landing, "batch-001.jsonl", [line(reading(1, 0))])
     assert update(first, paths, db).ok
     second = runner.renew_session(first, port)
@@ -291,7 +291,5 @@ def test_a_renewed_session_goes_on_with_the_same_engine_and_tables(spark, pipeli
         assert result.metrics["tables"][SILVER]["rows_written"] == 1  # the stream went on
         assert len(rows(second, db, SILVER)) == 2
     finally:
-        from workloads.spark import stop_remote_session
-
         stop_remote_session(second)
     assert spark.sql("SELECT 1 AS one").collect()[0].one == 1

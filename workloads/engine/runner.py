@@ -404,30 +404,21 @@ def compact_between_updates(spark, paths: Paths) -> None:
     from workloads.engine import compaction
 
     started = time.monotonic()
-    try:
-        results = compaction.compact_tables(paths, storage.table_dirs(spark, PIPELINE_DATABASE))
+    try:  # each table's outcome is logged by compact_table
+        compaction.compact_tables(paths, storage.table_dirs(spark, PIPELINE_DATABASE))
     except Exception as exc:  # the old listings are intact; the next round tries again
         log.warning("compaction failed: %s", _one_line(exc))
         return
-    merged = sum(r.merged for r in results)
-    log.info(
-        "compaction in %.1f s: %s",
-        time.monotonic() - started,
-        ", ".join(f"{r.table} {r.files_before}->{r.files_after}" for r in results)
-        if merged or any(r.deleted for r in results)
-        else "nothing to merge",
-    )
+    log.info("compaction round in %.1f s", time.monotonic() - started)
 
 
 def renew_session(spark, port: int):
     """A new Connect session on the engine at `port`, the old one released (the engine and
     its tables are untouched). On any error the old session is kept."""
-    from pyspark.sql.connect.session import SparkSession as ConnectSession
-
-    from workloads.spark import stop_remote_session
+    from workloads.spark import connect_to_engine, stop_remote_session
 
     try:
-        fresh = ConnectSession.builder.remote(f"sc://127.0.0.1:{port}").create()
+        fresh = connect_to_engine(port, new=True)
         fresh.sql("SELECT 1").collect()
     except Exception as exc:
         log.warning("could not open a new engine session, keeping the old: %s", _one_line(exc))
