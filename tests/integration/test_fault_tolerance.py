@@ -14,6 +14,11 @@ JVMs start as few times as possible:
 6. kill -9 of `windmill up` itself: every child dies with it; the next `windmill up`
    resumes with no second backfill, closes what the crash left RUNNING, catches up with
    no duplicates; SIGTERM then stops everything within 20 s.
+
+Throughout, `windmill up --notify URL` runs the notifier against a local webhook receiver:
+a CRITICAL episode of a turbine outside the fleet, opened after the first update and
+closed a few updates later, reaches it as exactly one firing and one resolved
+notification, through all the kills and the restart.
 """
 
 from __future__ import annotations
@@ -29,13 +34,15 @@ import time
 import urllib.request
 from collections import Counter
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import psutil
 import pytest
 
-from tests.helpers import REPO, run_windmill
+from tests.helpers import REPO, reading, run_windmill, write_landing
 from workloads import names
+from workloads.alerting.receiver import Receiver
 from workloads.config import Paths
 from workloads.engine.attach import running_engine
 from workloads.ledger import Ledger
@@ -71,7 +78,7 @@ def wait_for(predicate, timeout: float, what: str, every: float = 0.2):
 class Stack:
     """One `windmill up` process on a home, and what it reports."""
 
-    def __init__(self, home: Paths, port: int, *extra: str) -> None:
+    def __init__(self, home: Paths, port: int, notify: str) -> None:
         self.home = home
         self.port = port
         self.output = home.home.parent / f"up-{time.time_ns()}.out"
@@ -87,12 +94,15 @@ class Stack:
             "--restart-backoff-max", "2",
             "--stop-grace", "12",
             "--dispatch-every", "60",
+            # The receiver's messages come one group interval apart at most: the
+            # resolved follows its firing as soon as the pipeline publishes it.
+            "--notify", notify,
+            "--group-interval", "1",
             # The components this scenario proves, and the dispatcher (its runs are
             # checked at the stop): scoring and the multi-day schedule (LightGBM and
             # OR-Tools processes on the engine, after updates) prove nothing here and
             # take the two cores from the pipeline whose catching up this test waits on.
-            "--only", "dashboard,generator,pipeline,dispatch",
-            *extra,
+            "--only", "dashboard,generator,pipeline,dispatch,notifier",
         ]  # fmt: skip
         with open(self.output, "w") as out:
             self.proc = subprocess.Popen(
@@ -200,6 +210,23 @@ SELECT
 """
 
 
+# A turbine outside the generated fleet, whose one CRITICAL episode the receiver must get.
+EPISODE_TURBINE = 90001
+
+
+def land_episode_reading(home: Paths, name: str, moment: datetime, **values) -> None:
+    """Land one reading of EPISODE_TURBINE stamped `moment` (sensors from `values`)."""
+    row = reading(EPISODE_TURBINE, base=moment, latitude=55.68, longitude=-4.27, **values)
+    assert row["alert_level"] == ("CRITICAL" if values else "NORMAL"), row
+    write_landing(home.landing, f"batch-episode-{name}.jsonl", [json.dumps(row)])
+
+
+def episode_notifications(receiver: Receiver) -> list[str]:
+    """The statuses the receiver got for EPISODE_TURBINE's episode, in arrival order."""
+    wanted = reading(EPISODE_TURBINE)["turbine_id"]
+    return [a["status"] for a in receiver.alerts() if a["labels"].get("turbine_id") == wanted]
+
+
 def assert_exactly_once(stack: Stack) -> None:
     """Wait for the pipeline to catch up with a quiet landing folder, then check every line."""
     landing = landing_lines(stack.home)
@@ -298,7 +325,8 @@ def stop_generator(stack: Stack) -> None:
 def test_windmill_up_survives_kills_unwritable_landing_and_its_own_kill(windmill_home):
     home = windmill_home
     port = free_port()
-    stack = Stack(home, port)
+    receiver = Receiver().start()
+    stack = Stack(home, port, receiver.url)
     restarted: Stack | None = None
     try:
         # 1. Cold start: backfill first, then everything else.
@@ -310,6 +338,16 @@ def test_windmill_up_survives_kills_unwritable_landing_and_its_own_kill(windmill
             every=1,
         )
         assert "backfill completed" in stack.text()
+
+        # 1b. A CRITICAL episode opens (its reading 35 min old: the next one closes it)...
+        opened = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=35)
+        land_episode_reading(home, "open", opened, gearbox_temperature=92.0)
+        wait_for(lambda: episode_notifications(receiver), 180, "the episode's firing")
+        assert episode_notifications(receiver) == ["firing"]
+        # ... and ends: a healthy reading more than the 30-minute gap after its last one.
+        land_episode_reading(home, "close", opened + timedelta(minutes=35))
+        wait_for(lambda: len(episode_notifications(receiver)) > 1, 180, "the episode's resolved")
+        assert episode_notifications(receiver) == ["firing", "resolved"]
 
         # 2. A second windmill up on the same home refuses, naming the running one.
         second = run_windmill("up", "--port", str(free_port()), check=False, timeout=60)
@@ -406,7 +444,7 @@ def test_windmill_up_survives_kills_unwritable_landing_and_its_own_kill(windmill
         ]
         assert open_runs  # the crash left the dashboard's run RUNNING
 
-        restarted = Stack(home, free_port())
+        restarted = Stack(home, free_port(), receiver.url)
         wait_for(lambda: restarted.pid("pipeline"), 120, "the restarted stack")
         assert "backfill" not in restarted.state()["components"]
         assert "first start" not in restarted.text()
@@ -439,7 +477,11 @@ def test_windmill_up_survives_kills_unwritable_landing_and_its_own_kill(windmill
             if r["life_cycle_state"] == "RUNNING"
         ]
         assert restarted.updates()[0]["state"] in ("COMPLETED", "CANCELED")
+        # Ten kills, a crash of the whole stack and a restarted notifier on the same
+        # outbox: still one firing and one resolved.
+        assert episode_notifications(receiver) == ["firing", "resolved"]
     finally:
+        receiver.stop()
         for s in (stack, restarted):
             if s is not None:
                 s.kill()
