@@ -123,6 +123,11 @@ def _base_conf() -> dict[str, str]:
 
 # Set by a Spark Connect process for itself; a child process inherits them but is not one.
 _CONNECT_ENV = ("SPARK_CONNECT_MODE_ENABLED", "SPARK_LOCAL_REMOTE", "SPARK_REMOTE")
+# The home of the engine this process started: its JVM (one per Python process) outlives a
+# stopped engine, and an engine started in it afterwards for another home ran pipeline
+# updates whose gold views came out empty (benchmarks/pipeline_scaling.py did that until
+# each case got its own process). One home per process, then.
+_ENGINE_HOME: Path | None = None
 
 
 def _forget_inherited_connect_mode() -> None:
@@ -171,8 +176,16 @@ def engine_session(
     """Start the local engine JVM (hive metastore + Spark Connect) and return a Connect session.
 
     Returns `(connect_session, port)`. `java_options` are added to the driver JVM's. Raises
-    WindmillError if the metastore is already owned by another process.
+    WindmillError if the metastore is already owned by another process, or if this process
+    already started an engine on another home (start another process for that one).
     """
+    global _ENGINE_HOME
+    home = paths.home.resolve()
+    if _ENGINE_HOME is not None and home != _ENGINE_HOME:
+        raise WindmillError(
+            f"This process already started the engine on {_ENGINE_HOME}; an engine on {home} "
+            "needs a process of its own (the JVM keeps the first engine's state)."
+        )
     require_java()
     _forget_inherited_connect_mode()
     _jvm_environment()
@@ -234,6 +247,7 @@ def engine_session(
                 "stop it or use its engine."
             ) from None
         raise
+    _ENGINE_HOME = home
     return spark, port
 
 
