@@ -1,7 +1,9 @@
 """Update cost against fleet size, history and new data: does it grow with new data only?
 
-Each case gets its own home and warm engine (`runner.start_engine`), a history landed and
-taken in by one first update, then `--updates` measured updates (after one warm-up
+Each case gets its own process, home and warm engine (`runner.start_engine`; an engine
+started after another in one process, on another home, ran updates whose gold views came
+out empty, so `engine_session` now refuses that), a history landed and taken in by one
+first update, then `--updates` measured updates (after one warm-up
 update), each landing one file of new readings that continue the history in data time.
 The median `duration_s` of the measured updates is the case's update time (the
 runner's per-phase log line, at INFO with `-v`, says which flow took it). Data times are
@@ -29,9 +31,11 @@ Prints one table. Figures taken on a shared machine are contended; say so.
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 from datetime import timedelta
@@ -51,7 +55,10 @@ REPLAY = {"as_of": "latest"}
 class Case:
     """One warm engine on its own home with a history; `measure(n)` times updates of n."""
 
-    def __init__(self, turbines: int, days: float, interval_min: float, keep: bool = False):
+    def __init__(
+        self, turbines: int, days: float, interval_min: float, keep: bool = False,
+        compact: bool = True,
+    ):  # fmt: skip
         self.turbines, self.keep = turbines, keep
         self.home = Paths(Path(tempfile.mkdtemp(prefix="bench-scale-")))
         step = timedelta(minutes=interval_min)
@@ -79,6 +86,8 @@ class Case:
         if not first.ok:
             raise SystemExit(f"history update failed: {first.error}")
         self.first_s = first.duration_s
+        if compact:  # as the continuous engine keeps its tables (every 10 updates)
+            runner.compact_between_updates(self.spark, self.home)
 
     def measure(self, new: int, updates: int) -> float:
         """Median seconds of `updates` updates of `new` readings each (after one warm-up)."""
@@ -109,6 +118,23 @@ class Case:
             shutil.rmtree(self.home.home, ignore_errors=True)
 
 
+def run_case(spec: dict, updates: int, keep: bool, compact: bool) -> list[list]:
+    """One case in this process: its history, then each measure; the table's rows."""
+    turbines, days, interval = spec["turbines"], spec["days"], spec["interval"]
+    case = Case(turbines, days, interval, keep, compact)
+    rows = []
+    try:
+        history = f"{days:g} d @ {interval:g} min"
+        for label, new in spec["measures"]:
+            seconds = case.measure(new, updates)
+            row = [label, turbines, history, case.history_rows, new, case.first_s, seconds]
+            rows.append(row)
+            print(tuple(row), flush=True)
+    finally:
+        case.close()
+    return rows
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--fleets", default="100,1000,10000", help="turbines, fleet-size cases")
@@ -119,33 +145,51 @@ def main() -> int:
     parser.add_argument("--updates", type=int, default=3, help="measured updates per case")
     parser.add_argument("--skip", default="", help="comma list of fleet,history,linear to skip")
     parser.add_argument("--keep", action="store_true", help="keep the homes")
+    parser.add_argument(
+        "--no-compact",
+        action="store_true",
+        help="leave the history's small files (by default they are merged after the history "
+        "update, as the continuous engine does every 10 updates)",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="the runner's phase log")
+    # A case's own process (the parent passes the case as JSON and reads its rows back).
+    parser.add_argument("--case", help=argparse.SUPPRESS)
+    parser.add_argument("--rows-to", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING)
+    if args.case:
+        rows = run_case(json.loads(args.case), args.updates, args.keep, not args.no_compact)
+        args.rows_to.write_text(json.dumps(rows))
+        return 0
+
     skip = set(filter(None, args.skip.split(",")))
-    rows: list[tuple] = []  # (case, turbines, history, history rows, new, first s, update s)
-
-    def run(turbines, days, interval, measures):
-        case = Case(turbines, days, interval, args.keep)
-        try:
-            history = f"{days:g} d @ {interval:g} min"
-            for label, new in measures:
-                seconds = case.measure(new, args.updates)
-                row = (label, turbines, history, case.history_rows, new, case.first_s, seconds)
-                rows.append(row)
-                print(row, flush=True)
-        finally:
-            case.close()
-
+    cases: list[dict] = []
     for turbines in (int(t) for t in args.fleets.split(",")):
         measures = [] if "fleet" in skip else [("fleet size", args.new)]
         if turbines == 1000 and "linear" not in skip:
             measures += [("new readings", int(n)) for n in args.linear.split(",")]
         if measures:
-            run(turbines, 0.25, 10, measures)
+            cases.append({"turbines": turbines, "days": 0.25, "interval": 10, "measures": measures})
     if "history" not in skip:
-        run(args.history_fleet, 1, 1, [("history", args.history_new)])
-        run(args.history_fleet, 30, 10, [("history", args.history_new)])
+        for days, interval in ((1, 1), (30, 10)):
+            measures = [("history", args.history_new)]
+            cases.append(
+                {"turbines": args.history_fleet, "days": days, "interval": interval,
+                 "measures": measures}
+            )  # fmt: skip
+
+    rows: list[list] = []  # (case, turbines, history, history rows, new, first s, update s)
+    flags = ["--updates", str(args.updates)] + ["--keep"] * args.keep + ["-v"] * args.verbose
+    flags += ["--no-compact"] * args.no_compact
+    with tempfile.TemporaryDirectory(prefix="bench-scale-rows-") as scratch:
+        for number, spec in enumerate(cases):
+            out = Path(scratch) / f"case-{number}.json"
+            command = [sys.executable, __file__, "--case", json.dumps(spec), "--rows-to", str(out)]
+            done = subprocess.run([*command, *flags])
+            if done.returncode != 0:
+                print(f"case {spec} failed (exit {done.returncode})", file=sys.stderr)
+                return 1
+            rows += json.loads(out.read_text())
 
     print()
     print(
