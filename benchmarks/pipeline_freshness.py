@@ -8,14 +8,25 @@ after the reading's) gets its delay = update end - file landing time (its mtime)
 Prints p50/p95 (target p95 <= 10 s on the 2-core machine) for the steady state: files
 that landed after the first update that ingested readings had finished (until then the
 generator's JVM is starting next to the engine and the streams run their first batch);
-the warm-up files' delays are printed on their own line.
+the warm-up files' delays are printed on their own line. Also: the backlog (landing files
+not yet in gold_turbine_status) at each update, its largest value in each half of the run
+(kept up: the second half's is no bigger than the first's), failed updates (from the
+ledger), and the peak resident memory of this process with its children (the engine's
+JVM, the generator).
 
     .venv/bin/python benchmarks/pipeline_freshness.py [--batches 60]
+    # issue 15's sustained run: 10,000 turbines, 1,000 readings/s, 30 minutes (target p95 <= 15 s)
+    .venv/bin/python benchmarks/pipeline_freshness.py --turbines 10000 \
+        --records-per-batch 10000 --batch-interval 10 --batches 180
+
+The check after each update reads gold_turbine_status (one row per turbine) in the
+engine's loop, so at 10,000 turbines it adds a little to every update's turnaround.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
@@ -31,7 +42,29 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from workloads import names  # noqa: E402
 from workloads.config import Paths  # noqa: E402
+from workloads.ledger import Ledger  # noqa: E402
+
+
+class PeakMemory(threading.Thread):
+    """Samples the resident memory of this process and its children every second."""
+
+    def __init__(self) -> None:
+        super().__init__(daemon=True)
+        self.peak = 0
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        import psutil
+
+        me = psutil.Process()
+        while not self.done.wait(1.0):
+            total = 0
+            for proc in [me, *me.children(recursive=True)]:
+                with contextlib.suppress(psutil.Error):  # ended while being listed
+                    total += proc.memory_info().rss
+            self.peak = max(self.peak, total)
 
 
 def file_readings(path: Path) -> list[tuple[str, datetime]]:
@@ -50,7 +83,10 @@ def percentile(values: list[float], q: float) -> float:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--batches", type=int, default=60, help="generator batches (2 s apart)")
+    parser.add_argument("--batches", type=int, default=60, help="generator batches")
+    parser.add_argument("--batch-interval", type=float, default=2.0, help="s between batches")
+    parser.add_argument("--records-per-batch", type=int, default=10)
+    parser.add_argument("--turbines", type=int, default=10)
     parser.add_argument("--interval", type=float, default=0.5, help="landing poll interval (s)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
@@ -65,6 +101,9 @@ def main() -> int:
     pending: dict[str, tuple[float, list]] = {}
     stop = threading.Event()
     generator: subprocess.Popen | None = None
+    backlog: list[tuple[float, int]] = []  # (time, files landed but not yet in gold)
+    memory = PeakMemory()
+    memory.start()
 
     def after_update(spark, result) -> None:
         nonlocal generator
@@ -77,13 +116,13 @@ def main() -> int:
                     "workloads.cli",
                     "generate",
                     "--records-per-batch",
-                    "10",
+                    str(args.records_per_batch),
                     "--batch-interval",
-                    "2",
+                    f"{args.batch_interval:g}",
                     "--max-iterations",
                     str(args.batches),
                     "--turbines",
-                    "10",
+                    str(args.turbines),
                 ],
                 cwd=REPO,
                 env=env,
@@ -108,6 +147,7 @@ def main() -> int:
                 delays[path.name] = ended - landed
                 landed_at[path.name] = landed
                 del pending[path.name]
+        backlog.append((ended, len(pending)))
         if generator.poll() is not None and not pending:
             stop.set()
 
@@ -120,6 +160,7 @@ def main() -> int:
         if generator is not None and generator.poll() is None:
             generator.terminate()
             generator.wait(timeout=60)
+    memory.done.set()
     warm = warm_since[0] if warm_since else float("inf")
     steady = [d for name, d in delays.items() if landed_at[name] >= warm]
     warmup = [d for name, d in delays.items() if landed_at[name] < warm]
@@ -144,6 +185,22 @@ def main() -> int:
     print(
         f"  all files: p50 {statistics.median(everything):.1f} s, "
         f"p95 {percentile(everything, 0.95):.1f} s"
+    )
+    steady_backlog = [(t, n) for t, n in backlog if t >= warm]
+    if steady_backlog:
+        middle = steady_backlog[0][0] + (steady_backlog[-1][0] - steady_backlog[0][0]) / 2
+        first = max((n for t, n in steady_backlog if t < middle), default=0)
+        second = max((n for t, n in steady_backlog if t >= middle), default=0)
+        print(
+            f"  backlog (files landed, not yet in gold): largest {first} in the first half, "
+            f"{second} in the second ({'kept up' if second <= first else 'GROWING'})"
+        )
+    ledger = Ledger(home.ledger)
+    runs = ledger.list_updates(ledger.ensure_pipeline(names.PIPELINE_NAME), 10_000)
+    failed = [u for u in runs if u["state"] == "FAILED"]
+    print(f"  updates: {len(runs)} in the ledger, {len(failed)} failed")
+    print(
+        f"  peak memory (RSS, this process + engine JVM + generator): {memory.peak / 2**20:,.0f} MiB"
     )
     return 0
 
