@@ -151,8 +151,7 @@ def measure_pipeline(args) -> tuple[float, list[dict]]:
     def after_update(spark, result) -> None:
         ended = time.time()
         started = ended - result.duration_s
-        status = result.metrics.get("tables", {}).get(names.GOLD_STATUS, {})
-        if status.get("refreshed") is False:  # an alert-path update: status not published
+        if not result.refreshed(names.GOLD_STATUS):  # an alert-path update: not published
             ready.set()
             return
         with lock:

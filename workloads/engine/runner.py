@@ -76,6 +76,11 @@ class UpdateResult:
     def ok(self) -> bool:
         return self.state == states.COMPLETED
 
+    def refreshed(self, table: str) -> bool:
+        """Whether this update ran `table` (an update of one lane runs only some tables)."""
+        lane = self.metrics.get("refreshed")
+        return not lane or table in lane
+
 
 class UpdateFailed(Exception):
     """The engine reported a failed flow or run."""

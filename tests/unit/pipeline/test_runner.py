@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from workloads import storage
+from workloads import names, storage
 from workloads.config import LOCAL_DATABASE, PIPELINE_DATABASE, Paths
 from workloads.engine import runner
 from workloads.names import PIPELINE_TABLES
@@ -254,3 +254,12 @@ def test_the_engine_session_is_renewed_every_few_updates(tmp_path, monkeypatch):
     assert [port for _spark, port in renewed] == [1, 1]  # after updates 3 and 6
     assert used[3:6] == ["session 2"] * 3 and used[6] == "session 3"
     assert hooks[2] == "session 2"  # the hook after the renewing update gets the new one
+
+
+def test_an_update_says_which_tables_it_refreshed():
+    whole = runner.UpdateResult("u1", "COMPLETED", 1.0, metrics={})
+    alert = runner.UpdateResult(
+        "u2", "COMPLETED", 1.0, metrics={"refreshed": list(runner.ALERT_PATH)}
+    )
+    assert whole.refreshed(names.GOLD_STATUS) and whole.refreshed(names.SILVER)
+    assert alert.refreshed(names.SILVER) and not alert.refreshed(names.GOLD_STATUS)
