@@ -33,11 +33,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from benchmarks.memory import PeakMemory  # noqa: E402
+
 
 def run(home: Path, turbines: int, per_batch: int, interval: float, batches: int) -> dict:
     """One `windmill generate` streaming run; its files' stamps and mtimes, its metrics."""
-    import psutil
-
     command = [
         str(REPO / ".venv" / "bin" / "windmill"), "generate",
         "--records-per-batch", str(per_batch), "--batch-interval", f"{interval:g}",
@@ -48,15 +48,10 @@ def run(home: Path, turbines: int, per_batch: int, interval: float, batches: int
     process = subprocess.Popen(
         command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
     )
-    peak = 0
-    watched = psutil.Process(process.pid)
-    while process.poll() is None:
-        try:
-            tree = [watched, *watched.children(recursive=True)]
-            peak = max(peak, sum(p.memory_info().rss for p in tree if p.is_running()))
-        except psutil.Error:
-            pass
-        time.sleep(0.2)
+    memory = PeakMemory(process.pid, every=0.2)
+    memory.start()
+    process.wait()
+    peak = memory.stop()
     stderr = process.stderr.read() if process.stderr else ""
     if process.returncode != 0:
         raise SystemExit(f"generator failed ({process.returncode}):\n{stderr[-3000:]}")
