@@ -55,10 +55,7 @@ REPLAY = {"as_of": "latest"}
 class Case:
     """One warm engine on its own home with a history; `measure(n)` times updates of n."""
 
-    def __init__(
-        self, turbines: int, days: float, interval_min: float, keep: bool = False,
-        compact: bool = True,
-    ):  # fmt: skip
+    def __init__(self, turbines: int, days: float, interval_min: float, keep=False, compact=True):
         self.turbines, self.keep = turbines, keep
         self.home = Paths(Path(tempfile.mkdtemp(prefix="bench-scale-")))
         step = timedelta(minutes=interval_min)
@@ -173,10 +170,8 @@ def main() -> int:
     if "history" not in skip:
         for days, interval in ((1, 1), (30, 10)):
             measures = [("history", args.history_new)]
-            cases.append(
-                {"turbines": args.history_fleet, "days": days, "interval": interval,
-                 "measures": measures}
-            )  # fmt: skip
+            case = {"turbines": args.history_fleet, "days": days, "interval": interval}
+            cases.append({**case, "measures": measures})
 
     rows: list[list] = []  # (case, turbines, history, history rows, new, first s, update s)
     flags = ["--updates", str(args.updates)] + ["--keep"] * args.keep + ["-v"] * args.verbose

@@ -44,6 +44,7 @@ from tests.helpers import REPO, reading, run_windmill, write_landing
 from workloads import names
 from workloads.alerting.receiver import Receiver
 from workloads.config import Paths
+from workloads.contract import turbine_id
 from workloads.engine.attach import running_engine
 from workloads.ledger import Ledger
 from workloads.spark import free_port
@@ -224,7 +225,7 @@ def land_episode_reading(home: Paths, name: str, moment: datetime, **values) -> 
 
 def episode_notifications(receiver: Receiver) -> list[str]:
     """The statuses the receiver got for EPISODE_TURBINE's episode, in arrival order."""
-    wanted = reading(EPISODE_TURBINE)["turbine_id"]
+    wanted = turbine_id(EPISODE_TURBINE)
     return [a["status"] for a in receiver.alerts() if a["labels"].get("turbine_id") == wanted]
 
 
