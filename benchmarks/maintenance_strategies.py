@@ -8,9 +8,13 @@ availability >= 1 percentage point higher, 0 tasks in unsafe wind.
 The predictive strategy replays the trained model's measured alarms from its evaluation
 file (`windmill train` writes it); without that file the benchmark says so and stops.
 
+`--fault-rates 2,4,9,22,44` runs corrective and predictive at each fault rate (episodes
+per turbine-year, a subset of the generator's demo rate of about 44) and prints one line per
+rate: where acting on the model's alarms pays, and where its false alarms eat the saving.
+
 Run: .venv/bin/python benchmarks/maintenance_strategies.py [--evaluation PATH] [--days 365]
      [--turbines 100] [--crews 8] [--seed 42] [--solver greedy|ortools] [--energy-price 60]
-     [--on-call] [--no-replan]
+     [--on-call] [--no-replan] [--fault-rate R | --fault-rates R,R,...]
 """
 
 from __future__ import annotations
@@ -46,6 +50,19 @@ def main(argv=None) -> int:
         action="store_true",
         help="plan only at 06/09/12/15 h, not when an alarm or a trip arrives",
     )
+    rates = parser.add_mutually_exclusive_group()
+    rates.add_argument(
+        "--fault-rate",
+        type=float,
+        default=None,
+        help="fault episodes per turbine-year (default: the generator's own, about 44)",
+    )
+    rates.add_argument(
+        "--fault-rates",
+        type=lambda text: [float(x) for x in text.split(",")],
+        default=None,
+        help="comma-separated rates: corrective against predictive at each",
+    )
     args = parser.parse_args(argv)
     evaluation = args.evaluation or default_evaluation()
     if not Path(evaluation).exists():
@@ -57,10 +74,16 @@ def main(argv=None) -> int:
         )
         return 2
     started = time.perf_counter()
-    world = scenario.generator_scenario(args.seed, args.turbines, args.days, args.crews)
+    if args.fault_rates:
+        return sweep(args, evaluation, started)
+    world = scenario.generator_scenario(
+        args.seed, args.turbines, args.days, args.crews, fault_rate=args.fault_rate
+    )
     print(
         f"{args.days} days, {args.turbines} turbines, {args.crews} crews, seed {args.seed}, "
-        f"{len(world.episodes)} fault episodes in the generator's model, solver {args.solver}, "
+        f"{len(world.episodes)} fault episodes in the generator's model "
+        f"({len(world.episodes) / args.turbines / args.days * 365.25:.1f} per turbine-year), "
+        f"solver {args.solver}, "
         f"energy {args.energy_price:g} EUR/MWh, evaluation {evaluation}, "
         f"on-call {'yes' if args.on_call else 'no'}, "
         f"re-plan on alarm/trip {'no' if args.no_replan else 'yes'}"
@@ -68,21 +91,7 @@ def main(argv=None) -> int:
     results = []
     for strategy in STRATEGIES:
         began = time.perf_counter()
-        results.append(
-            scenario.run(
-                strategy,
-                days=args.days,
-                turbines=args.turbines,
-                crews=args.crews,
-                seed=args.seed,
-                energy_price=args.energy_price,
-                solver=args.solver,
-                evaluation=evaluation,
-                scenario=world,
-                on_call=args.on_call,
-                replan_on_event=not args.no_replan,
-            )
-        )
+        results.append(simulate(strategy, world, args, evaluation))
         print(f"  {strategy}: simulated in {time.perf_counter() - began:.1f} s")
     rows = format_rows(results)
     corrective = results[0]
@@ -126,6 +135,72 @@ def main(argv=None) -> int:
         print(f"  {'met' if ok else 'NOT MET'}: {text}")
     print(f"cost table: {costs.SOURCE}")
     print(f"(all three strategies in {time.perf_counter() - started:.0f} s)")
+    return 0
+
+
+def simulate(strategy: str, world, args, evaluation) -> dict:
+    return scenario.run(
+        strategy,
+        days=args.days,
+        turbines=args.turbines,
+        crews=args.crews,
+        seed=args.seed,
+        energy_price=args.energy_price,
+        solver=args.solver,
+        evaluation=evaluation,
+        scenario=world,
+        on_call=args.on_call,
+        replan_on_event=not args.no_replan,
+    )
+
+
+def sweep(args, evaluation, started: float) -> int:
+    """Corrective against predictive at each of `args.fault_rates`, one line per rate."""
+    print(
+        f"{args.days} days, {args.turbines} turbines, {args.crews} crews, seed {args.seed}, "
+        f"solver {args.solver}, energy {args.energy_price:g} EUR/MWh, evaluation {evaluation}, "
+        f"on-call {'yes' if args.on_call else 'no'}; the generator's own rate is "
+        f"{scenario.generator_fault_rate():.1f} episodes per turbine-year"
+    )
+    rows = [
+        [
+            "episodes / turbine-year",
+            "corrective availability",
+            "predictive availability",
+            "gain",
+            "corrective total (EUR)",
+            "predictive total (EUR)",
+            "total vs corrective",
+            "before / after trip",
+            "false-alarm visits",
+        ]
+    ]
+    for rate in args.fault_rates:
+        world = scenario.generator_scenario(
+            args.seed, args.turbines, args.days, args.crews, fault_rate=rate
+        )
+        began = time.perf_counter()
+        corrective = simulate("corrective", world, args, evaluation)
+        predictive = simulate("predictive", world, args, evaluation)
+        gain = (predictive["energy_availability"] - corrective["energy_availability"]) * 100
+        rows.append(
+            [
+                f"{corrective['fault_rate']:.1f}",
+                f"{corrective['energy_availability']:.2%}",
+                f"{predictive['energy_availability']:.2%}",
+                f"{gain:+.2f} pp",
+                f"{corrective['total_cost_eur']:,.0f}",
+                f"{predictive['total_cost_eur']:,.0f}",
+                f"{predictive['total_cost_eur'] / corrective['total_cost_eur'] - 1:+.1%}",
+                f"{predictive['repaired_before_trip']:,} / {predictive['repaired_after_trip']:,}",
+                f"{predictive['false_alarm_visits']:,}",
+            ]
+        )
+        print(f"  {rate:g} per turbine-year: simulated in {time.perf_counter() - began:.1f} s")
+    print()
+    print_table(rows)
+    print(f"cost table: {costs.SOURCE}")
+    print(f"(all rates in {time.perf_counter() - started:.0f} s)")
     return 0
 
 

@@ -110,6 +110,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="store_true",
         help="plan only at 06/09/12/15 h site time, not when an alarm or a trip arrives",
     )
+    simulate.add_argument(
+        "--fault-rate",
+        type=positive_float,
+        metavar="PER_TURBINE_YEAR",
+        help="fault episodes per turbine-year: a subset of the generator's (default its own, "
+        "about 44, a demo rate)",
+    )
     simulate.add_argument("--format", choices=("table", "json"), default="table")
     simulate.set_defaults(func=run_simulate)
 
@@ -193,6 +200,12 @@ def run_simulate(args: argparse.Namespace) -> int:
             f"There is no model evaluation at {evaluation}: the predictive strategy replays the "
             "trained model's alarms; run `windmill train` first or pass --evaluation PATH."
         )
+    if args.fault_rate is not None and args.fault_rate > scenario.generator_fault_rate():
+        raise WindmillError(
+            f"--fault-rate {args.fault_rate:g} is above the generator's own rate "
+            f"({scenario.generator_fault_rate():.1f} episodes per turbine-year): the simulation "
+            "can only keep a share of the generator's episodes."
+        )
     result = scenario.run(
         args.strategy,
         days=args.days,
@@ -206,6 +219,7 @@ def run_simulate(args: argparse.Namespace) -> int:
         evaluation=evaluation,
         on_call=args.on_call,
         replan_on_event=not args.no_replan,
+        fault_rate=args.fault_rate,
     )
     if args.format == "json":
         print(json.dumps(result, indent=2, default=str))

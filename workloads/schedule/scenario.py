@@ -5,6 +5,11 @@ and (for the predictive strategy) the trained model's alarms replayed onto the f
   drifting sample, the trip the first faulty one (the generator's episode model).
 - Potential power per turbine-hour: the power curve at the turbine's hub wind (no gusts);
   the site's wind (weather windows): the site's first turbine's hub wind.
+- Fault rate: the generator's own (`generator_fault_rate`, about 44 episodes per
+  turbine-year, a demo rate so that a live dashboard always shows faults), or a lower
+  `fault_rate`: each episode kept with probability fault_rate / generator rate, by a hash
+  of the seed, turbine and onset (so the episodes at a lower rate are a subset of those at
+  a higher one, and the same for every strategy).
 - Crews: dealt to the sites in turn, based at the site; two skills each (mechanical with
   electrical, mechanical with structural, alternating), shifts 07:00-19:00 site time,
   days off Saturday-Sunday and Monday-Tuesday alternating, so every site has a crew on
@@ -33,6 +38,8 @@ from workloads.schedule.simulate import (
 )
 
 STEP_MINUTES = 10
+HOURS_PER_YEAR = 8766.0
+_KEEP_SCALE = 1_000_000
 SKILL_SETS = (frozenset({"mechanical", "electrical"}), frozenset({"mechanical", "structural"}))
 DAYS_OFF = (frozenset({5, 6}), frozenset({0, 1}))
 
@@ -117,6 +124,33 @@ def episodes(
     return tuple(out)
 
 
+def generator_fault_rate() -> float:
+    """The generator's expected fault episodes per turbine-year (physics.EPISODE_PROBABILITY
+    per SLOT_HOURS slot)."""
+    from workloads.generator.physics import EPISODE_PROBABILITY, SLOT_HOURS
+
+    return sum(EPISODE_PROBABILITY.values()) * HOURS_PER_YEAR / SLOT_HOURS
+
+
+def thinned(
+    episodes_: tuple[EpisodeSpec, ...], fault_rate: float, seed: int
+) -> tuple[EpisodeSpec, ...]:
+    """The episodes kept at `fault_rate` episodes per turbine-year (see the module docstring)."""
+    full = generator_fault_rate()
+    if not 0 < fault_rate <= full:
+        raise ValueError(
+            f"fault rate {fault_rate:g} per turbine-year: give a rate above 0 and at most the "
+            f"generator's own {full:.1f}"
+        )
+    cut = fault_rate / full * _KEEP_SCALE
+    return tuple(
+        e
+        for e in episodes_
+        if replay.stable_index(seed, "keep", e.turbine_id, e.onset.isoformat(), size=_KEEP_SCALE)
+        < cut
+    )
+
+
 def winds(seed: int, turbines: tuple[SimTurbine, ...], start: datetime, days: int):
     """(potential power per turbine-hour, site wind per hour from start - HISTORY_HOURS, origin)."""
     from workloads.generator.physics import SITES, power_curve, wind_speed
@@ -139,9 +173,18 @@ def winds(seed: int, turbines: tuple[SimTurbine, ...], start: datetime, days: in
 
 
 def generator_scenario(
-    seed: int, turbines: int, days: int, crews: int, start: datetime = SIM_START
+    seed: int,
+    turbines: int,
+    days: int,
+    crews: int,
+    start: datetime = SIM_START,
+    fault_rate: float | None = None,
 ) -> Scenario:
+    """The default world; `fault_rate` (episodes per turbine-year) thins the generator's."""
     fleet_ = fleet(turbines)
+    episodes_ = episodes(seed, fleet_, start, days)
+    if fault_rate is not None:
+        episodes_ = thinned(episodes_, fault_rate, seed)
     sites = sorted({t.site for t in fleet_}, key=[t.site for t in fleet_].index)
     power, site_wind, origin = winds(seed, fleet_, start, days)
     return Scenario(
@@ -149,7 +192,7 @@ def generator_scenario(
         days,
         fleet_,
         roster(crews, sites),
-        episodes(seed, fleet_, start, days),
+        episodes_,
         power,
         site_wind,
         origin,
@@ -201,11 +244,12 @@ def run(
     scenario: Scenario | None = None,
     replan_on_event: bool = True,
     on_call: bool = False,
+    fault_rate: float | None = None,
 ) -> dict:
     """One strategy over the simulated year; the result's figures as a dict."""
     from workloads.schedule.costs import ENERGY_PRICE_EUR_PER_MWH
 
-    scenario = scenario or generator_scenario(seed, turbines, days, crews)
+    scenario = scenario or generator_scenario(seed, turbines, days, crews, fault_rate=fault_rate)
     alarms, false, extra, deadline_hours = {}, {}, {}, 12.0
     if strategy == "predictive":
         if evaluation is None:
@@ -235,7 +279,13 @@ def run(
         on_call=on_call,
     )
     result = Simulation(scenario, settings).run()
-    result.update(extra, seed=seed, solver=solver)
+    turbine_years = len(scenario.turbines) * scenario.days * 24 / HOURS_PER_YEAR
+    result.update(
+        extra,
+        seed=seed,
+        solver=solver,
+        fault_rate=len(scenario.episodes) / turbine_years,  # the world's, per turbine-year
+    )
     return result
 
 

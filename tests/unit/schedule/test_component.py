@@ -38,6 +38,14 @@ def test_simulate_says_when_the_model_evaluation_is_missing(tmp_path, monkeypatc
         args.func(args)
 
 
+def test_simulate_refuses_a_fault_rate_above_the_generators():
+    args = parser().parse_args(
+        ["simulate", "--strategy", "corrective", "--days", "3", "--fault-rate", "1000"]
+    )
+    with pytest.raises(WindmillError, match="above the generator's own rate"):
+        args.func(args)
+
+
 def test_simulate_prints_the_table(capsys):
     args = parser().parse_args(
         ["simulate", "--strategy", "corrective", "--days", "5", "--turbines", "8", "--crews", "4"]

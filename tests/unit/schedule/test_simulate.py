@@ -168,3 +168,29 @@ def test_the_year_is_deterministic_for_a_seed():
     assert runs[0] == runs[1]
     other = scenario.run("predictive", days=10, turbines=12, crews=4, seed=10, evaluation=model)
     assert other != runs[0]
+
+
+def test_a_lower_fault_rate_keeps_a_nested_subset_of_the_generators_episodes():
+    full = scenario.generator_scenario(5, 20, 120, 4)
+    low = scenario.generator_scenario(5, 20, 120, 4, fault_rate=4.0)
+    mid = scenario.generator_scenario(5, 20, 120, 4, fault_rate=15.0)
+    assert set(low.episodes) < set(mid.episodes) < set(full.episodes)
+    turbine_years = 20 * 120 / 365.25
+    # Binomial thinning of ~140 episodes: the kept count is near rate × turbine-years.
+    assert len(low.episodes) / turbine_years == pytest.approx(4.0, rel=0.35)
+    assert len(mid.episodes) / turbine_years == pytest.approx(15.0, rel=0.2)
+    assert low.turbines == full.turbines and low.crews == full.crews
+    assert low.episodes == scenario.generator_scenario(5, 20, 120, 4, fault_rate=4.0).episodes
+    with pytest.raises(ValueError, match="at most the generator's own"):
+        scenario.generator_scenario(5, 20, 120, 4, fault_rate=scenario.generator_fault_rate() + 1)
+
+
+def test_fewer_faults_cost_the_corrective_year_less():
+    high = scenario.run("corrective", days=60, turbines=12, crews=4, seed=5, solver="greedy")
+    low = scenario.run(
+        "corrective", days=60, turbines=12, crews=4, seed=5, solver="greedy", fault_rate=5.0
+    )
+    assert low["fault_rate"] < high["fault_rate"]
+    assert low["episodes"] < high["episodes"]
+    assert low["total_cost_eur"] < high["total_cost_eur"]
+    assert low["energy_availability"] > high["energy_availability"]
