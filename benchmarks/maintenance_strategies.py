@@ -14,7 +14,8 @@ rate: where acting on the model's alarms pays, and where its false alarms eat th
 
 Run: .venv/bin/python benchmarks/maintenance_strategies.py [--evaluation PATH] [--days 365]
      [--turbines 100] [--crews 8] [--seed 42] [--solver greedy|ortools] [--energy-price 60]
-     [--on-call] [--no-replan] [--fault-rate R | --fault-rates R,R,...]
+     [--interval-days 180] [--max-work-wind 12] [--on-call] [--no-replan]
+     [--fault-rate R | --fault-rates R,R,...]
 """
 
 from __future__ import annotations
@@ -27,7 +28,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from workloads.schedule import costs, scenario  # noqa: E402
-from workloads.schedule.command import default_evaluation, format_rows, print_table  # noqa: E402
+from workloads.schedule.command import (  # noqa: E402
+    default_evaluation,
+    format_rows,
+    print_table,
+    simulation_options,
+)
 from workloads.schedule.simulate import STRATEGIES  # noqa: E402
 
 
@@ -40,6 +46,8 @@ def main(argv=None) -> int:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--solver", choices=("greedy", "ortools"), default="greedy")
     parser.add_argument("--energy-price", type=float, default=costs.ENERGY_PRICE_EUR_PER_MWH)
+    parser.add_argument("--interval-days", type=float, default=180.0)
+    parser.add_argument("--max-work-wind", type=float, default=12.0)
     parser.add_argument(
         "--on-call",
         action="store_true",
@@ -82,7 +90,7 @@ def main(argv=None) -> int:
     print(
         f"{args.days} days, {args.turbines} turbines, {args.crews} crews, seed {args.seed}, "
         f"{len(world.episodes)} fault episodes in the generator's model "
-        f"({len(world.episodes) / args.turbines / args.days * 365.25:.1f} per turbine-year), "
+        f"({world.fault_rate:.1f} per turbine-year), "
         f"solver {args.solver}, "
         f"energy {args.energy_price:g} EUR/MWh, evaluation {evaluation}, "
         f"on-call {'yes' if args.on_call else 'no'}, "
@@ -139,19 +147,7 @@ def main(argv=None) -> int:
 
 
 def simulate(strategy: str, world, args, evaluation) -> dict:
-    return scenario.run(
-        strategy,
-        days=args.days,
-        turbines=args.turbines,
-        crews=args.crews,
-        seed=args.seed,
-        energy_price=args.energy_price,
-        solver=args.solver,
-        evaluation=evaluation,
-        scenario=world,
-        on_call=args.on_call,
-        replan_on_event=not args.no_replan,
-    )
+    return scenario.run(strategy, scenario=world, **simulation_options(args, evaluation))
 
 
 def sweep(args, evaluation, started: float) -> int:

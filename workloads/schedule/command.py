@@ -191,23 +191,9 @@ def print_table(rows: list[list[str]]) -> None:
         )
 
 
-def run_simulate(args: argparse.Namespace) -> int:
-    from workloads.schedule import scenario
-
-    evaluation = args.evaluation or default_evaluation()
-    if args.strategy == "predictive" and not Path(evaluation).exists():
-        raise WindmillError(
-            f"There is no model evaluation at {evaluation}: the predictive strategy replays the "
-            "trained model's alarms; run `windmill train` first or pass --evaluation PATH."
-        )
-    if args.fault_rate is not None and args.fault_rate > scenario.generator_fault_rate():
-        raise WindmillError(
-            f"--fault-rate {args.fault_rate:g} is above the generator's own rate "
-            f"({scenario.generator_fault_rate():.1f} episodes per turbine-year): the simulation "
-            "can only keep a share of the generator's episodes."
-        )
-    result = scenario.run(
-        args.strategy,
+def simulation_options(args: argparse.Namespace, evaluation: Path) -> dict:
+    """`scenario.run`'s keywords from `windmill simulate`'s options (the benchmark's too)."""
+    return dict(
         days=args.days,
         turbines=args.turbines,
         crews=args.crews,
@@ -221,6 +207,23 @@ def run_simulate(args: argparse.Namespace) -> int:
         replan_on_event=not args.no_replan,
         fault_rate=args.fault_rate,
     )
+
+
+def run_simulate(args: argparse.Namespace) -> int:
+    from workloads.schedule import scenario
+
+    evaluation = args.evaluation or default_evaluation()
+    if args.strategy == "predictive" and not Path(evaluation).exists():
+        raise WindmillError(
+            f"There is no model evaluation at {evaluation}: the predictive strategy replays the "
+            "trained model's alarms; run `windmill train` first or pass --evaluation PATH."
+        )
+    if args.fault_rate is not None:
+        try:
+            scenario.check_fault_rate(args.fault_rate)
+        except ValueError as error:
+            raise WindmillError(f"--fault-rate: {error}.") from None
+    result = scenario.run(args.strategy, **simulation_options(args, evaluation))
     if args.format == "json":
         print(json.dumps(result, indent=2, default=str))
     else:

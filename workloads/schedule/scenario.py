@@ -132,17 +132,25 @@ def generator_fault_rate() -> float:
     return sum(EPISODE_PROBABILITY.values()) * HOURS_PER_YEAR / SLOT_HOURS
 
 
+def check_fault_rate(fault_rate: float) -> None:
+    """ValueError unless 0 < `fault_rate` <= the generator's: thinning only keeps a share."""
+    full = generator_fault_rate()
+    if fault_rate <= 0:
+        raise ValueError(f"fault rate {fault_rate:g} per turbine-year: give a rate above 0")
+    if fault_rate > full:
+        raise ValueError(
+            f"fault rate {fault_rate:g} per turbine-year is above the generator's own rate "
+            f"({full:.1f} episodes per turbine-year): the simulation keeps a share of the "
+            "generator's episodes, so give a rate at most the generator's own"
+        )
+
+
 def thinned(
     episodes_: tuple[EpisodeSpec, ...], fault_rate: float, seed: int
 ) -> tuple[EpisodeSpec, ...]:
     """The episodes kept at `fault_rate` episodes per turbine-year (see the module docstring)."""
-    full = generator_fault_rate()
-    if not 0 < fault_rate <= full:
-        raise ValueError(
-            f"fault rate {fault_rate:g} per turbine-year: give a rate above 0 and at most the "
-            f"generator's own {full:.1f}"
-        )
-    cut = fault_rate / full * _KEEP_SCALE
+    check_fault_rate(fault_rate)
+    cut = fault_rate / generator_fault_rate() * _KEEP_SCALE
     return tuple(
         e
         for e in episodes_
@@ -279,13 +287,7 @@ def run(
         on_call=on_call,
     )
     result = Simulation(scenario, settings).run()
-    turbine_years = len(scenario.turbines) * scenario.days * 24 / HOURS_PER_YEAR
-    result.update(
-        extra,
-        seed=seed,
-        solver=solver,
-        fault_rate=len(scenario.episodes) / turbine_years,  # the world's, per turbine-year
-    )
+    result.update(extra, seed=seed, solver=solver, fault_rate=scenario.fault_rate)
     return result
 
 

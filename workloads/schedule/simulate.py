@@ -89,6 +89,11 @@ class Scenario:
     site_wind: Mapping[str, np.ndarray]  # site -> wind per hour from `wind_origin`
     wind_origin: datetime
 
+    @property
+    def fault_rate(self) -> float:
+        """The world's fault episodes per turbine-year (365.25-day years)."""
+        return len(self.episodes) / (len(self.turbines) * self.days / 365.25)
+
 
 @dataclass(frozen=True)
 class Settings:
