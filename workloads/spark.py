@@ -54,6 +54,15 @@ BASE_CONF: dict[str, str] = {
     # files (snapshots are made in the background): silver's commit after a first update over
     # a day of history writes what that batch added, not the whole store.
     "spark.sql.streaming.stateStore.rocksdb.changelogCheckpointing.enabled": "true",
+    # ...but a load replays every changelog since the last snapshot, and a snapshot is only
+    # uploaded by the background maintenance (every 60 s by default) of a store still
+    # loaded. Each pipeline update is a new query of a few seconds, so snapshots hardly
+    # ever happened: every update replayed the whole chain, history batch included (a
+    # 30-day history's 432,000 segment keys, put then evicted: 8.5 MB). A snapshot every
+    # 2 versions, uploaded within 5 s, keeps the replay to one or two small changelogs
+    # (benchmarks/pipeline_scaling.py's history case, README "Update cost").
+    "spark.sql.streaming.stateStore.minDeltasForSnapshot": "2",
+    "spark.sql.streaming.stateStore.maintenanceInterval": "5s",
 }
 
 # A process may ask for another heap size (`windmill up` gives its streaming generator, which
