@@ -145,15 +145,7 @@ def test_bad_query_is_one_clear_error(spark, engine_paths, landed):
         run_query(spark, engine_paths, "SELEC oops")
 
 
-def test_cli_json_and_errors(windmill, windmill_home):
-    write_landing(windmill_home.landing, {"b1": [reading(1, 0, "b1", tower_lean=1.8)]})
-    result = windmill(
-        "sql", "--format", "json", "SELECT turbine_id, fault_code FROM raw_sensor_data"
-    )
-    assert json.loads(result.stdout) == [
-        {"turbine_id": "TURBINE_00001", "fault_code": "TOWER_LEAN"}
-    ]
-
+def test_clean_without_yes_refuses_in_one_sentence(windmill, windmill_home):
     refused = windmill("clean", check=False)
     assert refused.returncode == 2
     assert refused.stderr.strip().splitlines()[-1] == (
@@ -168,13 +160,22 @@ def test_run_query_collects_at_most_one_row_more_than_the_limit(spark, engine_pa
     assert len(rows) == 5
 
 
-def test_cli_prints_at_most_limit_rows_and_says_so_on_stderr(windmill, windmill_home):
-    write_landing(windmill_home.landing, {"b1": [reading(t, 0, "b1") for t in (1, 2, 3)]})
+def test_cli_prints_json_and_csv_at_most_limit_rows_and_says_so_on_stderr(windmill, windmill_home):
+    # Each `windmill sql` here starts an engine of its own (no engine runs on this home):
+    # two calls cover JSON, CSV, a cut result and a whole one.
+    rows = [reading(1, 0, "b1", tower_lean=1.8), *(reading(t, 0, "b1") for t in (2, 3))]
+    write_landing(windmill_home.landing, {"b1": rows})
+    cut = windmill(
+        "sql", "--format", "json", "--limit", "2",
+        "SELECT turbine_id, fault_code FROM raw_sensor_data ORDER BY turbine_id",
+    )  # fmt: skip
+    assert json.loads(cut.stdout) == [
+        {"turbine_id": "TURBINE_00001", "fault_code": "TOWER_LEAN"},
+        {"turbine_id": "TURBINE_00002", "fault_code": None},
+    ]
+    assert "output cut at 2 rows" in cut.stderr
     # Spark takes the dangling WHERE as an alias: every row matches.
     query = "SELECT turbine_id FROM raw_sensor_data WHERE"
-    cut = windmill("sql", "--format", "json", "--limit", "2", query)
-    assert len(json.loads(cut.stdout)) == 2
-    assert "output cut at 2 rows" in cut.stderr
     whole = windmill("sql", "--format", "csv", "--limit", "0", query)
     assert whole.stdout.splitlines()[0] == "turbine_id"
     assert len(whole.stdout.splitlines()) == 4
