@@ -25,7 +25,7 @@ JVM_STAMP := $(VENV)/.jvm-archive
 # Files are handed out in collection order, where tests/conftest.py puts files with a slow
 # test first (xdist's default order, most tests first, left the multi-minute one-test
 # files for last, and one of them bounded the wall time).
-PYTEST_WORKERS ?= -n 2 --dist loadgroup --no-loadscope-reorder
+PYTEST_WORKERS ?= -n 2 --dist loadscope --no-loadscope-reorder
 PYTEST_ARGS ?=
 
 .PHONY: setup setup-dev run test lint format bench browser

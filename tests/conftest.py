@@ -52,12 +52,37 @@ WHOLE_STACK = frozenset(
 )
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the groups
+def work_unit(nodeid: str) -> str:
+    """The unit of work one xdist worker runs whole: a test file, or WHOLE_STACK together."""
+    module = nodeid.split("::", 1)[0]
+    return "whole-stack" if module in WHOLE_STACK else module
+
+
+@pytest.hookimpl(tryfirst=True, optionalhook=True)  # before xdist's own choice of scheduler
+def pytest_xdist_make_scheduler(config, log):
+    """xdist's scope scheduler, with a test file (or WHOLE_STACK) as the scope.
+
+    Not `--dist loadgroup` with `xdist_group` marks: pytest-xdist 3.8 groups by appending
+    the group to `item._nodeid`, which pytest 9 no longer reads (a node's id is
+    `item._id`), so every test became a unit of its own. The two whole-stack files then
+    ran side by side on the two workers, and each file's module fixtures were built on
+    both (tests/unit/test_conftest.py holds the grouping).
+    """
+    from xdist.scheduler import LoadScopeScheduling
+
+    class FileScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return work_unit(nodeid)
+
+    return FileScheduling(config, log)
+
+
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items) -> None:
     """Modules with a `slow` test run first, each module's tests kept together in order.
 
-    Under `pytest -n 2 --dist loadgroup --no-loadscope-reorder` (the Makefile) xdist hands
-    out whole groups in this order, a group per file except WHOLE_STACK, so the few
+    Under `pytest -n 2 --dist loadscope --no-loadscope-reorder` (the Makefile) xdist hands
+    out whole units (`work_unit`: a file, or WHOLE_STACK) in this order, so the few
     multi-minute modules start at once on the two workers and the many short ones fill in
     behind them: the longest job is never the last one handed out (xdist's default order,
     most tests first, put the one-test slow modules last and a lone 4-minute module
@@ -66,6 +91,3 @@ def pytest_collection_modifyitems(config, items) -> None:
     """
     slow_modules = {item.nodeid.split("::")[0] for item in items if item.get_closest_marker("slow")}
     items.sort(key=lambda item: item.nodeid.split("::")[0] not in slow_modules)
-    for item in items:
-        module = item.nodeid.split("::")[0]
-        item.add_marker(pytest.mark.xdist_group("whole-stack" if module in WHOLE_STACK else module))
