@@ -21,7 +21,8 @@ JVM, the generator).
 
 The check after each update that refreshes gold_turbine_status reads it (one row per
 turbine) in the engine's loop, so at 10,000 turbines it adds a little to those updates'
-turnaround; alert-path updates, which do not refresh it, are not checked.
+turnaround; alert-path updates, which do not refresh it, are not checked. `-v` prints
+each lane's update time and its flows' own times.
 """
 
 from __future__ import annotations
@@ -62,6 +63,40 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
+def lane_name(result) -> str:
+    from workloads.engine import runner
+
+    refreshed = tuple(result.metrics.get("refreshed") or ())
+    return "alert path" if refreshed == runner.ALERT_PATH else "rest" if refreshed else "all"
+
+
+def print_lanes(lanes: dict[str, list]) -> None:
+    """Per lane, the steady-state updates' time, and each flow's own time (p50/max) and when
+    it was done (seconds from the update's start, p50)."""
+    for lane, updates in sorted(lanes.items()):
+        durations = [d for d, _ in updates]
+        print(
+            f"  {lane} updates ({len(updates)}): p50 {statistics.median(durations):.1f} s, "
+            f"p95 {percentile(durations, 0.95):.1f} s"
+        )
+        flows: dict[str, dict[str, list[float]]] = {}
+        for _, phases in updates:
+            for flow, phase in phases.items():
+                for key, seconds in phase.items():
+                    flows.setdefault(flow, {}).setdefault(key, []).append(seconds)
+        for flow, times in sorted(flows.items()):
+            run, done = times.get("run"), times.get("done")
+            print(
+                f"    {flow}:"
+                + (
+                    f" own time p50 {statistics.median(run):.2f} s, max {max(run):.2f} s;"
+                    if run
+                    else ""
+                )
+                + (f" done p50 +{statistics.median(done):.1f} s" if done else "")
+            )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--batches", type=int, default=60, help="generator batches")
@@ -69,6 +104,12 @@ def main() -> int:
     parser.add_argument("--records-per-batch", type=int, default=10)
     parser.add_argument("--turbines", type=int, default=10)
     parser.add_argument("--interval", type=float, default=0.5, help="landing poll interval (s)")
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="per lane: update time and each flow's own time",
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     from workloads.engine import runner
@@ -85,6 +126,7 @@ def main() -> int:
     backlog: list[tuple[float, int]] = []  # (time, files landed but not yet in gold)
     memory = PeakMemory()
     memory.start()
+    lanes: dict[str, list] = {}  # lane -> the steady-state updates' (duration, flow phases)
 
     def after_update(spark, result) -> None:
         nonlocal generator
@@ -112,6 +154,10 @@ def main() -> int:
             )
             return
         bronze = result.metrics.get("tables", {}).get("bronze_sensor_data", {})
+        if warm_since:
+            lanes.setdefault(lane_name(result), []).append(
+                (result.duration_s, result.phases.get("flows", {}))
+            )
         if not warm_since and bronze.get("rows_written", 0) > 0:
             warm_since.append(ended)
         files = sorted(home.landing.glob("[!.]*.jsonl"))
@@ -179,6 +225,8 @@ def main() -> int:
             f"  backlog (files landed, not yet in gold): largest {first} in the first half, "
             f"{second} in the second ({'kept up' if second <= first else 'GROWING'})"
         )
+    if args.verbose:
+        print_lanes(lanes)
     ledger = Ledger(home.ledger)
     runs = ledger.list_updates(ledger.ensure_pipeline(names.PIPELINE_NAME), 10_000)
     failed = [u for u in runs if u["state"] == "FAILED"]
