@@ -43,6 +43,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from benchmarks.lanes import completed_updates, percentile, print_lanes  # noqa: E402
 from workloads import names, storage  # noqa: E402
 from workloads.alerting.receiver import Receiver, free_port  # noqa: E402
 from workloads.config import Paths  # noqa: E402
@@ -79,11 +80,6 @@ def land(paths: Paths, number: int) -> float:
     tmp.write_text("".join(json.dumps(r) + "\n" for r in rows))
     os.replace(tmp, folder / name)
     return time.time()
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def wait_for_episodes(paths: Paths, timeout: float) -> float:
@@ -130,28 +126,14 @@ def port_range(text: str) -> range:
 
 def pipeline_phases(paths: Paths) -> None:
     """Print each lane's update time and when the episodes were published (from the ledger)."""
-    from workloads.engine.runner import ALERT_PATH
-    from workloads.ledger import Ledger
-
-    ledger = Ledger(paths.ledger)
-    updates = ledger.list_updates(ledger.ensure_pipeline(names.PIPELINE_NAME), limit=1000)
-    lanes: dict[str, list[float]] = {}
-    episodes_at: list[float] = []
-    for update in updates[:-1]:  # the first update (the history) is not steady state
-        metrics = update.get("metrics") or {}
-        if update["state"] != "COMPLETED" or "duration_s" not in metrics:
-            continue
-        refreshed = tuple(metrics.get("refreshed") or ())
-        lane = "alert path" if refreshed == ALERT_PATH else "rest" if refreshed else "all"
-        lanes.setdefault(lane, []).append(metrics["duration_s"])
-        at = (metrics.get("phases") or {}).get("published", {}).get(names.GOLD_EPISODES)
-        if at is not None:
-            episodes_at.append(at)
-    for lane, durations in sorted(lanes.items()):
-        print(
-            f"pipeline updates ({lane}): {len(durations)}, p50 {percentile(durations, 0.5):.1f} s"
-            f"  p95 {percentile(durations, 0.95):.1f} s"
-        )
+    updates = completed_updates(paths)[1:]  # the first update (the history) is not steady state
+    print_lanes(updates)
+    episodes_at = [
+        at
+        for u in updates
+        if (at := u["metrics"].get("phases", {}).get("published", {}).get(names.GOLD_EPISODES))
+        is not None
+    ]
     if episodes_at:
         print(
             f"gold_fault_episodes files published, from its update's start: p50 "

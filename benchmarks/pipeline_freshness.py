@@ -43,6 +43,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from benchmarks.lanes import completed_updates, percentile, print_lanes  # noqa: E402
 from benchmarks.memory import PeakMemory  # noqa: E402
 from workloads import names  # noqa: E402
 from workloads.config import Paths  # noqa: E402
@@ -56,45 +57,6 @@ def file_readings(path: Path) -> list[tuple[str, datetime]]:
         moment = datetime.fromisoformat(row["timestamp"].replace("Z", "+00:00"))
         out.append((row["turbine_id"], moment.replace(tzinfo=None)))
     return out
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
-def lane_name(result) -> str:
-    from workloads.engine import runner
-
-    refreshed = tuple(result.metrics.get("refreshed") or ())
-    return "alert path" if refreshed == runner.ALERT_PATH else "rest" if refreshed else "all"
-
-
-def print_lanes(lanes: dict[str, list]) -> None:
-    """Per lane, the steady-state updates' time, and each flow's own time (p50/max) and when
-    it was done (seconds from the update's start, p50)."""
-    for lane, updates in sorted(lanes.items()):
-        durations = [d for d, _ in updates]
-        print(
-            f"  {lane} updates ({len(updates)}): p50 {statistics.median(durations):.1f} s, "
-            f"p95 {percentile(durations, 0.95):.1f} s"
-        )
-        flows: dict[str, dict[str, list[float]]] = {}
-        for _, phases in updates:
-            for flow, phase in phases.items():
-                for key, seconds in phase.items():
-                    flows.setdefault(flow, {}).setdefault(key, []).append(seconds)
-        for flow, times in sorted(flows.items()):
-            run, done = times.get("run"), times.get("done")
-            print(
-                f"    {flow}:"
-                + (
-                    f" own time p50 {statistics.median(run):.2f} s, max {max(run):.2f} s;"
-                    if run
-                    else ""
-                )
-                + (f" done p50 +{statistics.median(done):.1f} s" if done else "")
-            )
 
 
 def main() -> int:
@@ -126,7 +88,6 @@ def main() -> int:
     backlog: list[tuple[float, int]] = []  # (time, files landed but not yet in gold)
     memory = PeakMemory()
     memory.start()
-    lanes: dict[str, list] = {}  # lane -> the steady-state updates' (duration, flow phases)
 
     def after_update(spark, result) -> None:
         nonlocal generator
@@ -154,10 +115,6 @@ def main() -> int:
             )
             return
         bronze = result.metrics.get("tables", {}).get("bronze_sensor_data", {})
-        if warm_since:
-            lanes.setdefault(lane_name(result), []).append(
-                (result.duration_s, result.phases.get("flows", {}))
-            )
         if not warm_since and bronze.get("rows_written", 0) > 0:
             warm_since.append(ended)
         files = sorted(home.landing.glob("[!.]*.jsonl"))
@@ -225,8 +182,8 @@ def main() -> int:
             f"  backlog (files landed, not yet in gold): largest {first} in the first half, "
             f"{second} in the second ({'kept up' if second <= first else 'GROWING'})"
         )
-    if args.verbose:
-        print_lanes(lanes)
+    if args.verbose:  # the steady state's updates, from the ledger
+        print_lanes(completed_updates(home, since=warm), flows=True)
     ledger = Ledger(home.ledger)
     runs = ledger.list_updates(ledger.ensure_pipeline(names.PIPELINE_NAME), 10_000)
     failed = [u for u in runs if u["state"] == "FAILED"]

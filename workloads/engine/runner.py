@@ -395,6 +395,13 @@ COMPACT_EVERY_UPDATES = 10
 SESSION_UPDATES = 10
 
 
+def lane_name(refreshed) -> str:
+    """What an update that refreshed `refreshed` (its lane; empty: every table) is called in
+    logs and benchmarks."""
+    lane = tuple(refreshed or ())
+    return "alert path" if lane == ALERT_PATH else "rest" if lane else "all"
+
+
 def next_lane(files_waiting: bool, rest_pending: bool, rest_lag_s: float) -> tuple[str, ...] | None:
     """What the continuous engine's next update refreshes: ALERT_PATH, REST, () for every
     table, or None (nothing to do). `rest_pending`: an alert-path update ran since the rest
@@ -524,7 +531,7 @@ def run_continuous(
                         result.update_id[:8],
                         result.state,
                         result.duration_s,
-                        "alert path" if lane == ALERT_PATH else "rest" if lane else "all",
+                        lane_name(lane),
                     )
                     if result.ok:
                         if lane != REST:
