@@ -17,10 +17,15 @@ from typing import Any
 
 from workloads.errors import WindmillError
 from workloads.generator.generate import GeneratorConfig
+from workloads.pipeline.settings import pipeline_configuration, settings_from
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CDKTF_JSON = REPO_ROOT / "cdktf.json"
-ENVIRONMENTS: tuple[str, ...] = ("dev", "prod")
+ENVIRONMENTS: tuple[str, ...] = ("dev", "prod", "large")
+# What `cdktf synth` builds when WINDMILL_ENV names none. "large" (sized for a
+# 100,000-turbine fleet, see README "Scale") is built only when asked for by name, so no
+# plain synth or deploy ever plans its clusters by accident.
+DEFAULT_ENVIRONMENTS: tuple[str, ...] = ("dev", "prod")
 # The App resource name of the SQL warehouse (app.yaml refers to it with `valueFrom`).
 WAREHOUSE_RESOURCE = "sql-warehouse"
 
@@ -64,6 +69,7 @@ class GeneratorDefaults:
     records_per_batch: int = _generator_default("records_per_batch")
     batch_interval: float = _generator_default("batch_interval")
     max_iterations: int = _generator_default("max_iterations")
+    turbines: int = _generator_default("turbines")
 
 
 @dataclass(frozen=True)
@@ -86,6 +92,16 @@ class EnvironmentConfig:
     spark_version: SparkVersionSelection = field(default_factory=SparkVersionSelection)
     node_type: NodeTypeSelection = field(default_factory=NodeTypeSelection)
     cluster_workers: int = 1
+    # The classic pipeline's cluster: `cluster_workers` fixed, or with both set, enhanced
+    # autoscaling between these worker counts (ignored when the pipeline is serverless).
+    pipeline_min_workers: int | None = None
+    pipeline_max_workers: int | None = None
+    # Spark settings of the pipeline (its `configuration`, next to the windmill.* keys),
+    # e.g. spark.sql.shuffle.partitions.
+    pipeline_spark_conf: Mapping[str, str] = field(default_factory=dict)
+    # The pipeline refresh job as a continuous job (unpaused): the pipeline then runs
+    # continuously, as Databricks recommends over the pipeline's own continuous mode.
+    pipeline_continuous: bool = False
     autotermination_minutes: int = 30
     notification_emails: tuple[str, ...] = ()
     warehouse_size: str = "2X-Small"
@@ -116,6 +132,10 @@ BASE: dict[str, EnvironmentConfig] = {
     "dev": EnvironmentConfig(env="dev", serverless_pipeline=True, serverless_jobs=False),
     "prod": EnvironmentConfig(
         env="prod", serverless_pipeline=False, serverless_jobs=False, autotermination_minutes=60
+    ),
+    # Production settings; the sizing for a large fleet is in cdktf.json's context.
+    "large": EnvironmentConfig(
+        env="large", serverless_pipeline=False, serverless_jobs=False, autotermination_minutes=60
     ),
 }
 
@@ -173,6 +193,19 @@ def _from_environ(environ: Mapping[str, str]) -> dict[str, Any]:
     return values
 
 
+def _checked_overrides(env: str, overrides: Mapping[str, Any]) -> dict[str, str]:
+    """`overrides` (windmill.* keys without the prefix), read the way the pipeline will
+    read them, so a wrong key or value fails at synth time, not in the first update."""
+    values = {str(k): str(v) for k, v in dict(overrides).items()}
+    try:
+        settings_from(pipeline_configuration("landing", **values).get)
+    except (KeyError, ValueError) as exc:
+        raise WindmillError(
+            f"pipeline_overrides of environment {env!r}: {str(exc).strip(chr(39))}"
+        ) from exc
+    return values
+
+
 def _apply(config: EnvironmentConfig, values: Mapping[str, Any]) -> EnvironmentConfig:
     known = {f.name for f in fields(EnvironmentConfig)} - {"env"}
     changes: dict[str, Any] = {}
@@ -186,8 +219,27 @@ def _apply(config: EnvironmentConfig, values: Mapping[str, Any]) -> EnvironmentC
             value = replace(getattr(config, key), **value)
         elif key == "notification_emails":
             value = tuple(value)
+        elif key == "pipeline_overrides":
+            value = _checked_overrides(config.env, value)
+        elif key == "pipeline_spark_conf":
+            value = {str(k): str(v) for k, v in dict(value).items()}
+            wrong = sorted(k for k in value if not k.startswith("spark."))
+            if wrong:
+                raise WindmillError(
+                    f"pipeline_spark_conf of environment {config.env!r} takes Spark settings "
+                    f"(spark.*), not {', '.join(wrong)}; windmill.* keys go in pipeline_overrides."
+                )
         changes[key] = value
-    return replace(config, **changes)
+    config = replace(config, **changes)
+    autoscale = (config.pipeline_min_workers, config.pipeline_max_workers)
+    if (None in autoscale and autoscale != (None, None)) or (
+        None not in autoscale and not 0 <= autoscale[0] <= autoscale[1]
+    ):
+        raise WindmillError(
+            f"Environment {config.env!r}: set both pipeline_min_workers and "
+            f"pipeline_max_workers (0 <= min <= max), or neither; got {autoscale}."
+        )
+    return config
 
 
 def load_config(
@@ -205,11 +257,12 @@ def load_config(
 
 
 def selected_environments(environ: Mapping[str, str] | None = None) -> tuple[str, ...]:
-    """Environments to synthesize: WINDMILL_ENV if set (the deploy command sets it), else all."""
+    """Environments to synthesize: WINDMILL_ENV if set (the deploy command sets it), else
+    DEFAULT_ENVIRONMENTS."""
     environ = os.environ if environ is None else environ
     chosen = environ.get("WINDMILL_ENV")
     if not chosen:
-        return ENVIRONMENTS
+        return DEFAULT_ENVIRONMENTS
     if chosen not in ENVIRONMENTS:
         raise WindmillError(
             f"WINDMILL_ENV={chosen!r} is not an environment; use one of: {', '.join(ENVIRONMENTS)}."

@@ -1,4 +1,4 @@
-"""`windmill deploy|destroy --profile P [--env dev|prod]`: provision a workspace end to end.
+"""`windmill deploy|destroy --profile P [--env dev|prod|large]`: provision a workspace end to end.
 
 deploy: check Terraform and the profile → build the wheel → synthesize → Terraform
 apply (workspace stack) → create the landing folder → start the generator and the

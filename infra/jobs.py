@@ -9,6 +9,7 @@ from infra.artifacts import DIST_NAME
 from infra.catalog import UnityCatalog
 from infra.cdk import (
     Job,
+    JobContinuous,
     JobEmailNotifications,
     JobEnvironment,
     JobEnvironmentSpec,
@@ -72,6 +73,8 @@ def generator_parameters(
         _flag_value(g.batch_interval),
         "--max-iterations",
         _flag_value(g.max_iterations),
+        "--turbines",
+        _flag_value(g.turbines),
         "--landing",
         landing_path,
         *registry,
@@ -140,7 +143,14 @@ class WindmillJobs(Construct):
             self,
             "pipeline-refresh",
             name=PIPELINE_REFRESH_JOB,
-            description="Runs an update of the Windmill IoT Lakeflow Pipeline.",
+            description=(
+                "Runs the Windmill IoT Lakeflow Pipeline continuously."
+                if config.pipeline_continuous
+                else "Runs an update of the Windmill IoT Lakeflow Pipeline."
+            ),
+            continuous=JobContinuous(pause_status="UNPAUSED")
+            if config.pipeline_continuous
+            else None,
             task=[
                 JobTask(
                     task_key="refresh",

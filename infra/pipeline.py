@@ -8,6 +8,7 @@ from infra.catalog import UnityCatalog
 from infra.cdk import (
     Pipeline,
     PipelineCluster,
+    PipelineClusterAutoscale,
     PipelineEnvironment,
     PipelineLibrary,
     PipelineLibraryFile,
@@ -42,12 +43,21 @@ class MedallionPipeline(Construct):
         super().__init__(scope, id_)
         cluster = None
         if not config.serverless_pipeline:
+            size: dict = {"num_workers": config.cluster_workers}
+            if config.pipeline_max_workers is not None:
+                size = {
+                    "autoscale": PipelineClusterAutoscale(
+                        min_workers=config.pipeline_min_workers,
+                        max_workers=config.pipeline_max_workers,
+                        mode="ENHANCED",
+                    )
+                }
             cluster = [
                 PipelineCluster(
                     label="default",
                     node_type_id=compute.node_type.id,
-                    num_workers=config.cluster_workers,
                     custom_tags={"project": "windmill", "environment": config.env},
+                    **size,
                 )
             ]
         notification = None
@@ -68,9 +78,10 @@ class MedallionPipeline(Construct):
                 for f in code.pipeline_files
             ],
             environment=PipelineEnvironment(dependencies=[code.wheel_path]),
-            configuration=pipeline_configuration(
-                catalog.landing_path, **dict(config.pipeline_overrides)
-            ),
+            configuration={
+                **pipeline_configuration(catalog.landing_path, **dict(config.pipeline_overrides)),
+                **config.pipeline_spark_conf,
+            },
             serverless=config.serverless_pipeline or None,
             photon=None if config.serverless_pipeline else True,
             edition=None if config.serverless_pipeline else "ADVANCED",

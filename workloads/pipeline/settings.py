@@ -28,6 +28,8 @@ LANDING_FORMAT = "landing_format"  # "jsonl": JSON lines, one reading per line
 LANDING_GLOB = "landing_glob"  # only finished files; the generator's temp names start with "."
 AUTOLOADER = "autoloader"  # "auto" (use cloudFiles where the runtime has it), "true", "false"
 MAX_FILES_PER_TRIGGER = "max_files_per_trigger"
+# How Auto Loader finds new landing files (Databricks only; see FILE_DISCOVERY_MODES).
+FILE_DISCOVERY = "file_discovery"
 FUTURE_TOLERANCE_MINUTES = "future_tolerance_minutes"
 DEDUP_WINDOW_HOURS = "dedup_window_hours"  # watermark: how late a duplicate may arrive
 ALERT_WINDOW_HOURS = "alert_window_hours"  # an alert episode is open if seen this recently
@@ -40,6 +42,14 @@ EPISODE_LATENESS_HOURS = "episode_lateness_hours"  # how late (data time) a read
 THRESHOLD_PREFIX = "threshold."  # windmill.threshold.<FAULT_CODE>
 
 LANDING_FORMATS = ("jsonl",)
+# "listing": Auto Loader lists the landing folder (no setup; the listing grows with the
+# folder). "file_events": file notifications from the file events Unity Catalog keeps for
+# the landing volume's storage location (`cloudFiles.useManagedFileEvents`; file events
+# must be enabled on that external location). "notifications": the legacy mode, a queue
+# per stream that Auto Loader sets up itself (`cloudFiles.useNotifications`; it needs
+# cloud permissions to create the queue). The local engine has no Auto Loader and
+# always reads the folder.
+FILE_DISCOVERY_MODES = ("listing", "file_events", "notifications")
 
 DEFAULTS: dict[str, str] = {
     LANDING_PATH: "",
@@ -47,6 +57,7 @@ DEFAULTS: dict[str, str] = {
     LANDING_GLOB: "[!.]*.jsonl",
     AUTOLOADER: "auto",
     MAX_FILES_PER_TRIGGER: "1000",
+    FILE_DISCOVERY: "listing",
     FUTURE_TOLERANCE_MINUTES: "10",
     DEDUP_WINDOW_HOURS: "24",
     # Gold views read only these windows of silver (what the dashboard shows), so an
@@ -111,6 +122,7 @@ class Settings:
     landing_glob: str = DEFAULTS[LANDING_GLOB]
     autoloader: str = "auto"
     max_files_per_trigger: int = 1000
+    file_discovery: str = "listing"
     future_tolerance_minutes: float = 10.0
     dedup_window_hours: float = 24.0
     alert_window_hours: float = 24.0
@@ -147,12 +159,18 @@ def settings_from(get) -> Settings:
     fmt = value(LANDING_FORMAT)
     if fmt not in LANDING_FORMATS:
         raise ValueError(f"windmill.{LANDING_FORMAT} must be one of {LANDING_FORMATS}, not {fmt!r}")
+    discovery = value(FILE_DISCOVERY).strip().lower()
+    if discovery not in FILE_DISCOVERY_MODES:
+        raise ValueError(
+            f"windmill.{FILE_DISCOVERY} must be one of {FILE_DISCOVERY_MODES}, not {discovery!r}"
+        )
     return Settings(
         landing_path=value(LANDING_PATH),
         landing_format=fmt,
         landing_glob=value(LANDING_GLOB),
         autoloader=value(AUTOLOADER).lower(),
         max_files_per_trigger=int(value(MAX_FILES_PER_TRIGGER)),
+        file_discovery=discovery,
         future_tolerance_minutes=float(value(FUTURE_TOLERANCE_MINUTES)),
         dedup_window_hours=float(value(DEDUP_WINDOW_HOURS)),
         alert_window_hours=float(value(ALERT_WINDOW_HOURS)),

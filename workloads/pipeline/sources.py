@@ -57,6 +57,20 @@ def turbine_registry(spark):
     return spark.read.schema(schema).parquet(*[str(path) for path in version.paths()])
 
 
+def autoloader_options(settings: Settings) -> dict[str, str]:
+    """The `cloudFiles` reader options: text lines, files per trigger, and how new files
+    are found (`settings.FILE_DISCOVERY_MODES`)."""
+    options = {
+        "cloudFiles.format": "text",
+        "cloudFiles.maxFilesPerTrigger": str(settings.max_files_per_trigger),
+    }
+    if settings.file_discovery == "file_events":
+        options["cloudFiles.useManagedFileEvents"] = "true"
+    elif settings.file_discovery == "notifications":
+        options["cloudFiles.useNotifications"] = "true"
+    return options
+
+
 def landing_lines(spark, settings: Settings):
     """A stream of the landing files' lines (`value`) plus the file metadata column.
 
@@ -66,11 +80,7 @@ def landing_lines(spark, settings: Settings):
     if not settings.landing_path:
         raise ValueError("windmill.landing_path is not set in the pipeline configuration")
     if use_autoloader(spark, settings):
-        reader = (
-            spark.readStream.format("cloudFiles")
-            .option("cloudFiles.format", "text")
-            .option("cloudFiles.maxFilesPerTrigger", str(settings.max_files_per_trigger))
-        )
+        reader = spark.readStream.format("cloudFiles").options(**autoloader_options(settings))
     else:
         reader = spark.readStream.format("text").option(
             "maxFilesPerTrigger", str(settings.max_files_per_trigger)

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from infra.config import (
+    DEFAULT_ENVIRONMENTS,
     ENVIRONMENTS,
     GeneratorDefaults,
     load_config,
@@ -75,8 +76,10 @@ def test_mistakes_are_explained(env, context, environ, message):
 
 
 def test_selected_environments():
-    assert selected_environments({}) == ENVIRONMENTS
+    # "large" is synthesized only by name: a plain synth never plans its clusters.
+    assert selected_environments({}) == DEFAULT_ENVIRONMENTS == ("dev", "prod")
     assert selected_environments({"WINDMILL_ENV": "prod"}) == ("prod",)
+    assert selected_environments({"WINDMILL_ENV": "large"}) == ("large",)
     with pytest.raises(WindmillError, match="WINDMILL_ENV"):
         selected_environments({"WINDMILL_ENV": "qa"})
 
@@ -93,5 +96,36 @@ def test_broken_cdktf_json_is_reported(tmp_path):
 def test_generator_defaults_are_the_generators_own():
     defaults = GeneratorDefaults()
     plain = GeneratorConfig()
-    for name in ("records_per_batch", "batch_interval", "max_iterations"):
+    for name in ("records_per_batch", "batch_interval", "max_iterations", "turbines"):
         assert getattr(defaults, name) == getattr(plain, name), name
+
+
+def test_the_large_environment_is_sized_in_cdktf_json():
+    large = load_config("large", environ={})
+    assert large.serverless_pipeline is False and large.development is False
+    assert (large.pipeline_min_workers, large.pipeline_max_workers) == (2, 6)
+    assert large.node_type.min_cores == 8
+    assert large.pipeline_continuous is True
+    assert large.pipeline_spark_conf == {"spark.sql.shuffle.partitions": "48"}
+    assert large.pipeline_overrides == {
+        "max_files_per_trigger": "30",
+        "file_discovery": "file_events",
+    }
+    # 99,999 turbines (ids have five digits), one reading each per 10 s: 10,000 readings/s.
+    assert large.generator == GeneratorDefaults(100_000, 10, 100_000, 99_999)
+    assert large.generator.records_per_batch / large.generator.batch_interval == 10_000
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"pipeline_max_workers": 4}, "set both pipeline_min_workers and pipeline_max_workers"),
+        ({"pipeline_min_workers": 5, "pipeline_max_workers": 2}, "0 <= min <= max"),
+        ({"pipeline_spark_conf": {"windmill.as_of": "x"}}, "takes Spark settings"),
+        ({"pipeline_overrides": {"file_discovery": "polling"}}, "file_discovery must be one of"),
+        ({"pipeline_overrides": {"no_such_key": "1"}}, "unknown pipeline setting 'no_such_key'"),
+    ],
+)
+def test_sizing_mistakes_are_explained_at_synth_time(values, message):
+    with pytest.raises(WindmillError, match=message):
+        load_config("large", context={"large": values}, environ={})

@@ -119,6 +119,46 @@ def test_prod_pipeline_is_photon_classic_and_not_development():
     assert pipeline["cluster"][0]["node_type_id"].startswith("${data.databricks_node_type.")
 
 
+def generator_flags(synthesized: str) -> dict[str, str]:
+    """The generator job's `windmill generate` flags and their values."""
+    task = one(synthesized, "databricks_job", name=names.GENERATOR_JOB)["task"][0]
+    parameters = task["python_wheel_task"]["parameters"]
+    return dict(zip(parameters[1::2], parameters[2::2], strict=True))
+
+
+def test_large_environment_autoscales_a_continuous_pipeline_for_a_large_fleet():
+    large = synth("large")
+    pipeline = one(large, "databricks_pipeline")
+    (cluster,) = pipeline["cluster"]
+    assert cluster["autoscale"] == {"min_workers": 2, "max_workers": 6, "mode": "ENHANCED"}
+    assert "num_workers" not in cluster
+    assert pipeline["photon"] is True and pipeline["development"] is False
+    config = pipeline["configuration"]
+    assert config["spark.sql.shuffle.partitions"] == "48"
+    assert config["windmill.max_files_per_trigger"] == "30"
+    assert config["windmill.file_discovery"] == "file_events"
+    assert pipeline["continuous"] is False  # it runs continuously through the job below
+    refresh = one(large, "databricks_job", name=names.PIPELINE_REFRESH_JOB)
+    assert refresh["continuous"] == {"pause_status": "UNPAUSED"}
+    flags = generator_flags(large)
+    assert (flags["--turbines"], flags["--records-per-batch"], flags["--batch-interval"]) == (
+        "99999",
+        "100000",
+        "10",
+    )
+    # dev and prod keep a fixed-size (or serverless) pipeline that a job triggers
+    for env in ("dev", "prod"):
+        synthesized = synth(env)
+        assert "continuous" not in one(
+            synthesized, "databricks_job", name=names.PIPELINE_REFRESH_JOB
+        )
+        assert (
+            "spark.sql.shuffle.partitions"
+            not in one(synthesized, "databricks_pipeline")["configuration"]
+        )
+    assert one(synth("prod"), "databricks_pipeline")["cluster"][0]["num_workers"] == 1
+
+
 def test_pipeline_overrides_reach_the_configuration():
     tuned = synth(pipeline_overrides={"threshold.GEARBOX_OVERHEAT": "85"})
     pipeline = one(tuned, "databricks_pipeline")
@@ -143,15 +183,9 @@ def test_generator_job_parameters_and_defaults():
     assert flags["--records-per-batch"] == "10"
     assert flags["--batch-interval"] == "15"
     assert flags["--max-iterations"] == "100000"
+    assert flags["--turbines"] == "100"
     tuned = synth(generator=GeneratorDefaults(records_per_batch=50, batch_interval=0.5))
-    params = one(tuned, "databricks_job", name=names.GENERATOR_JOB)["task"][0]
-    flags = dict(
-        zip(
-            params["python_wheel_task"]["parameters"][1::2],
-            params["python_wheel_task"]["parameters"][2::2],
-            strict=True,
-        )
-    )
+    flags = generator_flags(tuned)
     assert (flags["--records-per-batch"], flags["--batch-interval"]) == ("50", "0.5")
     assert flags["--landing"].endswith(".volume_path}/raw_sensor_data")
     assert task["library"] == [{"whl": "${" + f"databricks_file.{_wheel_id(dev)}.path" + "}"}]
@@ -374,7 +408,7 @@ def test_every_uploaded_file_has_a_local_source():
     assert missing == []
 
 
-@pytest.mark.parametrize("env", ["dev", "prod"])
+@pytest.mark.parametrize("env", ["dev", "prod", "large"])
 @pytest.mark.parametrize("kind", ["workspace", "access"])
 def test_synthesized_json_holds_no_credentials_or_hosts(env, kind):
     synthesized = synth(env, kind, profile="windmill-test")

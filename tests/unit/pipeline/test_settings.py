@@ -117,3 +117,25 @@ def test_read_settings_uses_the_conf_the_engine_just_set_without_fetching_it():
     assert conf.gets == [settings.PREFIX + settings.FAULT_WINDOW_HOURS]  # only the unknown key
     settings.read_settings(_Session(conf))  # outside: the session is asked again
     assert len(conf.gets) == 1 + len(settings.DEFAULTS)
+
+
+def test_file_discovery_chooses_auto_loaders_options():
+    from workloads.pipeline.sources import autoloader_options
+
+    def options(**overrides):
+        conf = settings.pipeline_configuration("/x", max_files_per_trigger=30, **overrides)
+        return autoloader_options(settings.settings_from(conf.get))
+
+    listing = {"cloudFiles.format": "text", "cloudFiles.maxFilesPerTrigger": "30"}
+    assert options() == listing  # the default: Auto Loader lists the landing folder
+    assert options(file_discovery="file_events") == {
+        **listing,
+        "cloudFiles.useManagedFileEvents": "true",
+    }
+    assert options(file_discovery="Notifications") == {
+        **listing,
+        "cloudFiles.useNotifications": "true",
+    }
+    conf = settings.pipeline_configuration("/x", file_discovery="polling")
+    with pytest.raises(ValueError, match="file_discovery must be one of"):
+        settings.settings_from(conf.get)
