@@ -103,10 +103,10 @@ def test_generator_defaults_are_the_generators_own():
 def test_the_large_environment_is_sized_in_cdktf_json():
     large = load_config("large", environ={})
     assert large.serverless_pipeline is False and large.development is False
-    assert (large.pipeline_min_workers, large.pipeline_max_workers) == (2, 6)
+    assert (large.pipeline_min_workers, large.pipeline_max_workers) == (3, 8)
     assert large.node_type.min_cores == 8
     assert large.pipeline_continuous is True
-    assert large.pipeline_spark_conf == {"spark.sql.shuffle.partitions": "48"}
+    assert large.pipeline_spark_conf == {"spark.sql.shuffle.partitions": "64"}
     assert large.pipeline_overrides == {
         "max_files_per_trigger": "30",
         "file_discovery": "file_events",

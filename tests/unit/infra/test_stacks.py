@@ -130,11 +130,11 @@ def test_large_environment_autoscales_a_continuous_pipeline_for_a_large_fleet():
     large = synth("large")
     pipeline = one(large, "databricks_pipeline")
     (cluster,) = pipeline["cluster"]
-    assert cluster["autoscale"] == {"min_workers": 2, "max_workers": 6, "mode": "ENHANCED"}
+    assert cluster["autoscale"] == {"min_workers": 3, "max_workers": 8, "mode": "ENHANCED"}
     assert "num_workers" not in cluster
     assert pipeline["photon"] is True and pipeline["development"] is False
     config = pipeline["configuration"]
-    assert config["spark.sql.shuffle.partitions"] == "48"
+    assert config["spark.sql.shuffle.partitions"] == "64"
     assert config["windmill.max_files_per_trigger"] == "30"
     assert config["windmill.file_discovery"] == "file_events"
     assert pipeline["continuous"] is False  # it runs continuously through the job below
