@@ -201,7 +201,7 @@ def _checked_overrides(env: str, overrides: Mapping[str, Any]) -> dict[str, str]
         settings_from(pipeline_configuration("landing", **values).get)
     except (KeyError, ValueError) as exc:
         raise WindmillError(
-            f"pipeline_overrides of environment {env!r}: {str(exc).strip(chr(39))}"
+            f"pipeline_overrides of environment {env!r}: {exc.args[0] if exc.args else exc}"
         ) from exc
     return values
 
@@ -233,11 +233,11 @@ def _apply(config: EnvironmentConfig, values: Mapping[str, Any]) -> EnvironmentC
     config = replace(config, **changes)
     autoscale = (config.pipeline_min_workers, config.pipeline_max_workers)
     if (None in autoscale and autoscale != (None, None)) or (
-        None not in autoscale and not 0 <= autoscale[0] <= autoscale[1]
+        None not in autoscale and not 1 <= autoscale[0] <= autoscale[1]
     ):
         raise WindmillError(
             f"Environment {config.env!r}: set both pipeline_min_workers and "
-            f"pipeline_max_workers (0 <= min <= max), or neither; got {autoscale}."
+            f"pipeline_max_workers (1 <= min <= max), or neither; got {autoscale}."
         )
     return config
 

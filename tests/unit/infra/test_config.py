@@ -120,7 +120,8 @@ def test_the_large_environment_is_sized_in_cdktf_json():
     ("values", "message"),
     [
         ({"pipeline_max_workers": 4}, "set both pipeline_min_workers and pipeline_max_workers"),
-        ({"pipeline_min_workers": 5, "pipeline_max_workers": 2}, "0 <= min <= max"),
+        ({"pipeline_min_workers": 5, "pipeline_max_workers": 2}, "1 <= min <= max"),
+        ({"pipeline_min_workers": 0, "pipeline_max_workers": 2}, "1 <= min <= max"),
         ({"pipeline_spark_conf": {"windmill.as_of": "x"}}, "takes Spark settings"),
         ({"pipeline_overrides": {"file_discovery": "polling"}}, "file_discovery must be one of"),
         ({"pipeline_overrides": {"no_such_key": "1"}}, "unknown pipeline setting 'no_such_key'"),
