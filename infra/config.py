@@ -193,10 +193,15 @@ def _from_environ(environ: Mapping[str, str]) -> dict[str, Any]:
     return values
 
 
+def _strings(mapping: Mapping[Any, Any]) -> dict[str, str]:
+    """A cdktf.json mapping as the str -> str map a pipeline configuration is."""
+    return {str(k): str(v) for k, v in dict(mapping).items()}
+
+
 def _checked_overrides(env: str, overrides: Mapping[str, Any]) -> dict[str, str]:
     """`overrides` (windmill.* keys without the prefix), read the way the pipeline will
     read them, so a wrong key or value fails at synth time, not in the first update."""
-    values = {str(k): str(v) for k, v in dict(overrides).items()}
+    values = _strings(overrides)
     try:
         settings_from(pipeline_configuration("landing", **values).get)
     except (KeyError, ValueError) as exc:
@@ -222,7 +227,7 @@ def _apply(config: EnvironmentConfig, values: Mapping[str, Any]) -> EnvironmentC
         elif key == "pipeline_overrides":
             value = _checked_overrides(config.env, value)
         elif key == "pipeline_spark_conf":
-            value = {str(k): str(v) for k, v in dict(value).items()}
+            value = _strings(value)
             wrong = sorted(k for k in value if not k.startswith("spark."))
             if wrong:
                 raise WindmillError(

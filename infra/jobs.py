@@ -139,18 +139,17 @@ class WindmillJobs(Construct):
             # dbldatagen needs a classic Spark session; serverless jobs run Spark Connect.
             classic=True,
         )
+        continuous = config.pipeline_continuous  # the job then runs the pipeline for good
         self.pipeline_refresh = Job(
             self,
             "pipeline-refresh",
             name=PIPELINE_REFRESH_JOB,
             description=(
                 "Runs the Windmill IoT Lakeflow Pipeline continuously."
-                if config.pipeline_continuous
+                if continuous
                 else "Runs an update of the Windmill IoT Lakeflow Pipeline."
             ),
-            continuous=JobContinuous(pause_status="UNPAUSED")
-            if config.pipeline_continuous
-            else None,
+            continuous=JobContinuous(pause_status="UNPAUSED") if continuous else None,
             task=[
                 JobTask(
                     task_key="refresh",

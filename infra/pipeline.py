@@ -43,21 +43,20 @@ class MedallionPipeline(Construct):
         super().__init__(scope, id_)
         cluster = None
         if not config.serverless_pipeline:
-            size: dict = {"num_workers": config.cluster_workers}
+            autoscale = None
             if config.pipeline_max_workers is not None:
-                size = {
-                    "autoscale": PipelineClusterAutoscale(
-                        min_workers=config.pipeline_min_workers,
-                        max_workers=config.pipeline_max_workers,
-                        mode="ENHANCED",
-                    )
-                }
+                autoscale = PipelineClusterAutoscale(
+                    min_workers=config.pipeline_min_workers,
+                    max_workers=config.pipeline_max_workers,
+                    mode="ENHANCED",
+                )
             cluster = [
                 PipelineCluster(
                     label="default",
                     node_type_id=compute.node_type.id,
+                    num_workers=None if autoscale else config.cluster_workers,
+                    autoscale=autoscale,
                     custom_tags={"project": "windmill", "environment": config.env},
-                    **size,
                 )
             ]
         notification = None

@@ -42,14 +42,19 @@ EPISODE_LATENESS_HOURS = "episode_lateness_hours"  # how late (data time) a read
 THRESHOLD_PREFIX = "threshold."  # windmill.threshold.<FAULT_CODE>
 
 LANDING_FORMATS = ("jsonl",)
-# "listing": Auto Loader lists the landing folder (no setup; the listing grows with the
-# folder). "file_events": file notifications from the file events Unity Catalog keeps for
-# the landing volume's storage location (`cloudFiles.useManagedFileEvents`; file events
-# must be enabled on that external location). "notifications": the legacy mode, a queue
-# per stream that Auto Loader sets up itself (`cloudFiles.useNotifications`; it needs
-# cloud permissions to create the queue). The local engine has no Auto Loader and
-# always reads the folder.
-FILE_DISCOVERY_MODES = ("listing", "file_events", "notifications")
+# The `windmill.file_discovery` modes and the Auto Loader options each adds. "listing":
+# Auto Loader lists the landing folder (no setup; the listing grows with the folder).
+# "file_events": file notifications from the file events Unity Catalog keeps for the
+# landing volume's storage location (file events must be enabled on that external
+# location). "notifications": the legacy mode, a queue per stream that Auto Loader sets
+# up itself (it needs cloud permissions to create the queue). The local engine has no
+# Auto Loader and always reads the folder.
+FILE_DISCOVERY_OPTIONS: dict[str, dict[str, str]] = {
+    "listing": {},
+    "file_events": {"cloudFiles.useManagedFileEvents": "true"},
+    "notifications": {"cloudFiles.useNotifications": "true"},
+}
+FILE_DISCOVERY_MODES = tuple(FILE_DISCOVERY_OPTIONS)
 
 DEFAULTS: dict[str, str] = {
     LANDING_PATH: "",

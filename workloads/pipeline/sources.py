@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 
 from workloads.names import BRONZE, TURBINES
-from workloads.pipeline.settings import Settings
+from workloads.pipeline.settings import FILE_DISCOVERY_OPTIONS, Settings
 
 
 def on_databricks(spark) -> bool:
@@ -59,16 +59,12 @@ def turbine_registry(spark):
 
 def autoloader_options(settings: Settings) -> dict[str, str]:
     """The `cloudFiles` reader options: text lines, files per trigger, and how new files
-    are found (`settings.FILE_DISCOVERY_MODES`)."""
-    options = {
+    are found (`FILE_DISCOVERY_OPTIONS`)."""
+    return {
         "cloudFiles.format": "text",
         "cloudFiles.maxFilesPerTrigger": str(settings.max_files_per_trigger),
+        **FILE_DISCOVERY_OPTIONS[settings.file_discovery],
     }
-    if settings.file_discovery == "file_events":
-        options["cloudFiles.useManagedFileEvents"] = "true"
-    elif settings.file_discovery == "notifications":
-        options["cloudFiles.useNotifications"] = "true"
-    return options
 
 
 def landing_lines(spark, settings: Settings):
